@@ -1,0 +1,978 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace MyTorch.Kernels;
+
+/// <summary>
+/// General matrix multiplication, C = (accumulate ? C : 0) + op(A) * op(B), on row-major strided buffers.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <see cref="Multiply{T}"/> is a BLIS-style kernel: op(B) is packed into NR-column strips kc deep and op(A) into
+/// MR-row strips, both into reused per-thread scratch buffers (the packing reads through the strides, so
+/// transposes are never materialized), and a register-blocked MR x NR micro-kernel (6 x 16 for float, 6 x 8 for
+/// double, 12 Vector256 accumulators, FMA where the CPU has it) runs over the packed panels. Large problems are
+/// split into disjoint rectangles of C, one per thread; every element of C receives the same sequence of
+/// operations whatever the split, so results are bit-identical for any thread count.
+/// </para>
+/// <para>Only <see cref="float"/> and <see cref="double"/> are supported by <see cref="Multiply{T}"/>.</para>
+/// </remarks>
+public static class Gemm
+{
+    /// <summary>Rows of a micro-tile (and of a packed A strip).</summary>
+    internal const int MR = 6;
+
+    /// <summary>Depth of a k block (the packed panels' depth); fixed, so the k split never depends on threads.</summary>
+    internal const int KC = 256;
+
+    /// <summary>Problems with m*n*k below this use a plain direct loop instead of packing.</summary>
+    internal const long DirectThreshold = 4096;
+
+    /// <summary>Problems with m*n*k at or above this may use several threads.</summary>
+    internal const long ParallelThreshold = 1L << 21;
+
+    /// <summary>Each thread gets at least this much of m*n*k.</summary>
+    internal const long MinWorkPerThread = 1L << 20;
+
+    /// <summary>
+    /// C = (accumulate ? C : 0) + op(A) * op(B). op(A) is m x k, op(B) is k x n, C is m x n; all row-major.
+    /// A is stored as m x k (lda &gt;= k) or, when <paramref name="transposeA"/>, as k x m (lda &gt;= m);
+    /// likewise B is stored as k x n (ldb &gt;= n) or, when <paramref name="transposeB"/>, as n x k (ldb &gt;= k).
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="transposeA">Whether A is stored transposed (k x m).</param>
+    /// <param name="transposeB">Whether B is stored transposed (n x k).</param>
+    /// <param name="m">Rows of op(A) and of C.</param>
+    /// <param name="n">Columns of op(B) and of C.</param>
+    /// <param name="k">Columns of op(A) and rows of op(B).</param>
+    /// <param name="a">The storage of A, starting at its first element.</param>
+    /// <param name="lda">The distance between consecutive stored rows of A.</param>
+    /// <param name="b">The storage of B, starting at its first element.</param>
+    /// <param name="ldb">The distance between consecutive stored rows of B.</param>
+    /// <param name="c">The storage of C, starting at its first element; must not overlap A or B.</param>
+    /// <param name="ldc">The distance between consecutive rows of C (ldc &gt;= n).</param>
+    /// <param name="accumulate">Add the product to C instead of overwriting C.</param>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="ArgumentException">A size is negative, a leading dimension is too small, a span is too
+    /// short, or C overlaps A or B.</exception>
+    public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => MultiplyCore(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, KernelOptions.MaxThreads);
+
+    /// <summary>
+    /// Plain triple-loop reference with the same contract as <see cref="Multiply{T}"/> (each element of C is one
+    /// running sum over k, added to C at the end when accumulating). Slow; meant for tests. Works for any
+    /// IEEE floating-point <typeparamref name="T"/>.
+    /// </summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="transposeA">Whether A is stored transposed (k x m).</param>
+    /// <param name="transposeB">Whether B is stored transposed (n x k).</param>
+    /// <param name="m">Rows of op(A) and of C.</param>
+    /// <param name="n">Columns of op(B) and of C.</param>
+    /// <param name="k">Columns of op(A) and rows of op(B).</param>
+    /// <param name="a">The storage of A, starting at its first element.</param>
+    /// <param name="lda">The distance between consecutive stored rows of A.</param>
+    /// <param name="b">The storage of B, starting at its first element.</param>
+    /// <param name="ldb">The distance between consecutive stored rows of B.</param>
+    /// <param name="c">The storage of C, starting at its first element.</param>
+    /// <param name="ldc">The distance between consecutive rows of C (ldc &gt;= n).</param>
+    /// <param name="accumulate">Add the product to C instead of overwriting C.</param>
+    /// <exception cref="ArgumentException">A size is negative, a leading dimension is too small, or a span is too
+    /// short.</exception>
+    public static void MultiplyReference<T>(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Validate(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                T sum = T.Zero;
+                for (int p = 0; p < k; p++)
+                {
+                    T x = transposeA ? a[(p * lda) + i] : a[(i * lda) + p];
+                    T y = transposeB ? b[(j * ldb) + p] : b[(p * ldb) + j];
+                    sum += x * y;
+                }
+
+                ref T dst = ref c[(i * ldc) + j];
+                dst = accumulate ? dst + sum : sum;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Multiply{T}"/> with an explicit thread limit and small-problem cut-off (tests use them to compare
+    /// thread counts and to force the packed path on small shapes).
+    /// </summary>
+    internal static unsafe void MultiplyCore<T>(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate, int maxThreads,
+        long directThreshold = DirectThreshold)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            ThrowNotSupported(typeof(T));
+        }
+
+        Validate(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        fixed (T* pa = a)
+        fixed (T* pb = b)
+        fixed (T* pc = c)
+        {
+            var args = new Operands<T>(transposeA, transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            if (k == 0)
+            {
+                if (!accumulate)
+                {
+                    ZeroC(pc, m, n, ldc);
+                }
+
+                return;
+            }
+
+            CheckNoOverlap(args);
+            long work = (long)m * n * k;
+            if (work < directThreshold)
+            {
+                Direct(args);
+            }
+            else
+            {
+                Blocked(args, work, maxThreads);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Validation (non-generic, throws from cold helpers).
+
+    private static void Validate(bool transposeA, bool transposeB, int m, int n, int k,
+        int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        if ((m | n | k) < 0)
+        {
+            ThrowNegativeSize(m, n, k);
+        }
+
+        int aRows = transposeA ? k : m, aCols = transposeA ? m : k;
+        int bRows = transposeB ? n : k, bCols = transposeB ? k : n;
+        if (lda < aCols)
+        {
+            ThrowLeadingDimension(nameof(lda), lda, aCols, transposeA ? "m (A is stored transposed, k x m)" : "k");
+        }
+
+        if (ldb < bCols)
+        {
+            ThrowLeadingDimension(nameof(ldb), ldb, bCols, transposeB ? "k (B is stored transposed, n x k)" : "n");
+        }
+
+        if (ldc < n)
+        {
+            ThrowLeadingDimension(nameof(ldc), ldc, n, "n");
+        }
+
+        CheckLength("a", aLength, aRows, aCols, lda);
+        CheckLength("b", bLength, bRows, bCols, ldb);
+        CheckLength("c", cLength, m, n, ldc);
+    }
+
+    /// <summary>The elements a rows x cols matrix with leading dimension ld spans.</summary>
+    private static long Required(int rows, int cols, int ld) =>
+        rows == 0 || cols == 0 ? 0 : ((long)(rows - 1) * ld) + cols;
+
+    private static void CheckLength(string paramName, int length, int rows, int cols, int ld)
+    {
+        long required = Required(rows, cols, ld);
+        if (length < required)
+        {
+            ThrowTooShort(paramName, length, required, rows, cols, ld);
+        }
+    }
+
+    private static unsafe void CheckNoOverlap<T>(in Operands<T> o)
+        where T : unmanaged
+    {
+        byte* c0 = (byte*)o.C;
+        byte* c1 = c0 + (Required(o.M, o.N, o.Ldc) * sizeof(T));
+        byte* a0 = (byte*)o.A;
+        byte* a1 = a0 + (Required(o.TransA ? o.K : o.M, o.TransA ? o.M : o.K, o.Lda) * sizeof(T));
+        byte* b0 = (byte*)o.B;
+        byte* b1 = b0 + (Required(o.TransB ? o.N : o.K, o.TransB ? o.K : o.N, o.Ldb) * sizeof(T));
+        if ((a0 < c1 && c0 < a1) || (b0 < c1 && c0 < b1))
+        {
+            ThrowOverlap("c", a0 < c1 && c0 < a1 ? "a" : "b");
+        }
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNotSupported(Type type) =>
+        throw new NotSupportedException(
+            $"Gemm.Multiply supports float and double only, not {type.Name}; use MultiplyReference for other types.");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNegativeSize(int m, int n, int k)
+    {
+        string name = m < 0 ? nameof(m) : n < 0 ? nameof(n) : nameof(k);
+        int value = m < 0 ? m : n < 0 ? n : k;
+        throw new ArgumentOutOfRangeException(
+            name, value, $"Matrix sizes must be non-negative, but {name} = {value} (m = {m}, n = {n}, k = {k}).");
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLeadingDimension(string paramName, int value, int minimum, string what) =>
+        throw new ArgumentOutOfRangeException(
+            paramName, value, $"{paramName} = {value} is smaller than the row length {minimum} (= {what}).");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowTooShort(string paramName, int length, long required, int rows, int cols, int ld) =>
+        throw new ArgumentException(
+            $"{paramName} has {length} elements, but a {rows} x {cols} matrix with leading dimension {ld} needs at least {required}.",
+            paramName);
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowOverlap(string paramName, string other) =>
+        throw new ArgumentException($"{paramName} must not overlap {other}.", paramName);
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Small problems.
+
+    private static unsafe void ZeroC<T>(T* c, int m, int n, int ldc)
+        where T : unmanaged
+    {
+        for (int i = 0; i < m; i++)
+        {
+            new Span<T>(c + ((nint)i * ldc), n).Clear();
+        }
+    }
+
+    /// <summary>A direct loop for problems too small to be worth packing.</summary>
+    private static unsafe void Direct<T>(in Operands<T> o)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint sai = o.TransA ? 1 : o.Lda, sap = o.TransA ? o.Lda : 1;
+        nint sbp = o.TransB ? 1 : o.Ldb, sbj = o.TransB ? o.Ldb : 1;
+        for (int i = 0; i < o.M; i++)
+        {
+            T* ai = o.A + (i * sai);
+            T* ci = o.C + ((nint)i * o.Ldc);
+            for (int j = 0; j < o.N; j++)
+            {
+                T* bj = o.B + (j * sbj);
+                T sum = T.Zero;
+                for (int p = 0; p < o.K; p++)
+                {
+                    sum += ai[p * sap] * bj[p * sbp];
+                }
+
+                ci[j] = o.Accumulate ? ci[j] + sum : sum;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Blocked, packed path.
+
+    /// <summary>Columns of a micro-tile: two 256-bit vectors.</summary>
+    private static int NR<T>()
+        where T : unmanaged => 64 / Unsafe.SizeOf<T>();
+
+    /// <summary>Rows of C per packed A block (a multiple of MR); the A block (MC x KC) stays in L2.</summary>
+    private static int MC<T>()
+        where T : unmanaged => Unsafe.SizeOf<T>() == 4 ? 144 : 72;
+
+    /// <summary>Columns of C per packed B block (a multiple of NR); the B block (KC x NC) lives in L3.</summary>
+    private static int NC<T>()
+        where T : unmanaged => Unsafe.SizeOf<T>() == 4 ? 4080 : 2040;
+
+    private static unsafe void Blocked<T>(in Operands<T> o, long work, int maxThreads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int threads = 1;
+        if (work >= ParallelThreshold && maxThreads > 1)
+        {
+            threads = (int)Math.Min(maxThreads, work / MinWorkPerThread);
+        }
+
+        if (threads <= 1)
+        {
+            BlockedRange(o, 0, o.M, 0, o.N);
+            return;
+        }
+
+        var job = new ParallelJob<T>(o, threads);
+        if (job.Tasks <= 1)
+        {
+            BlockedRange(o, 0, o.M, 0, o.N);
+            return;
+        }
+
+        Parallel.For(0, job.Tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.Run);
+    }
+
+    /// <summary>Splits C into a grid of rectangles, one per thread, aligned to micro-tiles.</summary>
+    private sealed class ParallelJob<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly Operands<T> _o;
+        private readonly int _mTiles, _nTiles, _tm, _tn;
+
+        public ParallelJob(in Operands<T> o, int threads)
+        {
+            _o = o;
+            int nr = NR<T>();
+            _mTiles = (o.M + MR - 1) / MR;
+            _nTiles = (o.N + nr - 1) / nr;
+            int nc = NC<T>();
+
+            // Pick the grid tm x tn (tm * tn = t, largest t <= threads that fits) that minimizes the busiest
+            // thread's compute plus its packing (A is packed once per NC block of its columns, B once).
+            for (int t = threads; t >= 1 && _tm == 0; t--)
+            {
+                double best = double.MaxValue;
+                for (int tm = 1; tm <= t; tm++)
+                {
+                    if (t % tm != 0)
+                    {
+                        continue;
+                    }
+
+                    int tn = t / tm;
+                    if (tm > _mTiles || tn > _nTiles)
+                    {
+                        continue;
+                    }
+
+                    double rows = (double)((_mTiles + tm - 1) / tm) * MR;
+                    double cols = (double)((_nTiles + tn - 1) / tn) * nr;
+                    double cost = (rows * cols) + (12.0 * ((rows * Math.Ceiling(cols / nc)) + cols));
+                    if (cost < best)
+                    {
+                        best = cost;
+                        _tm = tm;
+                        _tn = tn;
+                    }
+                }
+            }
+        }
+
+        public int Tasks => _tm * _tn;
+
+        public void Run(int task)
+        {
+            int ti = task / _tn, tj = task % _tn;
+            int nr = NR<T>();
+            int i0 = Math.Min(_o.M, (int)((long)_mTiles * ti / _tm) * MR);
+            int i1 = Math.Min(_o.M, (int)((long)_mTiles * (ti + 1) / _tm) * MR);
+            int j0 = Math.Min(_o.N, (int)((long)_nTiles * tj / _tn) * nr);
+            int j1 = Math.Min(_o.N, (int)((long)_nTiles * (tj + 1) / _tn) * nr);
+            if (i0 < i1 && j0 < j1)
+            {
+                BlockedRange(_o, i0, i1, j0, j1);
+            }
+        }
+    }
+
+    /// <summary>The BLIS loop nest over the rectangle [i0, i1) x [j0, j1) of C, on the calling thread.</summary>
+    private static unsafe void BlockedRange<T>(in Operands<T> o, int i0, int i1, int j0, int j1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = NR<T>();
+        int mcMax = MC<T>();
+        int ncMax = NC<T>();
+        int k = o.K;
+
+        // Balanced k blocks of at most KC: depends on k only, never on the thread split.
+        int kBlocks = (k + KC - 1) / KC;
+        int kcMax = (k + kBlocks - 1) / kBlocks;
+
+        int width = j1 - j0;
+        int ncAlloc = Math.Min(ncMax, (width + nr - 1) / nr * nr);
+        int mcAlloc = Math.Min(mcMax, (i1 - i0 + MR - 1) / MR * MR);
+        T* packedB = Scratch<T>.B(kcMax * ncAlloc);
+        T* packedA = Scratch<T>.A(kcMax * mcAlloc);
+        T* tile = stackalloc T[MR * 16];
+
+        for (int jc = j0; jc < j1; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, j1 - jc);
+            for (int pc = 0; pc < k; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, k - pc);
+                bool overwrite = pc == 0 && !o.Accumulate;
+                PackB(o, pc, jc, kc, nc, packedB);
+                for (int ic = i0; ic < i1; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, i1 - ic);
+                    PackA(o, ic, pc, mc, kc, packedA);
+                    Macro(mc, nc, kc, packedA, packedB, o.C + ((nint)ic * o.Ldc) + jc, o.Ldc, overwrite, tile);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs the micro-kernel over every MR x NR tile of an mc x nc block of C.</summary>
+    private static unsafe void Macro<T>(int mc, int nc, int kc, T* packedA, T* packedB, T* c, int ldc, bool overwrite,
+        T* tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = NR<T>();
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int nValid = Math.Min(nr, nc - jr);
+            T* bp = packedB + ((nint)jr * kc);
+            for (int ir = 0; ir < mc; ir += MR)
+            {
+                int mValid = Math.Min(MR, mc - ir);
+                T* ap = packedA + ((nint)ir * kc);
+                T* cp = c + ((nint)ir * ldc) + jr;
+                if (mValid == MR && nValid == nr)
+                {
+                    MicroKernel(kc, ap, bp, cp, ldc, overwrite);
+                }
+                else
+                {
+                    MicroKernel(kc, ap, bp, tile, nr, overwrite: true);
+                    for (int r = 0; r < mValid; r++)
+                    {
+                        T* src = tile + (r * nr);
+                        T* dst = cp + ((nint)r * ldc);
+                        if (overwrite)
+                        {
+                            for (int j = 0; j < nValid; j++)
+                            {
+                                dst[j] = src[j];
+                            }
+                        }
+                        else
+                        {
+                            for (int j = 0; j < nValid; j++)
+                            {
+                                dst[j] += src[j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs op(A)[ic.., pc..] (mc x kc) as MR-row strips: strip s holds, for each p, the MR values
+    /// op(A)[ic + s*MR + r, pc + p] contiguously; rows past mc are zero.
+    /// </summary>
+    private static unsafe void PackA<T>(in Operands<T> o, int ic, int pc, int mc, int kc, T* dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint lda = o.Lda;
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mValid = Math.Min(MR, mc - ir);
+            T* d = dst + ((nint)ir * kc);
+            if (!o.TransA)
+            {
+                // Row-major m x k: each row is contiguous along p.
+                T* r0 = o.A + ((ic + ir) * lda) + pc;
+                if (mValid == MR)
+                {
+                    T* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        d[0] = r0[p];
+                        d[1] = r1[p];
+                        d[2] = r2[p];
+                        d[3] = r3[p];
+                        d[4] = r4[p];
+                        d[5] = r5[p];
+                        d += MR;
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        int r = 0;
+                        for (; r < mValid; r++)
+                        {
+                            d[r] = r0[(r * lda) + p];
+                        }
+
+                        for (; r < MR; r++)
+                        {
+                            d[r] = T.Zero;
+                        }
+
+                        d += MR;
+                    }
+                }
+            }
+            else
+            {
+                // Stored k x m: the MR values for one p are contiguous.
+                T* s = o.A + (pc * lda) + ic + ir;
+                if (mValid == MR)
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        d[0] = s[0];
+                        d[1] = s[1];
+                        d[2] = s[2];
+                        d[3] = s[3];
+                        d[4] = s[4];
+                        d[5] = s[5];
+                        d += MR;
+                        s += lda;
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        int r = 0;
+                        for (; r < mValid; r++)
+                        {
+                            d[r] = s[r];
+                        }
+
+                        for (; r < MR; r++)
+                        {
+                            d[r] = T.Zero;
+                        }
+
+                        d += MR;
+                        s += lda;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs op(B)[pc.., jc..] (kc x nc) as NR-column strips: strip s holds, for each p, the NR values
+    /// op(B)[pc + p, jc + s*NR + j] contiguously; columns past nc are zero.
+    /// </summary>
+    private static unsafe void PackB<T>(in Operands<T> o, int pc, int jc, int kc, int nc, T* dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = NR<T>();
+        nint ldb = o.Ldb;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int nValid = Math.Min(nr, nc - jr);
+            T* d = dst + ((nint)jr * kc);
+            if (!o.TransB)
+            {
+                // Row-major k x n: the NR values for one p are contiguous.
+                T* s = o.B + (pc * ldb) + jc + jr;
+                if (nValid == nr)
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        if (Vector256.IsHardwareAccelerated)
+                        {
+                            Vector256.Store(Vector256.Load(s), d);
+                            Vector256.Store(Vector256.Load(s + Vector256<T>.Count), d + Vector256<T>.Count);
+                        }
+                        else
+                        {
+                            for (int j = 0; j < nr; j++)
+                            {
+                                d[j] = s[j];
+                            }
+                        }
+
+                        d += nr;
+                        s += ldb;
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        int j = 0;
+                        for (; j < nValid; j++)
+                        {
+                            d[j] = s[j];
+                        }
+
+                        for (; j < nr; j++)
+                        {
+                            d[j] = T.Zero;
+                        }
+
+                        d += nr;
+                        s += ldb;
+                    }
+                }
+            }
+            else
+            {
+                // Stored n x k: each column of op(B) is contiguous along p; transpose NR of them.
+                T* s = o.B + ((jc + jr) * ldb) + pc;
+                for (int j = 0; j < nValid; j++)
+                {
+                    T* sj = s + (j * ldb);
+                    T* dj = d + j;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        dj[p * nr] = sj[p];
+                    }
+                }
+
+                for (int j = nValid; j < nr; j++)
+                {
+                    T* dj = d + j;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        dj[p * nr] = T.Zero;
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Micro-kernels: C[0..MR, 0..NR] (=|+=) sum_p a[p*MR + i] * b[p*NR + j].
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MicroKernel<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Kernel256(kc, a, b, c, ldc, overwrite);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Kernel128(kc, a, b, c, ldc, overwrite, 0);
+            Kernel128(kc, a, b, c, ldc, overwrite, 2 * Vector128<T>.Count);
+        }
+        else
+        {
+            KernelScalar(kc, a, b, c, ldc, overwrite);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> MulAdd<T>(Vector256<T> x, Vector256<T> y, Vector256<T> acc)
+    {
+        if (Fma.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Fma.MultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Fma.MultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+            }
+        }
+
+        return (x * y) + acc;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> MulAdd<T>(Vector128<T> x, Vector128<T> y, Vector128<T> acc)
+    {
+        if (Fma.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Fma.MultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Fma.MultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+            }
+        }
+        else if (AdvSimd.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return AdvSimd.FusedMultiplyAdd(acc.AsSingle(), x.AsSingle(), y.AsSingle()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double) && AdvSimd.Arm64.IsSupported)
+            {
+                return AdvSimd.Arm64.FusedMultiplyAdd(acc.AsDouble(), x.AsDouble(), y.AsDouble()).As<double, T>();
+            }
+        }
+
+        return (x * y) + acc;
+    }
+
+    /// <summary>The 6 x (2 Vector256) kernel: 12 accumulators, 2 B loads and 6 broadcasts per step of k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel256<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<T> b0 = Vector256.Load(b);
+            Vector256<T> b1 = Vector256.Load(b + v);
+            Vector256<T> x = Vector256.Create(a[0]);
+            c00 = MulAdd(x, b0, c00);
+            c01 = MulAdd(x, b1, c01);
+            x = Vector256.Create(a[1]);
+            c10 = MulAdd(x, b0, c10);
+            c11 = MulAdd(x, b1, c11);
+            x = Vector256.Create(a[2]);
+            c20 = MulAdd(x, b0, c20);
+            c21 = MulAdd(x, b1, c21);
+            x = Vector256.Create(a[3]);
+            c30 = MulAdd(x, b0, c30);
+            c31 = MulAdd(x, b1, c31);
+            x = Vector256.Create(a[4]);
+            c40 = MulAdd(x, b0, c40);
+            c41 = MulAdd(x, b1, c41);
+            x = Vector256.Create(a[5]);
+            c50 = MulAdd(x, b0, c50);
+            c51 = MulAdd(x, b1, c51);
+            a += MR;
+            b += 2 * v;
+        }
+
+        if (overwrite)
+        {
+            Vector256.Store(c00, c);
+            Vector256.Store(c01, c + v);
+            c += ldc;
+            Vector256.Store(c10, c);
+            Vector256.Store(c11, c + v);
+            c += ldc;
+            Vector256.Store(c20, c);
+            Vector256.Store(c21, c + v);
+            c += ldc;
+            Vector256.Store(c30, c);
+            Vector256.Store(c31, c + v);
+            c += ldc;
+            Vector256.Store(c40, c);
+            Vector256.Store(c41, c + v);
+            c += ldc;
+            Vector256.Store(c50, c);
+            Vector256.Store(c51, c + v);
+        }
+        else
+        {
+            Vector256.Store(Vector256.Load(c) + c00, c);
+            Vector256.Store(Vector256.Load(c + v) + c01, c + v);
+            c += ldc;
+            Vector256.Store(Vector256.Load(c) + c10, c);
+            Vector256.Store(Vector256.Load(c + v) + c11, c + v);
+            c += ldc;
+            Vector256.Store(Vector256.Load(c) + c20, c);
+            Vector256.Store(Vector256.Load(c + v) + c21, c + v);
+            c += ldc;
+            Vector256.Store(Vector256.Load(c) + c30, c);
+            Vector256.Store(Vector256.Load(c + v) + c31, c + v);
+            c += ldc;
+            Vector256.Store(Vector256.Load(c) + c40, c);
+            Vector256.Store(Vector256.Load(c + v) + c41, c + v);
+            c += ldc;
+            Vector256.Store(Vector256.Load(c) + c50, c);
+            Vector256.Store(Vector256.Load(c + v) + c51, c + v);
+        }
+    }
+
+    /// <summary>
+    /// The Vector128 kernel (no 256-bit vectors): one half of the NR columns, starting at <paramref name="offset"/>,
+    /// with 6 x 2 Vector128 accumulators; called twice per tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel128<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite, int offset)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector128<T>.Count;
+        int nr = NR<T>();
+        b += offset;
+        c += offset;
+        Vector128<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+
+        for (int p = 0; p < kc; p++)
+        {
+            Vector128<T> b0 = Vector128.Load(b);
+            Vector128<T> b1 = Vector128.Load(b + v);
+            Vector128<T> x = Vector128.Create(a[0]);
+            c00 = MulAdd(x, b0, c00);
+            c01 = MulAdd(x, b1, c01);
+            x = Vector128.Create(a[1]);
+            c10 = MulAdd(x, b0, c10);
+            c11 = MulAdd(x, b1, c11);
+            x = Vector128.Create(a[2]);
+            c20 = MulAdd(x, b0, c20);
+            c21 = MulAdd(x, b1, c21);
+            x = Vector128.Create(a[3]);
+            c30 = MulAdd(x, b0, c30);
+            c31 = MulAdd(x, b1, c31);
+            x = Vector128.Create(a[4]);
+            c40 = MulAdd(x, b0, c40);
+            c41 = MulAdd(x, b1, c41);
+            x = Vector128.Create(a[5]);
+            c50 = MulAdd(x, b0, c50);
+            c51 = MulAdd(x, b1, c51);
+            a += MR;
+            b += nr;
+        }
+
+        Store128(c, v, c00, c01, overwrite);
+        Store128(c + ldc, v, c10, c11, overwrite);
+        Store128(c + (2 * ldc), v, c20, c21, overwrite);
+        Store128(c + (3 * ldc), v, c30, c31, overwrite);
+        Store128(c + (4 * ldc), v, c40, c41, overwrite);
+        Store128(c + (5 * ldc), v, c50, c51, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store128<T>(T* c, int v, Vector128<T> x0, Vector128<T> x1, bool overwrite)
+        where T : unmanaged
+    {
+        if (!overwrite)
+        {
+            x0 = Vector128.Load(c) + x0;
+            x1 = Vector128.Load(c + v) + x1;
+        }
+
+        Vector128.Store(x0, c);
+        Vector128.Store(x1, c + v);
+    }
+
+    /// <summary>The kernel for hardware without SIMD acceleration.</summary>
+    private static unsafe void KernelScalar<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = NR<T>();
+        T* acc = stackalloc T[MR * 16];
+        new Span<T>(acc, MR * nr).Clear();
+        for (int p = 0; p < kc; p++)
+        {
+            for (int i = 0; i < MR; i++)
+            {
+                T x = a[i];
+                T* row = acc + (i * nr);
+                for (int j = 0; j < nr; j++)
+                {
+                    row[j] += x * b[j];
+                }
+            }
+
+            a += MR;
+            b += nr;
+        }
+
+        for (int i = 0; i < MR; i++)
+        {
+            T* row = acc + (i * nr);
+            T* ci = c + (i * ldc);
+            for (int j = 0; j < nr; j++)
+            {
+                ci[j] = overwrite ? row[j] : ci[j] + row[j];
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // State.
+
+    /// <summary>The operands of one call, as raw pointers (the spans are pinned for the whole call).</summary>
+    private readonly unsafe struct Operands<T>
+        where T : unmanaged
+    {
+        public Operands(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb, T* c, int ldc,
+            bool accumulate)
+        {
+            TransA = transA;
+            TransB = transB;
+            M = m;
+            N = n;
+            K = k;
+            A = a;
+            Lda = lda;
+            B = b;
+            Ldb = ldb;
+            C = c;
+            Ldc = ldc;
+            Accumulate = accumulate;
+        }
+
+        public bool TransA { get; }
+
+        public bool TransB { get; }
+
+        public int M { get; }
+
+        public int N { get; }
+
+        public int K { get; }
+
+        public T* A { get; }
+
+        public int Lda { get; }
+
+        public T* B { get; }
+
+        public int Ldb { get; }
+
+        public T* C { get; }
+
+        public int Ldc { get; }
+
+        public bool Accumulate { get; }
+    }
+
+    /// <summary>Per-thread packing buffers, grown as needed and kept, on the pinned heap and 64-byte aligned.</summary>
+    private static class Scratch<T>
+        where T : unmanaged
+    {
+        [ThreadStatic]
+        private static T[]? s_a;
+
+        [ThreadStatic]
+        private static T[]? s_b;
+
+        public static unsafe T* A(int length) => Get(ref s_a, length);
+
+        public static unsafe T* B(int length) => Get(ref s_b, length);
+
+        private static unsafe T* Get(ref T[]? buffer, int length)
+        {
+            int pad = 64 / sizeof(T);
+            if (buffer is null || buffer.Length < length + pad)
+            {
+                buffer = GC.AllocateUninitializedArray<T>(length + pad, pinned: true);
+            }
+
+            byte* p = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+            nint misalignment = (nint)p & 63;
+            if (misalignment != 0)
+            {
+                p += 64 - misalignment;
+            }
+
+            return (T*)p;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace MyTorch.Kernels;
+
+/// <summary>An element-wise function of one floating-point tensor, written once for float and double.</summary>
+internal interface IUnaryKernel
+{
+    static abstract void Apply<T>(ReadOnlySpan<T> x, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>;
+}
+
+internal readonly struct NegateKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Negate(x, d);
+}
+
+internal readonly struct ExpKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Exp(x, d);
+}
+
+internal readonly struct LogKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Log(x, d);
+}
+
+internal readonly struct SqrtKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sqrt(x, d);
+}
+
+internal readonly struct AbsKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Abs(x, d);
+}
+
+/// <summary>sign(x): -1, 0 or 1 (NaN stays NaN); the derivative of |x|, with 0 at 0 as in PyTorch.</summary>
+internal readonly struct SignKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < d.Length; i++)
+            d[i] = T.IsNaN(x[i]) ? x[i] : x[i] > T.Zero ? T.One : x[i] < T.Zero ? T.NegativeOne : T.Zero;
+    }
+}
+
+internal readonly struct SigmoidKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sigmoid(x, d);
+}
+
+internal readonly struct TanhKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Tanh(x, d);
+}
+
+/// <summary>max(x, 0). Its derivative is taken as 0 at x &lt;= 0 (seed 004).</summary>
+internal readonly struct ReluKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, T.Zero, d);
+}
+
+/// <summary>1 where x &gt; 0, else 0: ReLU's derivative as seed 004 defines it.</summary>
+internal readonly struct PositiveMaskKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < d.Length; i++) d[i] = x[i] > T.Zero ? T.One : T.Zero;
+    }
+}
+
+/// <summary>log(1 + e^x), returning x itself above 20 as PyTorch's softplus does (threshold 20).</summary>
+internal readonly struct SoftplusKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T threshold = T.CreateTruncating(20);
+        for (int i = 0; i < d.Length; i++)
+            d[i] = x[i] > threshold ? x[i] : T.LogP1(T.Exp(x[i]));
+    }
+}
+
+/// <summary>The derivative of softplus: sigmoid(x), and exactly 1 above the threshold, as in PyTorch.</summary>
+internal readonly struct SoftplusDerivativeKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T threshold = T.CreateTruncating(20);
+        TensorPrimitives.Sigmoid(x, d);
+        for (int i = 0; i < d.Length; i++)
+            if (x[i] > threshold) d[i] = T.One;
+    }
+}
+
+/// <summary>GELU with the exact Gaussian CDF: x * Phi(x) = x/2 * (1 + erf(x / sqrt 2)).</summary>
+internal readonly struct GeluKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
+            d[i] = T.CreateTruncating(0.5 * v * (1 + SpecialFunctions.Erf(v * 0.7071067811865476)));
+        }
+    }
+}
+
+/// <summary>d GELU / dx = Phi(x) + x * phi(x), where phi is the standard normal density.</summary>
+internal readonly struct GeluDerivativeKernel : IUnaryKernel
+{
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < d.Length; i++)
+        {
+            double v = double.CreateTruncating(x[i]);
+            double cdf = 0.5 * (1 + SpecialFunctions.Erf(v * 0.7071067811865476));
+            double pdf = Math.Exp(-0.5 * v * v) * 0.3989422804014327;
+            d[i] = T.CreateTruncating(cdf + v * pdf);
+        }
+    }
+}

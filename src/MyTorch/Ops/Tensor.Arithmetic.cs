@@ -1,0 +1,125 @@
+using MyTorch.Kernels;
+
+namespace MyTorch;
+
+// + - * / with NumPy broadcasting. Each op's gradient with respect to a broadcast operand is summed back
+// to that operand's shape (SumTo), because a broadcast element contributed to every output it was copied into.
+public sealed partial class Tensor
+{
+    /// <summary>Element-wise sum with broadcasting.</summary>
+    public static Tensor Add(Tensor a, Tensor b)
+    {
+        var result = Binary<AddKernel>(a, b, "add");
+        return Autograd.Record(result, "add", [a, b], g => [
+            a.RequiresGrad ? g.SumTo(a.shape) : null,
+            b.RequiresGrad ? g.SumTo(b.shape) : null]);
+    }
+
+    /// <summary>Element-wise difference with broadcasting.</summary>
+    public static Tensor Subtract(Tensor a, Tensor b)
+    {
+        var result = Binary<SubtractKernel>(a, b, "sub");
+        return Autograd.Record(result, "sub", [a, b], g => [
+            a.RequiresGrad ? g.SumTo(a.shape) : null,
+            b.RequiresGrad ? (-g).SumTo(b.shape) : null]);
+    }
+
+    /// <summary>Element-wise product with broadcasting.</summary>
+    public static Tensor Multiply(Tensor a, Tensor b)
+    {
+        var result = Binary<MultiplyKernel>(a, b, "mul");
+        return Autograd.Record(result, "mul", [a, b], g => [
+            a.RequiresGrad ? (g * b).SumTo(a.shape) : null,
+            b.RequiresGrad ? (g * a).SumTo(b.shape) : null]);
+    }
+
+    /// <summary>Element-wise quotient with broadcasting.</summary>
+    public static Tensor Divide(Tensor a, Tensor b)
+    {
+        var result = Binary<DivideKernel>(a, b, "div");
+        return Autograd.Record(result, "div", [a, b], g => [
+            a.RequiresGrad ? (g / b).SumTo(a.shape) : null,
+            b.RequiresGrad ? (-g * a / (b * b)).SumTo(b.shape) : null]);
+    }
+
+    /// <summary>-x.</summary>
+    public Tensor Neg()
+    {
+        var result = Unary<NegateKernel>(this, "neg");
+        return Autograd.Record(result, "neg", [this], g => [-g]);
+    }
+
+    /// <summary>Element-wise sum with broadcasting.</summary>
+    public static Tensor operator +(Tensor a, Tensor b) => Add(a, b);
+    /// <summary>Adds a scalar to every element.</summary>
+    public static Tensor operator +(Tensor a, double b) => Add(a, ScalarLike(b, a));
+    /// <summary>Adds a scalar to every element.</summary>
+    public static Tensor operator +(double a, Tensor b) => Add(ScalarLike(a, b), b);
+    /// <summary>Element-wise difference with broadcasting.</summary>
+    public static Tensor operator -(Tensor a, Tensor b) => Subtract(a, b);
+    /// <summary>Subtracts a scalar from every element.</summary>
+    public static Tensor operator -(Tensor a, double b) => Subtract(a, ScalarLike(b, a));
+    /// <summary>Subtracts every element from a scalar.</summary>
+    public static Tensor operator -(double a, Tensor b) => Subtract(ScalarLike(a, b), b);
+    /// <summary>Element-wise product with broadcasting.</summary>
+    public static Tensor operator *(Tensor a, Tensor b) => Multiply(a, b);
+    /// <summary>Multiplies every element by a scalar.</summary>
+    public static Tensor operator *(Tensor a, double b) => Multiply(a, ScalarLike(b, a));
+    /// <summary>Multiplies every element by a scalar.</summary>
+    public static Tensor operator *(double a, Tensor b) => Multiply(ScalarLike(a, b), b);
+    /// <summary>Element-wise quotient with broadcasting.</summary>
+    public static Tensor operator /(Tensor a, Tensor b) => Divide(a, b);
+    /// <summary>Divides every element by a scalar.</summary>
+    public static Tensor operator /(Tensor a, double b) => Divide(a, ScalarLike(b, a));
+    /// <summary>Divides a scalar by every element.</summary>
+    public static Tensor operator /(double a, Tensor b) => Divide(ScalarLike(a, b), b);
+    /// <summary>-x.</summary>
+    public static Tensor operator -(Tensor x) => x.Neg();
+
+    /// <summary>Adds <paramref name="other"/> into this tensor in place (same shape). Not recorded; for gradient accumulation and optimizers.</summary>
+    public Tensor AddInPlace(Tensor other, double alpha = 1)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!Shapes.Equal(shape, other.shape) || DType != other.DType)
+            throw new TensorShapeException($"AddInPlace: {Shapes.Format(other.shape)} {other.DType.Name()} cannot be added into " +
+                $"{Shapes.Format(shape)} {DType.Name()}.");
+        switch (DType)
+        {
+            case DType.Float32:
+                if (alpha == 1) System.Numerics.Tensors.TensorPrimitives.Add(F32, other.F32, F32);
+                else System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(other.F32, (float)alpha, F32, F32);
+                break;
+            case DType.Float64:
+                if (alpha == 1) System.Numerics.Tensors.TensorPrimitives.Add(F64, other.F64, F64);
+                else System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(other.F64, alpha, F64, F64);
+                break;
+            default:
+                for (int i = 0; i < Count; i++) I64[i] += (long)alpha * other.I64[i];
+                break;
+        }
+        return this;
+    }
+
+    /// <summary>Multiplies this tensor by a scalar in place. Not recorded.</summary>
+    public Tensor MultiplyInPlace(double factor)
+    {
+        switch (DType)
+        {
+            case DType.Float32: System.Numerics.Tensors.TensorPrimitives.Multiply(F32, (float)factor, F32); break;
+            case DType.Float64: System.Numerics.Tensors.TensorPrimitives.Multiply(F64, factor, F64); break;
+            default: for (int i = 0; i < Count; i++) I64[i] *= (long)factor; break;
+        }
+        return this;
+    }
+
+    /// <summary>Sums a broadcast gradient back down to <paramref name="target"/> (the shape before broadcasting).</summary>
+    internal Tensor SumTo(int[] target)
+    {
+        if (Shapes.Equal(shape, target)) return this;
+        var result = this;
+        while (result.Rank > target.Length) result = result.Sum(0);
+        for (int d = 0; d < target.Length; d++)
+            if (target[d] == 1 && result.shape[d] != 1) result = result.Sum(d, keepDim: true);
+        return result;
+    }
+}

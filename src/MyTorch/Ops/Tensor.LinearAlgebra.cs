@@ -1,0 +1,76 @@
+using MyTorch.Kernels;
+
+namespace MyTorch;
+
+// Matrix multiplication. Backward uses the transposed forms of the same GEMM kernel
+// (dA = dC B^T, dB = A^T dC) without ever materializing a transpose.
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// Matrix product with PyTorch's rules: 2-D @ 2-D; a 1-D operand is treated as a row (left) or column
+    /// (right) vector and its dimension dropped from the result; leading (batch) dimensions broadcast.
+    /// </summary>
+    public static Tensor MatMul(Tensor a, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Rank == 0 || b.Rank == 0)
+            throw new TensorShapeException($"matmul: both operands need at least 1 dimension, got {Shapes.Format(a.shape)} and {Shapes.Format(b.shape)}.");
+        if (a.DType != b.DType) ThrowDTypeMismatch("matmul", a, b);
+        a.RequireFloat("matmul");
+        int k = a.shape[^1], kb = b.Rank == 1 ? b.shape[0] : b.shape[^2];
+        if (k != kb)
+            throw new TensorShapeException(
+                $"matmul: shapes {Shapes.Format(a.shape)} and {Shapes.Format(b.shape)} are not aligned: " +
+                $"{k} (last dimension of the first) != {kb} ({(b.Rank == 1 ? "size" : "second-to-last dimension")} of the second).");
+
+        if (a.Rank == 1) return MatMul(a.Unsqueeze(0), b).Squeeze(-2);
+        if (b.Rank == 1) return MatMul(a, b.Unsqueeze(1)).Squeeze(-1);
+        if (a.Rank == 2 && b.Rank == 2) return MatMulCore(a, b, false, false);
+        if (b.Rank == 2)
+        {
+            // (..., m, k) @ (k, n): fold the batch into the rows, one GEMM.
+            var rows = a.Reshape(-1, k);
+            var outShape = (int[])a.shape.Clone();
+            outShape[^1] = b.shape[1];
+            return MatMulCore(rows, b, false, false).Reshape(outShape);
+        }
+        // Batched: broadcast the batch dimensions, then one GEMM per batch entry.
+        var batch = Shapes.Broadcast(a.shape.AsSpan(0, a.Rank - 2), b.Rank > 2 ? b.shape.AsSpan(0, b.Rank - 2) : [], "matmul");
+        int count = Shapes.Count(batch);
+        var a3 = a.BroadcastTo([.. batch, a.shape[^2], k]).Reshape(count, a.shape[^2], k);
+        var b3 = b.BroadcastTo([.. batch, kb, b.shape[^1]]).Reshape(count, kb, b.shape[^1]);
+        return MatMulCore(a3, b3, false, false).Reshape([.. batch, a.shape[^2], b.shape[^1]]);
+    }
+
+    /// <summary>Matrix product of this tensor with <paramref name="other"/>; see <see cref="MatMul(Tensor, Tensor)"/>.</summary>
+    public Tensor MatMul(Tensor other) => MatMul(this, other);
+
+    /// <summary>
+    /// op(A) @ op(B) for 2-D operands or 3-D operands with equal batch size, where op transposes the last
+    /// two dimensions when its flag is set. Differentiable, with a backward made of the same op.
+    /// </summary>
+    internal static Tensor MatMulCore(Tensor a, Tensor b, bool transposeA, bool transposeB)
+    {
+        int batch = a.Rank == 3 ? a.shape[0] : 1;
+        int m = transposeA ? a.shape[^1] : a.shape[^2];
+        int k = transposeA ? a.shape[^2] : a.shape[^1];
+        int n = transposeB ? b.shape[^2] : b.shape[^1];
+        int[] outShape = a.Rank == 3 ? [batch, m, n] : [m, n];
+        var result = Empty(outShape, a.DType, "matmul");
+        int lda = a.shape[^1], ldb = b.shape[^1];
+        int aSize = a.shape[^1] * a.shape[^2], bSize = b.shape[^1] * b.shape[^2];
+        for (int i = 0; i < batch; i++)
+        {
+            if (a.DType == DType.Float32)
+                Gemm.Multiply<float>(transposeA, transposeB, m, n, k, a.F32.AsSpan(i * aSize, aSize), lda,
+                    b.F32.AsSpan(i * bSize, bSize), ldb, result.F32.AsSpan(i * m * n, m * n), n);
+            else
+                Gemm.Multiply<double>(transposeA, transposeB, m, n, k, a.F64.AsSpan(i * aSize, aSize), lda,
+                    b.F64.AsSpan(i * bSize, bSize), ldb, result.F64.AsSpan(i * m * n, m * n), n);
+        }
+        return Autograd.Record(result, "matmul", [a, b], g => [
+            a.RequiresGrad ? (transposeA ? MatMulCore(b, g, transposeB, true) : MatMulCore(g, b, false, !transposeB)) : null,
+            b.RequiresGrad ? (transposeB ? MatMulCore(g, a, true, transposeA) : MatMulCore(a, g, !transposeA, false)) : null]);
+    }
+}

@@ -1,0 +1,177 @@
+using System.Numerics.Tensors;
+using MyTorch.Kernels;
+
+namespace MyTorch;
+
+// Element-wise functions and their derivatives, each written as the chain-rule product
+// dL/dx = dL/dy * dy/dx with dy/dx expressed through tensor ops (so higher derivatives work too).
+public sealed partial class Tensor
+{
+    /// <summary>e^x. Derivative: e^x.</summary>
+    public Tensor Exp()
+    {
+        var y = Unary<ExpKernel>(this, "exp");
+        return Autograd.Record(y, "exp", [this], g => [g * y]);
+    }
+
+    /// <summary>Natural logarithm. Derivative: 1/x.</summary>
+    public Tensor Log()
+    {
+        var y = Unary<LogKernel>(this, "log");
+        var x = this;
+        return Autograd.Record(y, "log", [this], g => [g / x]);
+    }
+
+    /// <summary>Square root. Derivative: 1/(2 sqrt x).</summary>
+    public Tensor Sqrt()
+    {
+        var y = Unary<SqrtKernel>(this, "sqrt");
+        return Autograd.Record(y, "sqrt", [this], g => [g / (2 * y)]);
+    }
+
+    /// <summary>|x|. Derivative: sign(x), taken as 0 at 0.</summary>
+    public Tensor Abs()
+    {
+        var y = Unary<AbsKernel>(this, "abs");
+        var x = this;
+        return Autograd.Record(y, "abs", [this], g => [g * x.Sign()]);
+    }
+
+    /// <summary>-1, 0 or 1 by the sign of each element. Not differentiable (its gradient is zero).</summary>
+    public Tensor Sign() => Unary<SignKernel>(this, "sign");
+
+    /// <summary>x raised to a scalar power. Derivative: p x^(p-1).</summary>
+    public Tensor Pow(double exponent)
+    {
+        RequireFloat("pow");
+        var y = EmptyLike(this);
+        if (DType == DType.Float32) TensorPrimitives.Pow(F32, (float)exponent, y.F32);
+        else TensorPrimitives.Pow(F64, exponent, y.F64);
+        var x = this;
+        return Autograd.Record(y, "pow", [this], g => [exponent == 0 ? ZerosLike(x) : g * exponent * x.Pow(exponent - 1)]);
+    }
+
+    /// <summary>x squared (x * x).</summary>
+    public Tensor Square() => this * this;
+
+    /// <summary>
+    /// Limits every element to [<paramref name="min"/>, <paramref name="max"/>] (either bound optional).
+    /// The gradient passes where min &lt;= x &lt;= max and is zero outside, as in PyTorch.
+    /// </summary>
+    public Tensor Clamp(double? min = null, double? max = null)
+    {
+        RequireFloat("clamp");
+        if (min is double lo && max is double hi && lo > hi)
+            throw new ArgumentException($"clamp: min ({lo}) is greater than max ({hi}).", nameof(min));
+        var y = Clone().Detach();
+        if (DType == DType.Float32)
+        {
+            if (min is double lo32) TensorPrimitives.Max(y.F32, (float)lo32, y.F32);
+            if (max is double hi32) TensorPrimitives.Min(y.F32, (float)hi32, y.F32);
+        }
+        else
+        {
+            if (min is double lo64) TensorPrimitives.Max(y.F64, lo64, y.F64);
+            if (max is double hi64) TensorPrimitives.Min(y.F64, hi64, y.F64);
+        }
+        var x = this;
+        return Autograd.Record(y, "clamp", [this], g =>
+        {
+            var mask = OnesLike(x);
+            if (min is double a) mask = mask * x.Ge(a);
+            if (max is double b) mask = mask * x.Le(b);
+            return [g * mask];
+        });
+    }
+
+    /// <summary>
+    /// Element-wise maximum of two tensors with broadcasting. The gradient goes to the larger input, and is
+    /// split equally on ties, as in PyTorch.
+    /// </summary>
+    public static Tensor Maximum(Tensor a, Tensor b) => Extremum<MaximumKernel>(a, b, "maximum", larger: true);
+
+    /// <summary>Element-wise minimum of two tensors with broadcasting; gradient as for <see cref="Maximum"/>.</summary>
+    public static Tensor Minimum(Tensor a, Tensor b) => Extremum<MinimumKernel>(a, b, "minimum", larger: false);
+
+    private static Tensor Extremum<TOp>(Tensor a, Tensor b, string op, bool larger) where TOp : IBinaryKernel<TOp>
+    {
+        var y = Binary<TOp>(a, b, op);
+        return Autograd.Record(y, op, [a, b], g =>
+        {
+            var aWins = larger ? a.Gt(b) : a.Lt(b);
+            var tie = a.Eq(b);
+            var aShare = aWins + tie * 0.5;
+            var bShare = 1 - aShare;
+            return [
+                a.RequiresGrad ? (g * aShare).SumTo(a.shape) : null,
+                b.RequiresGrad ? (g * bShare).SumTo(b.shape) : null];
+        });
+    }
+
+    /// <summary>
+    /// Picks from <paramref name="a"/> where <paramref name="condition"/> is non-zero and from
+    /// <paramref name="b"/> elsewhere, broadcasting all three. The gradient goes to the input that was picked.
+    /// </summary>
+    public static Tensor Where(Tensor condition, Tensor a, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var outShape = Shapes.Broadcast(Shapes.Broadcast(condition.shape, a.shape, "where"), b.shape, "where");
+        if (a.DType != b.DType) ThrowDTypeMismatch("where", a, b);
+        var c = condition.BroadcastTo(outShape).Detach();
+        var ea = a.BroadcastTo(outShape).Detach();
+        var eb = b.BroadcastTo(outShape).Detach();
+        var y = Empty(outShape, a.DType, "where");
+        for (int i = 0; i < y.Count; i++)
+            y.SetDouble(i, c.GetDouble(i) != 0 ? ea.GetDouble(i) : eb.GetDouble(i));
+        if (y.DType == DType.Int64)
+            for (int i = 0; i < y.Count; i++) y.I64[i] = c.GetDouble(i) != 0 ? ea.I64[i] : eb.I64[i];
+        return Autograd.Record(y, "where", [a, b], g =>
+        {
+            var zeros = ZerosLike(g);
+            return [
+                a.RequiresGrad ? Where(c, g, zeros).SumTo(a.shape) : null,
+                b.RequiresGrad ? Where(c, zeros, g).SumTo(b.shape) : null];
+        });
+    }
+
+    /// <summary>1 where this &gt; other, else 0 (same dtype; not differentiable).</summary>
+    public Tensor Gt(Tensor other) => Binary<GreaterKernel>(this, other, "gt");
+    /// <summary>1 where this &gt;= other, else 0.</summary>
+    public Tensor Ge(Tensor other) => Binary<GreaterOrEqualKernel>(this, other, "ge");
+    /// <summary>1 where this &lt; other, else 0.</summary>
+    public Tensor Lt(Tensor other) => Binary<LessKernel>(this, other, "lt");
+    /// <summary>1 where this &lt;= other, else 0.</summary>
+    public Tensor Le(Tensor other) => Binary<LessOrEqualKernel>(this, other, "le");
+    /// <summary>1 where this == other, else 0.</summary>
+    public Tensor Eq(Tensor other) => Binary<EqualKernel>(this, other, "eq");
+    /// <summary>1 where this != other, else 0.</summary>
+    public Tensor Ne(Tensor other) => Binary<NotEqualKernel>(this, other, "ne");
+    /// <summary>1 where this &gt; value, else 0.</summary>
+    public Tensor Gt(double value) => Gt(ScalarLike(value, this));
+    /// <summary>1 where this &gt;= value, else 0.</summary>
+    public Tensor Ge(double value) => Ge(ScalarLike(value, this));
+    /// <summary>1 where this &lt; value, else 0.</summary>
+    public Tensor Lt(double value) => Lt(ScalarLike(value, this));
+    /// <summary>1 where this &lt;= value, else 0.</summary>
+    public Tensor Le(double value) => Le(ScalarLike(value, this));
+    /// <summary>1 where this == value, else 0.</summary>
+    public Tensor Eq(double value) => Eq(ScalarLike(value, this));
+    /// <summary>1 where this != value, else 0.</summary>
+    public Tensor Ne(double value) => Ne(ScalarLike(value, this));
+
+    /// <summary>Whether every element is finite (no NaN or infinity).</summary>
+    public bool AllFinite()
+    {
+        switch (DType)
+        {
+            case DType.Float32:
+                foreach (var v in F32) if (!float.IsFinite(v)) return false;
+                return true;
+            case DType.Float64:
+                foreach (var v in F64) if (!double.IsFinite(v)) return false;
+                return true;
+            default:
+                return true;
+        }
+    }
+}

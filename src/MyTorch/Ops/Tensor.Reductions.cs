@@ -1,0 +1,180 @@
+using MyTorch.Kernels;
+
+namespace MyTorch;
+
+// Reductions over one dimension or all elements. keepDim follows NumPy's keepdims: summing a (3, 4, 5)
+// tensor over dimension 0 gives (1, 4, 5) with keepDim and (4, 5) without.
+public sealed partial class Tensor
+{
+    private int[] ReducedShape(int d, bool keepDim)
+    {
+        if (keepDim)
+        {
+            var kept = (int[])shape.Clone();
+            kept[d] = 1;
+            return kept;
+        }
+        var dropped = new int[Rank - 1];
+        for (int i = 0, j = 0; i < Rank; i++) if (i != d) dropped[j++] = shape[i];
+        return dropped;
+    }
+
+    /// <summary>The sum of all elements, as a 0-d tensor.</summary>
+    public Tensor Sum() => Flatten().Sum(0);
+
+    /// <summary>The sum over dimension <paramref name="dim"/>. Gradient: the output gradient copied to every summed element.</summary>
+    public Tensor Sum(int dim, bool keepDim = false)
+    {
+        if (Rank == 0) return Reshape(1).Sum(0, keepDim: false);
+        int d = Shapes.WrapDim(dim, Rank, "sum");
+        var result = Empty(ReducedShape(d, keepDim), DType, "sum");
+        var (outer, inner) = OuterInner(d);
+        switch (DType)
+        {
+            case DType.Float32: ReductionKernels.Sum<float>(F32, outer, shape[d], inner, result.F32); break;
+            case DType.Float64: ReductionKernels.Sum<double>(F64, outer, shape[d], inner, result.F64); break;
+            default: ReductionKernels.Sum<long>(I64, outer, shape[d], inner, result.I64); break;
+        }
+        var x = this;
+        return Autograd.Record(result, "sum", [this], g => [(keepDim ? g : g.Unsqueeze(d)).BroadcastTo(x.shape)]);
+    }
+
+    /// <summary>The mean of all elements.</summary>
+    public Tensor Mean() => Sum() / Math.Max(Count, 1);
+
+    /// <summary>The mean over dimension <paramref name="dim"/>.</summary>
+    public Tensor Mean(int dim, bool keepDim = false)
+    {
+        RequireFloat("mean");
+        int size = Rank == 0 ? 1 : shape[Shapes.WrapDim(dim, Rank, "mean")];
+        return Sum(dim, keepDim) / size;
+    }
+
+    /// <summary>
+    /// The variance over dimension <paramref name="dim"/>: sum((x - mean)^2) / (n - 1) when
+    /// <paramref name="unbiased"/> (PyTorch's default), or / n (the biased batch variance BatchNorm uses).
+    /// </summary>
+    public Tensor Var(int dim, bool keepDim = false, bool unbiased = true)
+    {
+        RequireFloat("var");
+        int d = Shapes.WrapDim(dim, Rank, "var");
+        var centered = this - Mean(d, keepDim: true);
+        return (centered * centered).Sum(d, keepDim) / Math.Max(shape[d] - (unbiased ? 1 : 0), 0);
+    }
+
+    /// <summary>The variance of all elements.</summary>
+    public Tensor Var(bool unbiased = true) => Flatten().Var(0, keepDim: false, unbiased);
+
+    /// <summary>The largest element.</summary>
+    public Tensor Max() => Flatten().Max(0);
+
+    /// <summary>The smallest element.</summary>
+    public Tensor Min() => Flatten().Min(0);
+
+    /// <summary>The largest element along <paramref name="dim"/>. The gradient goes to the (first) largest element.</summary>
+    public Tensor Max(int dim, bool keepDim = false) => Extreme(dim, keepDim, largest: true);
+
+    /// <summary>The smallest element along <paramref name="dim"/>. The gradient goes to the (first) smallest element.</summary>
+    public Tensor Min(int dim, bool keepDim = false) => Extreme(dim, keepDim, largest: false);
+
+    /// <summary>The index (int64) of the largest element along <paramref name="dim"/>; the first on ties.</summary>
+    public Tensor ArgMax(int dim, bool keepDim = false) => ArgExtreme(dim, keepDim, largest: true, "argmax");
+
+    /// <summary>The flat index (int64, 0-d) of the largest element.</summary>
+    public Tensor ArgMax() => Flatten().ArgMax(0);
+
+    /// <summary>The index (int64) of the smallest element along <paramref name="dim"/>; the first on ties.</summary>
+    public Tensor ArgMin(int dim, bool keepDim = false) => ArgExtreme(dim, keepDim, largest: false, "argmin");
+
+    private Tensor ArgExtreme(int dim, bool keepDim, bool largest, string op)
+    {
+        if (Rank == 0) return Reshape(1).ArgExtreme(0, keepDim: false, largest, op);
+        int d = Shapes.WrapDim(dim, Rank, op);
+        if (shape[d] == 0) throw new TensorShapeException($"{op}: dimension {dim} of shape {Shapes.Format(shape)} is empty.");
+        var result = Empty(ReducedShape(d, keepDim), DType.Int64, op);
+        var (outer, inner) = OuterInner(d);
+        switch (DType)
+        {
+            case DType.Float32: ReductionKernels.ArgExtreme<float>(F32, outer, shape[d], inner, result.I64, largest); break;
+            case DType.Float64: ReductionKernels.ArgExtreme<double>(F64, outer, shape[d], inner, result.I64, largest); break;
+            default: ReductionKernels.ArgExtreme<long>(I64, outer, shape[d], inner, result.I64, largest); break;
+        }
+        return result;
+    }
+
+    private Tensor Extreme(int dim, bool keepDim, bool largest)
+    {
+        string op = largest ? "max" : "min";
+        if (Rank == 0) return Reshape(1).Extreme(0, keepDim: false, largest);
+        int d = Shapes.WrapDim(dim, Rank, op);
+        var indices = ArgExtreme(d, keepDim: true, largest, op);
+        var result = Empty(ReducedShape(d, keepDim), DType, op);
+        var (outer, inner) = OuterInner(d);
+        switch (DType)
+        {
+            case DType.Float32: ReductionKernels.Gather<float>(F32, outer, shape[d], inner, indices.I64, result.F32); break;
+            case DType.Float64: ReductionKernels.Gather<double>(F64, outer, shape[d], inner, indices.I64, result.F64); break;
+            default: ReductionKernels.Gather<long>(I64, outer, shape[d], inner, indices.I64, result.I64); break;
+        }
+        var x = this;
+        return Autograd.Record(result, op, [this], g =>
+        {
+            var mask = EmptyLike(x);
+            if (x.DType == DType.Float32) ReductionKernels.OneHotMask<float>(mask.F32, outer, x.shape[d], inner, indices.I64);
+            else ReductionKernels.OneHotMask<double>(mask.F64, outer, x.shape[d], inner, indices.I64);
+            return [(keepDim ? g : g.Unsqueeze(d)) * mask];
+        });
+    }
+
+    /// <summary>
+    /// log(sum(exp(x))) over <paramref name="dim"/>, computed as m + log(sum(exp(x - m))) with m the maximum
+    /// (the LogSumExp trick of seed 004), so inputs like ±1000 give finite, exact results.
+    /// Gradient: softmax(x) times the output gradient.
+    /// </summary>
+    public Tensor LogSumExp(int dim, bool keepDim = false)
+    {
+        RequireFloat("logsumexp");
+        int d = Shapes.WrapDim(dim, Rank, "logsumexp");
+        Tensor result, softmax;
+        using (Autograd.NoGrad())
+        {
+            var max = Max(d, keepDim: true);
+            // A row of -inf (or +inf) maxima would give inf - inf = NaN; shift such rows by 0 instead.
+            var shift = Where(max.Abs().Lt(double.PositiveInfinity), max, ZerosLike(max));
+            var exp = (this - shift).Exp();
+            var sum = exp.Sum(d, keepDim: true);
+            var kept = sum.Log() + shift;
+            softmax = exp / sum;
+            result = keepDim ? kept : kept.Squeeze(d);
+        }
+        result = result.Detach();
+        return Autograd.Record(result, "logsumexp", [this], g => [(keepDim ? g : g.Unsqueeze(d)) * softmax]);
+    }
+
+    /// <summary>exp(x) / sum(exp(x)) over <paramref name="dim"/>, stable for large inputs (the maximum is subtracted first).</summary>
+    public Tensor Softmax(int dim = -1)
+    {
+        RequireFloat("softmax");
+        int d = Shapes.WrapDim(dim, Rank, "softmax");
+        Tensor y;
+        using (Autograd.NoGrad())
+        {
+            var shifted = (this - Max(d, keepDim: true)).Exp();
+            y = (shifted / shifted.Sum(d, keepDim: true)).Detach();
+        }
+        // dL/dx_i = y_i (g_i - sum_j g_j y_j)
+        return Autograd.Record(y, "softmax", [this], g => [y * (g - (g * y).Sum(d, keepDim: true))]);
+    }
+
+    /// <summary>log(softmax(x)) over <paramref name="dim"/>, computed as x - logsumexp(x) so it never takes log(0).</summary>
+    public Tensor LogSoftmax(int dim = -1)
+    {
+        RequireFloat("log_softmax");
+        int d = Shapes.WrapDim(dim, Rank, "log_softmax");
+        Tensor y;
+        using (Autograd.NoGrad())
+            y = (this - Detach().LogSumExp(d, keepDim: true)).Detach();
+        // dL/dx_i = g_i - softmax_i * sum_j g_j
+        return Autograd.Record(y, "log_softmax", [this], g => [g - y.Exp() * g.Sum(d, keepDim: true)]);
+    }
+}
