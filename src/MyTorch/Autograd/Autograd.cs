@@ -113,6 +113,8 @@ public static class Autograd
     private static Tensor?[]? Run(IReadOnlyList<Tensor> outputs, IReadOnlyList<Tensor?> gradOutputs, bool retainGraph,
         bool createGraph, IReadOnlyList<Tensor>? inputs, string caller)
     {
+        // As in PyTorch, building a graph of the backward pass keeps the forward graph: the new graph refers to it.
+        retainGraph |= createGraph;
         var order = TopologicalOrder(outputs);
         var pending = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < outputs.Count; i++)
