@@ -24,7 +24,8 @@ public sealed partial class Tensor
                 $"matmul: shapes {Shapes.Format(a.shape)} and {Shapes.Format(b.shape)} are not aligned: " +
                 $"{k} (last dimension of the first) != {kb} ({(b.Rank == 1 ? "size" : "second-to-last dimension")} of the second).");
 
-        if (a.Rank == 1) return MatMul(a.Unsqueeze(0), b).Squeeze(-2);
+        // The row added to a is dimension -2 of the result, or -1 when b is 1-D too (its column was dropped): a dot product, 0-d.
+        if (a.Rank == 1) return MatMul(a.Unsqueeze(0), b).Squeeze(b.Rank == 1 ? -1 : -2);
         if (b.Rank == 1) return MatMul(a, b.Unsqueeze(1)).Squeeze(-1);
         if (a.Rank == 2 && b.Rank == 2) return MatMulCore(a, b, false, false);
         if (b.Rank == 2)

@@ -16,8 +16,8 @@ namespace MyTorch;
 /// </remarks>
 public sealed partial class Tensor
 {
-    internal readonly Array storage;
-    private readonly int[] shape;
+    internal Array storage;
+    private int[] shape;
     private bool requiresGrad;
     private bool retainsGrad;
 
@@ -29,7 +29,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>The element type.</summary>
-    public DType DType { get; }
+    public DType DType { get; private set; }
 
     /// <summary>The size of each dimension; empty for a scalar (0-d) tensor.</summary>
     public ReadOnlySpan<int> Shape => shape;
@@ -125,6 +125,17 @@ public sealed partial class Tensor
     internal long[] I64 => Unsafe.As<long[]>(storage);
 
     internal int[] ShapeArray => shape;
+
+    /// <summary>
+    /// Replaces this tensor's values, shape and dtype with <paramref name="source"/>'s while keeping its identity,
+    /// so references held by modules and optimizers stay valid (PyTorch's <c>param.data = ...</c>). Not recorded.
+    /// </summary>
+    internal void SetData(Tensor source)
+    {
+        storage = source.storage;
+        shape = source.shape;
+        DType = source.DType;
+    }
 
     // ---- reading -----------------------------------------------------------------------------------
 

@@ -1,0 +1,175 @@
+using System.Globalization;
+using MyTorch.NN;
+
+namespace MyTorch.Optim;
+
+/// <summary>
+/// The base of every optimizer: parameter groups with their hyper-parameters, per-parameter state (such as
+/// momentum buffers), and a state dict that captures both so training can stop and resume exactly.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly List<ParameterGroup> groups;
+    private readonly Dictionary<Tensor, Dictionary<string, Tensor>> state = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Takes the groups and fills every option a group does not set from <paramref name="defaults"/>.</summary>
+    protected Optimizer(IEnumerable<ParameterGroup> parameterGroups, double learningRate, IReadOnlyDictionary<string, double> defaults)
+    {
+        ArgumentNullException.ThrowIfNull(parameterGroups);
+        ArgumentNullException.ThrowIfNull(defaults);
+        groups = parameterGroups.ToList();
+        if (groups.Count == 0 || groups.All(g => g.Parameters.Count == 0))
+            throw new ArgumentException($"{GetType().Name}: the optimizer got an empty parameter list.", nameof(parameterGroups));
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        foreach (var group in groups)
+        {
+            if (double.IsNaN(group.LearningRate)) group.LearningRate = learningRate;
+            group.InitialLearningRate = group.LearningRate;
+            foreach (var (key, value) in defaults) group.Options.TryAdd(key, value);
+            foreach (var p in group.Parameters)
+            {
+                if (!p.RequiresGrad || !p.IsLeaf)
+                    throw new ArgumentException($"{GetType().Name}: can only optimize leaf tensors that require grad ({Autograd.Describe(p)}).", nameof(parameterGroups));
+                if (!seen.Add(p))
+                    throw new ArgumentException($"{GetType().Name}: a parameter appears in more than one group ({Autograd.Describe(p)}).", nameof(parameterGroups));
+            }
+        }
+    }
+
+    /// <summary>The parameter groups, in order.</summary>
+    public IReadOnlyList<ParameterGroup> ParamGroups => groups;
+
+    /// <summary>The number of completed <see cref="Step"/> calls.</summary>
+    public long StepCount { get; protected set; }
+
+    /// <summary>The learning rate of the first group; setting it sets every group's.</summary>
+    public double LearningRate
+    {
+        get => groups[0].LearningRate;
+        set
+        {
+            CheckLearningRate(value, GetType().Name);
+            foreach (var g in groups) g.LearningRate = value;
+        }
+    }
+
+    /// <summary>Updates every parameter from its gradient. Parameters without a gradient are skipped.</summary>
+    public void Step()
+    {
+        using (Autograd.NoGrad())
+        {
+            foreach (var group in groups)
+                foreach (var p in group.Parameters)
+                    if (p.Grad is not null) Update(group, p, p.Grad);
+        }
+        StepCount++;
+    }
+
+    /// <summary>Applies the update rule to one parameter, given its gradient. Runs with recording off.</summary>
+    protected abstract void Update(ParameterGroup group, Tensor parameter, Tensor gradient);
+
+    /// <summary>Clears every parameter's gradient (to null, or to zeros when <paramref name="setToZero"/>).</summary>
+    public void ZeroGrad(bool setToZero = false)
+    {
+        foreach (var g in groups)
+            foreach (var p in g.Parameters)
+            {
+                if (setToZero && p.Grad is not null) p.Grad.Fill(0);
+                else p.Grad = null;
+            }
+    }
+
+    /// <summary>The state tensor <paramref name="name"/> of <paramref name="parameter"/>, or null before the first step that creates it.</summary>
+    public Tensor? GetState(Tensor parameter, string name) =>
+        state.TryGetValue(parameter, out var entries) && entries.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>The state tensor <paramref name="name"/> of <paramref name="parameter"/>, created as zeros on first use.</summary>
+    protected Tensor State(Tensor parameter, string name)
+    {
+        if (!state.TryGetValue(parameter, out var entries)) state[parameter] = entries = new(StringComparer.Ordinal);
+        if (!entries.TryGetValue(name, out var value)) entries[name] = value = Tensor.ZerosLike(parameter);
+        return value;
+    }
+
+    /// <summary>
+    /// Hyper-parameters (as metadata) and per-parameter state (as tensors named <c>state.{index}.{name}</c>,
+    /// indices counting parameters across groups in order), like PyTorch's optimizer state dict.
+    /// </summary>
+    public StateDict StateDict()
+    {
+        var dict = new StateDict();
+        dict.Metadata["optimizer"] = GetType().Name;
+        dict.Metadata["step"] = StepCount.ToString(CultureInfo.InvariantCulture);
+        int index = 0;
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var group = groups[g];
+            dict.Metadata[$"group.{g}.lr"] = group.LearningRate.ToString("R", CultureInfo.InvariantCulture);
+            dict.Metadata[$"group.{g}.initial_lr"] = group.InitialLearningRate.ToString("R", CultureInfo.InvariantCulture);
+            foreach (var (key, value) in group.Options)
+                dict.Metadata[$"group.{g}.{key}"] = value.ToString("R", CultureInfo.InvariantCulture);
+            foreach (var p in group.Parameters)
+            {
+                if (state.TryGetValue(p, out var entries))
+                    foreach (var (name, value) in entries) dict.Add($"state.{index}.{name}", value.Detach());
+                index++;
+            }
+        }
+        return dict;
+    }
+
+    /// <summary>Restores what <see cref="StateDict"/> saved; the optimizer must have the same groups and parameter shapes.</summary>
+    public void LoadStateDict(StateDict dict)
+    {
+        ArgumentNullException.ThrowIfNull(dict);
+        string name = GetType().Name;
+        if (dict.Metadata.TryGetValue("optimizer", out var saved) && saved != name)
+            throw new ArgumentException($"{name}.LoadStateDict: the state dict is from a {saved} optimizer.", nameof(dict));
+        var parameters = groups.SelectMany(g => g.Parameters).ToArray();
+        var restored = new Dictionary<Tensor, Dictionary<string, Tensor>>(ReferenceEqualityComparer.Instance);
+        foreach (var (key, value) in dict)
+        {
+            var parts = key.Split('.');
+            if (parts.Length != 3 || parts[0] != "state" || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int index)
+                || index >= parameters.Length)
+                throw new ArgumentException($"{name}.LoadStateDict: unexpected key '{key}'.", nameof(dict));
+            var p = parameters[index];
+            if (!Shapes.Equal(p.Shape, value.Shape) || p.DType != value.DType)
+                throw new ArgumentException($"{name}.LoadStateDict: key '{key}' has shape {Shapes.Format(value.Shape)} " +
+                    $"{value.DType.Name()} but parameter {index} has {Shapes.Format(p.Shape)} {p.DType.Name()}.", nameof(dict));
+            if (!restored.TryGetValue(p, out var entries)) restored[p] = entries = new(StringComparer.Ordinal);
+            entries[parts[2]] = value.Detach().Clone();
+        }
+        var options = new List<(ParameterGroup Group, string Key, double Value)>();
+        for (int g = 0; g < groups.Count; g++)
+        {
+            foreach (var key in groups[g].Options.Keys.Append("lr").Append("initial_lr"))
+            {
+                if (!dict.Metadata.TryGetValue($"group.{g}.{key}", out var text)) continue;
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+                    throw new ArgumentException($"{name}.LoadStateDict: group {g} option '{key}' is not a number: '{text}'.", nameof(dict));
+                options.Add((groups[g], key, value));
+            }
+        }
+        state.Clear();
+        foreach (var (p, entries) in restored) state[p] = entries;
+        foreach (var (group, key, value) in options)
+        {
+            if (key == "lr") group.LearningRate = value;
+            else if (key == "initial_lr") group.InitialLearningRate = value;
+            else group.Options[key] = value;
+        }
+        if (dict.Metadata.TryGetValue("step", out var step))
+            StepCount = long.Parse(step, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Throws the standard error for an invalid learning rate.</summary>
+    protected static void CheckLearningRate(double learningRate, string optimizer)
+    {
+        if (!(learningRate > 0) || double.IsInfinity(learningRate))
+            throw new ArgumentException($"{optimizer}: invalid learning rate: {learningRate.ToString(CultureInfo.InvariantCulture)} (must be positive and finite).", nameof(learningRate));
+    }
+
+    /// <summary>Wraps a flat parameter list as one group.</summary>
+    protected static IEnumerable<ParameterGroup> OneGroup(IEnumerable<Tensor> parameters) => [new ParameterGroup(parameters)];
+}
