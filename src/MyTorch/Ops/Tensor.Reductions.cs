@@ -173,7 +173,14 @@ public sealed partial class Tensor
         int d = Shapes.WrapDim(dim, Rank, "log_softmax");
         Tensor y;
         using (Autograd.NoGrad())
-            y = (this - Detach().LogSumExp(d, keepDim: true)).Detach();
+        {
+            // (x - m) - log(sum(exp(x - m))) with m the (finite) maximum, as PyTorch computes it: x - logsumexp(x)
+            // would round at the scale of x, losing all float32 digits of a result near 0 when x is near ±1000.
+            var max = Max(d, keepDim: true);
+            var shift = Where(max.Abs().Lt(double.PositiveInfinity), max, ZerosLike(max));
+            var shifted = this - shift;
+            y = (shifted - shifted.Exp().Sum(d, keepDim: true).Log()).Detach();
+        }
         // dL/dx_i = g_i - softmax_i * sum_j g_j
         return Autograd.Record(y, "log_softmax", [this], g => [g - y.Exp() * g.Sum(d, keepDim: true)]);
     }

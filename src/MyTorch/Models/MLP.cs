@@ -1,0 +1,190 @@
+using System.Globalization;
+using MyTorch.Losses;
+using MyTorch.NN;
+using MyTorch.Optim;
+
+namespace MyTorch.Models;
+
+/// <summary>
+/// Seed 004's multi-layer perceptron, with its exact semantics, built from MyTorch modules: for each layer,
+/// Linear, then BatchNorm for the first <c>numBnLayers</c> layers, then the activation. Training is the
+/// seed's loop: <see cref="ZeroGrads"/>, <see cref="Forward"/>, <see cref="Backward"/>, <see cref="Step"/>.
+/// </summary>
+/// <remarks>
+/// <para><see cref="Backward"/> propagates the criterion's derivative (softmax(x) - y for
+/// <c>SoftmaxCrossEntropy</c>, not divided by the batch size) through the network, so the linear layers'
+/// <c>DW</c> and <c>DB</c> are averaged over the batch while BatchNorm's <c>DGamma</c> and <c>DBeta</c> are sums
+/// over it, as the seed specifies.</para>
+/// <para><see cref="Step"/> applies the seed's momentum rule (dW_k = beta dW_(k-1) - lr grad; W_k = W_(k-1) + dW_k)
+/// to the linear layers through an <see cref="SGD"/> optimizer, and plain gradient steps to gamma and beta.</para>
+/// <para>The modules are registered under the indices an equivalent <see cref="Sequential"/> would give them
+/// (<c>0.weight</c>, <c>1.running_mean</c>, ...), so state dicts line up with PyTorch's <c>nn.Sequential</c>.</para>
+/// </remarks>
+public sealed class MLP : Module
+{
+    private readonly List<Module> sequence = [];
+    private readonly Loss criterion;
+    private int lastBatchSize;
+
+    /// <summary>
+    /// Builds the network. <paramref name="activations"/> has one entry per hidden layer plus one for the
+    /// output; <paramref name="weightInitFn"/>(in, out) and <paramref name="biasInitFn"/>(out) initialize each
+    /// linear layer (null for PyTorch's default initialization); the dtype of the weights they return is the
+    /// network's dtype.
+    /// </summary>
+    public MLP(int inputSize, int outputSize, IReadOnlyList<int> hiddens, IReadOnlyList<Activation> activations,
+        Func<int, int, Tensor>? weightInitFn, Func<int, Tensor>? biasInitFn, Loss criterion, double lr,
+        double momentum = 0, int numBnLayers = 0)
+    {
+        ArgumentNullException.ThrowIfNull(hiddens);
+        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentNullException.ThrowIfNull(criterion);
+        if (inputSize <= 0) throw Invalid(nameof(inputSize), inputSize, "must be positive");
+        if (outputSize <= 0) throw Invalid(nameof(outputSize), outputSize, "must be positive");
+        for (int i = 0; i < hiddens.Count; i++)
+            if (hiddens[i] <= 0) throw Invalid(nameof(hiddens), hiddens[i], $"hidden layer {i} must have a positive size");
+        if (activations.Count != hiddens.Count + 1)
+            throw Invalid(nameof(activations), activations.Count, $"needs one activation per hidden layer plus one for the output ({hiddens.Count + 1})");
+        if (numBnLayers < 0 || numBnLayers > hiddens.Count)
+            throw Invalid(nameof(numBnLayers), numBnLayers, $"must be between 0 and the number of hidden layers ({hiddens.Count})");
+
+        this.criterion = criterion;
+        int[] sizes = [inputSize, .. hiddens, outputSize];
+        var linears = new List<Linear>();
+        var norms = new List<BatchNorm1d>();
+        for (int i = 0; i < sizes.Length - 1; i++)
+        {
+            var linear = new Linear(sizes[i], sizes[i + 1], weightInit: weightInitFn, biasInit: biasInitFn);
+            linears.Add(Append(linear));
+            if (i < numBnLayers) norms.Add(Append(new BatchNorm1d(sizes[i + 1], dtype: linear.W.DType)));
+            Append(activations[i]);
+        }
+        Activations = activations.ToArray();
+        BnLayers = norms;
+
+        var linearParameters = linears.SelectMany(l => l.Parameters());
+        var normParameters = norms.SelectMany(n => n.Parameters()).ToArray();
+        List<ParameterGroup> groups = [new ParameterGroup(linearParameters, lr, new Dictionary<string, double> { ["momentum"] = momentum })];
+        if (normParameters.Length > 0)
+            groups.Add(new ParameterGroup(normParameters, lr, new Dictionary<string, double> { ["momentum"] = 0 }));
+        Optimizer = new SGD(groups, lr);
+        LinearLayers = linears.Select(l => new MLPLinearLayer(l, Optimizer)).ToArray();
+    }
+
+    private T Append<T>(T module) where T : Module
+    {
+        RegisterModule(sequence.Count.ToString(CultureInfo.InvariantCulture), module);
+        sequence.Add(module);
+        return module;
+    }
+
+    private static ArgumentException Invalid(string name, object value, string rule) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"MLP: invalid {name} ({value}): {rule}."), name);
+
+    /// <summary>The linear layers, input first, with the seed's W, B, DW, DB, MomentumW and MomentumB.</summary>
+    public IReadOnlyList<MLPLinearLayer> LinearLayers { get; }
+
+    /// <summary>The BatchNorm layers that follow the first <c>numBnLayers</c> linear layers.</summary>
+    public IReadOnlyList<BatchNorm1d> BnLayers { get; }
+
+    /// <summary>The activation after each linear layer.</summary>
+    public IReadOnlyList<Activation> Activations { get; }
+
+    /// <summary>The optimizer that <see cref="Step"/> runs (momentum on the linear layers only).</summary>
+    public SGD Optimizer { get; }
+
+    /// <summary>The output of the last <see cref="Forward"/> (the logits), or null.</summary>
+    public Tensor? Output { get; private set; }
+
+    /// <summary>Runs a mini-batch (batch, inputSize) through the network and returns (batch, outputSize).</summary>
+    public override Tensor Forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var x = input;
+        foreach (var module in sequence) x = module.Forward(x);
+        lastBatchSize = input.Rank == 2 ? input.Shape[0] : 1;
+        Output = x;
+        return x;
+    }
+
+    /// <summary>
+    /// Computes the gradients of the loss of the last forward pass against <paramref name="labels"/> (one-hot
+    /// rows or class indices): DW and DB averaged over the batch, DGamma and DBeta summed over it.
+    /// </summary>
+    public void Backward(Tensor labels)
+    {
+        var output = RequireOutput(nameof(Backward));
+        var parameters = Parameters().ToArray();
+        var grads = Autograd.Grad([criterion.PerElement(output, labels).Sum()], parameters, materializeGrads: true);
+        var averaged = new HashSet<Tensor>(LinearLayers.SelectMany(l => l.Module.Parameters()), ReferenceEqualityComparer.Instance);
+        using (Autograd.NoGrad())
+        {
+            for (int i = 0; i < parameters.Length; i++)
+                parameters[i].Grad = averaged.Contains(parameters[i]) ? grads[i]! / lastBatchSize : grads[i];
+        }
+    }
+
+    /// <summary>Sets every gradient to zero (seed 004's zero_grads).</summary>
+    public void ZeroGrads()
+    {
+        foreach (var p in Parameters()) p.Grad = Tensor.ZerosLike(p);
+    }
+
+    /// <summary>Applies the gradients from <see cref="Backward"/>: momentum steps on linear layers, plain steps on BatchNorm.</summary>
+    public void Step() => Optimizer.Step();
+
+    /// <summary>The sum of the per-example losses of the last forward pass.</summary>
+    public double TotalLoss(Tensor labels)
+    {
+        var output = RequireOutput(nameof(TotalLoss));
+        using (Autograd.NoGrad()) return criterion.PerElement(output, labels).Sum().Item();
+    }
+
+    /// <summary>The number of examples of the last forward pass whose largest output is not their label.</summary>
+    public int Error(Tensor labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var output = RequireOutput(nameof(Error));
+        var predicted = output.ArgMax(-1);
+        var truth = labels.DType == DType.Int64 ? labels.Reshape(-1) : labels.ArgMax(-1);
+        if (truth.Count != predicted.Count)
+            throw new TensorShapeException($"MLP.Error: labels of shape {Shapes.Format(labels.Shape)} do not match outputs of shape {Shapes.Format(output.Shape)}.", nameof(labels));
+        return predicted.Count - (int)predicted.Eq(truth).Sum().Item();
+    }
+
+    private Tensor RequireOutput(string method) =>
+        Output ?? throw new InvalidOperationException($"MLP.{method}: call Forward first.");
+}
+
+/// <summary>A linear layer of an <see cref="MLP"/> with the seed's attribute names.</summary>
+public sealed class MLPLinearLayer
+{
+    private readonly SGD optimizer;
+
+    internal MLPLinearLayer(Linear module, SGD optimizer)
+    {
+        Module = module;
+        this.optimizer = optimizer;
+    }
+
+    /// <summary>The underlying module.</summary>
+    public Linear Module { get; }
+
+    /// <summary>The weight, (in, out).</summary>
+    public Tensor W => Module.W;
+
+    /// <summary>The bias, (1, out).</summary>
+    public Tensor B => Module.B!;
+
+    /// <summary>dLoss/dW averaged over the batch.</summary>
+    public Tensor DW => Module.DW;
+
+    /// <summary>dLoss/db averaged over the batch.</summary>
+    public Tensor DB => Module.DB!;
+
+    /// <summary>The momentum (velocity) dW of the seed's update rule; zeros before the first step.</summary>
+    public Tensor MomentumW => optimizer.MomentumBuffer(W) ?? Tensor.ZerosLike(W);
+
+    /// <summary>The momentum (velocity) of the bias; zeros before the first step.</summary>
+    public Tensor MomentumB => optimizer.MomentumBuffer(B) ?? Tensor.ZerosLike(B);
+}

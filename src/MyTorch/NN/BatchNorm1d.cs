@@ -1,0 +1,118 @@
+using System.Globalization;
+
+namespace MyTorch.NN;
+
+/// <summary>
+/// Batch normalization over a (batch, features) input, exactly as seed 004 specifies it:
+/// <code>
+/// mu  = 1/m sum_i x_i                 var = 1/m sum_i (x_i - mu)²      (biased)
+/// x̂_i = (x_i - mu) / sqrt(var + eps)   y_i = gamma x̂_i + beta
+/// running_mean = alpha running_mean + (1 - alpha) mu                     (training only)
+/// running_var  = alpha running_var  + (1 - alpha) var
+/// </code>
+/// Training normalizes with the batch statistics, evaluation with the running ones. The backward pass is
+/// the seed's appendix formulas (a fused op), so dgamma = sum_i dL/dy_i x̂_i and dbeta = sum_i dL/dy_i.
+/// </summary>
+/// <remarks>
+/// Defaults differ from PyTorch's <c>nn.BatchNorm1d</c> on purpose: eps is 1e-8 (PyTorch: 1e-5), alpha = 0.9
+/// weights the old running value (PyTorch's momentum 0.1 weights the new one), and the running variance
+/// averages the biased batch variance (PyTorch: unbiased). The state dict keys are PyTorch's.
+/// </remarks>
+public sealed class BatchNorm1d : Module
+{
+    /// <summary>Creates the layer for <paramref name="numFeatures"/> features.</summary>
+    public BatchNorm1d(int numFeatures, double eps = 1e-8, double alpha = 0.9, DType dtype = DType.Float32)
+    {
+        if (numFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(numFeatures), numFeatures, "BatchNorm1d: numFeatures must be positive.");
+        if (!(eps > 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "BatchNorm1d: eps must be positive.");
+        if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "BatchNorm1d: alpha must be in [0, 1].");
+        NumFeatures = numFeatures;
+        Eps = eps;
+        Alpha = alpha;
+        Gamma = RegisterParameter("weight", Tensor.Ones([numFeatures], dtype));
+        Beta = RegisterParameter("bias", Tensor.Zeros([numFeatures], dtype));
+        RunningMean = RegisterBuffer("running_mean", Tensor.Zeros([numFeatures], dtype));
+        RunningVar = RegisterBuffer("running_var", Tensor.Ones([numFeatures], dtype));
+    }
+
+    /// <summary>The number of features normalized.</summary>
+    public int NumFeatures { get; }
+
+    /// <summary>Added to the variance before the square root (seed 004: 1e-8).</summary>
+    public double Eps { get; }
+
+    /// <summary>The weight of the old running statistic in each update (seed 004: 0.9).</summary>
+    public double Alpha { get; }
+
+    /// <summary>The learned scale, shape (features,), initially ones.</summary>
+    public Tensor Gamma { get; }
+
+    /// <summary>The learned shift, shape (features,), initially zeros.</summary>
+    public Tensor Beta { get; }
+
+    /// <summary>The running mean E[x] used at evaluation, initially zeros.</summary>
+    public Tensor RunningMean { get; }
+
+    /// <summary>The running (biased) variance Var[x] used at evaluation, initially ones.</summary>
+    public Tensor RunningVar { get; }
+
+    /// <summary>dLoss/dgamma after a backward pass (zeros before).</summary>
+    public Tensor DGamma => Gamma.Grad ?? Tensor.ZerosLike(Gamma);
+
+    /// <summary>dLoss/dbeta after a backward pass (zeros before).</summary>
+    public Tensor DBeta => Beta.Grad ?? Tensor.ZerosLike(Beta);
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Rank != 2 || input.Shape[1] != NumFeatures)
+            throw new TensorShapeException(
+                $"BatchNorm1d({NumFeatures}): expected input of shape (batch, {NumFeatures}), got {Shapes.Format(input.Shape)}.", nameof(input));
+        if (!IsTraining)
+            return (input - RunningMean) / (RunningVar + Eps).Sqrt() * Gamma + Beta;
+        if (input.Shape[0] < 1)
+            throw new TensorShapeException("BatchNorm1d: training needs a batch of at least one example.", nameof(input));
+        return new BatchNormFunction(this).Apply(input, Gamma, Beta);
+    }
+
+    /// <inheritdoc/>
+    protected override string ExtraDescription =>
+        string.Create(CultureInfo.InvariantCulture, $"{NumFeatures}, eps={Eps}, alpha={Alpha}");
+
+    /// <summary>The training-mode forward and the seed's hand-derived backward, as one op.</summary>
+    private sealed class BatchNormFunction(BatchNorm1d layer) : AutogradFunction
+    {
+        private Tensor x = null!, centered = null!, xHat = null!, invStd = null!, gamma = null!;
+
+        public override string Name => "batch_norm";
+
+        protected override Tensor Forward(Tensor[] inputs)
+        {
+            (x, gamma) = (inputs[0], inputs[1]);
+            var beta = inputs[2];
+            int m = x.Shape[0];
+            var mean = x.Mean(0, keepDim: true);
+            centered = x - mean;
+            var variance = (centered * centered).Sum(0, keepDim: true) / m;
+            invStd = (variance + layer.Eps).Pow(-0.5);
+            xHat = centered * invStd;
+            layer.RunningMean.MultiplyInPlace(layer.Alpha).AddInPlace(mean.Reshape(-1), 1 - layer.Alpha);
+            layer.RunningVar.MultiplyInPlace(layer.Alpha).AddInPlace(variance.Reshape(-1), 1 - layer.Alpha);
+            return xHat * gamma + beta;
+        }
+
+        protected override Tensor?[] Backward(Tensor delta)
+        {
+            int m = x.Shape[0];
+            // Seed 004, appendix C, equations (42)-(45) and (37).
+            var dxHat = delta * gamma;
+            var dVariance = -0.5 * (dxHat * centered).Sum(0, keepDim: true) * invStd.Pow(3);
+            var dMean = -(dxHat * invStd).Sum(0, keepDim: true) - 2.0 / m * dVariance * centered.Sum(0, keepDim: true);
+            var dx = dxHat * invStd + dVariance * (2.0 / m) * centered + dMean / m;
+            var dGamma = (delta * xHat).Sum(0);
+            var dBeta = delta.Sum(0);
+            return [NeedsInputGrad(0) ? dx : null, NeedsInputGrad(1) ? dGamma : null, NeedsInputGrad(2) ? dBeta : null];
+        }
+    }
+}
