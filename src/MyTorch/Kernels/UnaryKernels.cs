@@ -76,7 +76,17 @@ internal readonly struct SoftplusKernel : IUnaryKernel
     {
         T threshold = T.CreateTruncating(20);
         for (int i = 0; i < d.Length; i++)
-            d[i] = x[i] > threshold ? x[i] : T.LogP1(T.Exp(x[i]));
+            d[i] = x[i] > threshold ? x[i] : Log1P(T.Exp(x[i]));
+    }
+
+    /// <summary>
+    /// log(1 + t) accurate for tiny t (Goldberg's trick): .NET's LogP1 is log(1 + t) evaluated as written, which
+    /// returns 0 once 1 + t rounds to 1, so softplus(-40) would be 0 instead of e^-40.
+    /// </summary>
+    private static T Log1P<T>(T t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T u = T.One + t;
+        return u == T.One ? t : T.Log(u) * t / (u - T.One);
     }
 }
 

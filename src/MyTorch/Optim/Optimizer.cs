@@ -11,6 +11,8 @@ public abstract class Optimizer
 {
     private readonly List<ParameterGroup> groups;
     private readonly Dictionary<Tensor, Dictionary<string, Tensor>> state = new(ReferenceEqualityComparer.Instance);
+    // Per-parameter numbers that are not tensors, such as Adam's step count (PyTorch's state[p]["step"]).
+    private readonly Dictionary<Tensor, Dictionary<string, double>> scalarState = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Takes the groups and fills every option a group does not set from <paramref name="defaults"/>.</summary>
     protected Optimizer(IEnumerable<ParameterGroup> parameterGroups, double learningRate, IReadOnlyDictionary<string, double> defaults)
@@ -91,9 +93,24 @@ public abstract class Optimizer
         return value;
     }
 
+    /// <summary>The per-parameter number <paramref name="name"/> of <paramref name="parameter"/> (such as Adam's "step"), or null before it is set.</summary>
+    public double? GetScalarState(Tensor parameter, string name) =>
+        scalarState.TryGetValue(parameter, out var entries) && entries.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>The per-parameter number <paramref name="name"/> of <paramref name="parameter"/>, 0 before it is first set.</summary>
+    protected double ScalarState(Tensor parameter, string name) => GetScalarState(parameter, name) ?? 0;
+
+    /// <summary>Sets the per-parameter number <paramref name="name"/> of <paramref name="parameter"/>; the state dict saves it.</summary>
+    protected void SetScalarState(Tensor parameter, string name, double value)
+    {
+        if (!scalarState.TryGetValue(parameter, out var entries)) scalarState[parameter] = entries = new(StringComparer.Ordinal);
+        entries[name] = value;
+    }
+
     /// <summary>
-    /// Hyper-parameters (as metadata) and per-parameter state (as tensors named <c>state.{index}.{name}</c>,
-    /// indices counting parameters across groups in order), like PyTorch's optimizer state dict.
+    /// Hyper-parameters (as metadata) and per-parameter state (tensors named <c>state.{index}.{name}</c>, and
+    /// numbers such as step counts as metadata under the same keys; indices count parameters across groups in
+    /// order), like PyTorch's optimizer state dict.
     /// </summary>
     public StateDict StateDict()
     {
@@ -112,6 +129,9 @@ public abstract class Optimizer
             {
                 if (state.TryGetValue(p, out var entries))
                     foreach (var (name, value) in entries) dict.Add($"state.{index}.{name}", value.Detach());
+                if (scalarState.TryGetValue(p, out var numbers))
+                    foreach (var (name, value) in numbers)
+                        dict.Metadata[$"state.{index}.{name}"] = value.ToString("R", CultureInfo.InvariantCulture);
                 index++;
             }
         }
@@ -129,16 +149,26 @@ public abstract class Optimizer
         var restored = new Dictionary<Tensor, Dictionary<string, Tensor>>(ReferenceEqualityComparer.Instance);
         foreach (var (key, value) in dict)
         {
-            var parts = key.Split('.');
-            if (parts.Length != 3 || parts[0] != "state" || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int index)
-                || index >= parameters.Length)
+            if (!TryParseStateKey(key, parameters.Length, out int index, out string entry))
                 throw new ArgumentException($"{name}.LoadStateDict: unexpected key '{key}'.", nameof(dict));
             var p = parameters[index];
             if (!Shapes.Equal(p.Shape, value.Shape) || p.DType != value.DType)
                 throw new ArgumentException($"{name}.LoadStateDict: key '{key}' has shape {Shapes.Format(value.Shape)} " +
                     $"{value.DType.Name()} but parameter {index} has {Shapes.Format(p.Shape)} {p.DType.Name()}.", nameof(dict));
             if (!restored.TryGetValue(p, out var entries)) restored[p] = entries = new(StringComparer.Ordinal);
-            entries[parts[2]] = value.Detach().Clone();
+            entries[entry] = value.Detach().Clone();
+        }
+        var restoredNumbers = new Dictionary<Tensor, Dictionary<string, double>>(ReferenceEqualityComparer.Instance);
+        foreach (var (key, text) in dict.Metadata)
+        {
+            if (!key.StartsWith("state.", StringComparison.Ordinal)) continue;
+            if (!TryParseStateKey(key, parameters.Length, out int index, out string entry))
+                throw new ArgumentException($"{name}.LoadStateDict: unexpected metadata key '{key}'.", nameof(dict));
+            var p = parameters[index];
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+                throw new ArgumentException($"{name}.LoadStateDict: state '{key}' is not a number: '{text}'.", nameof(dict));
+            if (!restoredNumbers.TryGetValue(p, out var numbers)) restoredNumbers[p] = numbers = new(StringComparer.Ordinal);
+            numbers[entry] = value;
         }
         var options = new List<(ParameterGroup Group, string Key, double Value)>();
         for (int g = 0; g < groups.Count; g++)
@@ -153,6 +183,8 @@ public abstract class Optimizer
         }
         state.Clear();
         foreach (var (p, entries) in restored) state[p] = entries;
+        scalarState.Clear();
+        foreach (var (p, numbers) in restoredNumbers) scalarState[p] = numbers;
         foreach (var (group, key, value) in options)
         {
             if (key == "lr") group.LearningRate = value;
@@ -161,6 +193,16 @@ public abstract class Optimizer
         }
         if (dict.Metadata.TryGetValue("step", out var step))
             StepCount = long.Parse(step, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Splits a <c>state.{index}.{name}</c> key; false for any other key or an index out of range.</summary>
+    private static bool TryParseStateKey(string key, int parameterCount, out int index, out string name)
+    {
+        var parts = key.Split('.');
+        name = parts.Length == 3 ? parts[2] : "";
+        index = -1;
+        return parts.Length == 3 && parts[0] == "state" && name.Length > 0
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out index) && index < parameterCount;
     }
 
     /// <summary>Throws the standard error for an invalid learning rate.</summary>

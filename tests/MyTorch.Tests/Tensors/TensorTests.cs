@@ -132,6 +132,16 @@ public class TensorTests
     }
 
     [Fact]
+    public void SoftplusKeepsItsTinyTail()
+    {
+        var values = Tensor.FromArray(new double[] { -40, -30, -745 }).Softplus().ToArray<double>();
+        Assert.Equal(Math.Exp(-40), values[0], Math.Exp(-40) * 1e-12);
+        Assert.Equal(Math.Log(1 + Math.Exp(-30)), values[1], Math.Exp(-30) * 1e-12);
+        Assert.Equal(Math.Exp(-745), values[2]);
+        Assert.Equal(MathF.Exp(-30), Tensor.FromArray(new float[] { -30 }).Softplus().ToArray()[0], MathF.Exp(-30) * 1e-5f);
+    }
+
+    [Fact]
     public void ItemOfAManyElementTensorIsAnError()
     {
         var error = Assert.Throws<TensorShapeException>(() => Tensor.Zeros([2, 2]).Item());

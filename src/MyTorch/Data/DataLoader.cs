@@ -1,0 +1,76 @@
+using System.Collections;
+
+namespace MyTorch.Data;
+
+/// <summary>
+/// Mini-batches of a <see cref="TensorDataset"/>, as (inputs, targets) pairs of row copies, for one epoch per
+/// enumeration. With shuffling, each enumeration draws a fresh permutation from <see cref="Generator"/>, so a
+/// generator seeded the same way gives the same batches epoch after epoch, and successive epochs differ.
+/// </summary>
+/// <example><code>foreach (var (x, y) in new DataLoader(train, 64, shuffle: true, generator: new Generator(0))) { ... }</code></example>
+#pragma warning disable CA1710 // "DataLoader" is the name PyTorch users know; it is not a collection.
+public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
+#pragma warning restore CA1710
+{
+    /// <summary>
+    /// Batches <paramref name="data"/> in groups of <paramref name="batchSize"/> rows; the last batch is smaller
+    /// unless <paramref name="dropLast"/> drops it. Shuffling uses <paramref name="generator"/>, or <see cref="MyTorch.Generator.Default"/>.
+    /// </summary>
+    public DataLoader(TensorDataset data, int batchSize, bool shuffle = false, bool dropLast = false, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"DataLoader: batchSize must be positive, got {batchSize}.");
+        Dataset = data;
+        BatchSize = batchSize;
+        Shuffle = shuffle;
+        DropLast = dropLast;
+        Generator = generator ?? Generator.Default;
+    }
+
+    /// <summary>The data set the batches come from.</summary>
+    public TensorDataset Dataset { get; }
+
+    /// <summary>The number of rows in every batch but possibly the last.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether each epoch visits the rows in a new random order.</summary>
+    public bool Shuffle { get; }
+
+    /// <summary>Whether a final batch smaller than <see cref="BatchSize"/> is left out.</summary>
+    public bool DropLast { get; }
+
+    /// <summary>The generator that draws each epoch's permutation when <see cref="Shuffle"/> is on.</summary>
+    public Generator Generator { get; }
+
+    /// <summary>The number of batches in one epoch.</summary>
+    public int BatchCount
+    {
+        get
+        {
+            int full = Dataset.Count / BatchSize;
+            return DropLast || Dataset.Count % BatchSize == 0 ? full : full + 1;
+        }
+    }
+
+    /// <summary>Starts an epoch: draws the row order now (a permutation when shuffling) and yields its batches.</summary>
+    public IEnumerator<(Tensor Inputs, Tensor Targets)> GetEnumerator()
+    {
+        int[] order = Shuffle ? Generator.Permutation(Dataset.Count) : Enumerable.Range(0, Dataset.Count).ToArray();
+        return Batches(order, BatchCount).GetEnumerator();
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private IEnumerable<(Tensor Inputs, Tensor Targets)> Batches(int[] order, int batchCount)
+    {
+        for (int batch = 0; batch < batchCount; batch++)
+        {
+            int start = batch * BatchSize;
+            var rows = new long[Math.Min(BatchSize, order.Length - start)];
+            for (int i = 0; i < rows.Length; i++) rows[i] = order[start + i];
+            var index = Tensor.FromArray(rows);
+            yield return (Dataset.Inputs.IndexSelect(0, index), Dataset.Targets.IndexSelect(0, index));
+        }
+    }
+}
