@@ -16,7 +16,10 @@ namespace MyTorch.Kernels;
 /// <see cref="Multiply{T}"/> is a BLIS-style kernel: op(B) is packed into NR-column strips kc deep and op(A) into
 /// MR-row strips, both into reused per-thread scratch buffers (the packing reads through the strides, so
 /// transposes are never materialized), and a register-blocked MR x NR micro-kernel (6 x 16 for float, 6 x 8 for
-/// double, 12 Vector256 accumulators, FMA where the CPU has it) runs over the packed panels. Large problems are
+/// double: 12 Vector256 accumulators, FMA where the CPU has it) runs over the packed panels. Where 512-bit vectors
+/// are hardware accelerated (AVX-512) the same kernel runs on Vector512 with NR doubled (6 x 32 float, 6 x 16
+/// double); setting DOTNET_PreferredVectorBitWidth=256 turns that off. Without Vector256 acceleration a Vector128
+/// kernel (or, without any SIMD, a scalar one) is used. Large problems are
 /// split into disjoint rectangles of C, one per thread; every element of C receives the same sequence of
 /// operations whatever the split, so results are bit-identical for any thread count.
 /// </para>
@@ -26,9 +29,6 @@ public static class Gemm
 {
     /// <summary>Rows of a micro-tile (and of a packed A strip).</summary>
     internal const int MR = 6;
-
-    /// <summary>Depth of a k block (the packed panels' depth); fixed, so the k split never depends on threads.</summary>
-    internal const int KC = 256;
 
     /// <summary>Problems with m*n*k below this use a plain direct loop instead of packing.</summary>
     internal const long DirectThreshold = 4096;
@@ -290,17 +290,27 @@ public static class Gemm
     // ------------------------------------------------------------------------------------------------------------
     // Blocked, packed path.
 
-    /// <summary>Columns of a micro-tile: two 256-bit vectors.</summary>
-    private static int NR<T>()
-        where T : unmanaged => 64 / Unsafe.SizeOf<T>();
+    // The blocking sizes below are JIT-time constants for a given T and machine. They are chosen for caches like
+    // an AMD EPYC's (L1d 32 KB, L2 512 KB): a B micro-panel (KC x NR) plus an A micro-panel (MR x KC) fit in L1,
+    // an A block (MC x KC) in L2, and a B block (KC x NC) in L3.
 
-    /// <summary>Rows of C per packed A block (a multiple of MR); the A block (MC x KC) stays in L2.</summary>
-    private static int MC<T>()
+    /// <summary>Columns of a micro-tile: two vectors (256-bit, or 512-bit where those are accelerated).</summary>
+    internal static int NR<T>()
+        where T : unmanaged => (Vector512.IsHardwareAccelerated ? 128 : 64) / Unsafe.SizeOf<T>();
+
+    /// <summary>
+    /// Depth of a k block (the packed panels' depth): 256, or 192 with the wider 512-bit B panels (24 KB).
+    /// It depends only on the machine, never on the thread split.
+    /// </summary>
+    internal static int KC() => Vector512.IsHardwareAccelerated ? 192 : 256;
+
+    /// <summary>Rows of C per packed A block (a multiple of MR): about 110-150 KB of A, well inside L2.</summary>
+    internal static int MC<T>()
         where T : unmanaged => Unsafe.SizeOf<T>() == 4 ? 144 : 72;
 
-    /// <summary>Columns of C per packed B block (a multiple of NR); the B block (KC x NC) lives in L3.</summary>
-    private static int NC<T>()
-        where T : unmanaged => Unsafe.SizeOf<T>() == 4 ? 4080 : 2040;
+    /// <summary>Columns of C per packed B block (a multiple of NR).</summary>
+    internal static int NC<T>()
+        where T : unmanaged => Unsafe.SizeOf<T>() == 4 ? 4096 : 2048;
 
     private static unsafe void Blocked<T>(in Operands<T> o, long work, int maxThreads)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -400,7 +410,7 @@ public static class Gemm
         int k = o.K;
 
         // Balanced k blocks of at most KC: depends on k only, never on the thread split.
-        int kBlocks = (k + KC - 1) / KC;
+        int kBlocks = (k + KC() - 1) / KC();
         int kcMax = (k + kBlocks - 1) / kBlocks;
 
         int width = j1 - j0;
@@ -408,7 +418,7 @@ public static class Gemm
         int mcAlloc = Math.Min(mcMax, (i1 - i0 + MR - 1) / MR * MR);
         T* packedB = Scratch<T>.B(kcMax * ncAlloc);
         T* packedA = Scratch<T>.A(kcMax * mcAlloc);
-        T* tile = stackalloc T[MR * 16];
+        T* tile = stackalloc T[MR * 32];
 
         for (int jc = j0; jc < j1; jc += ncMax)
         {
@@ -585,7 +595,12 @@ public static class Gemm
                 {
                     for (int p = 0; p < kc; p++)
                     {
-                        if (Vector256.IsHardwareAccelerated)
+                        if (Vector512.IsHardwareAccelerated)
+                        {
+                            Vector512.Store(Vector512.Load(s), d);
+                            Vector512.Store(Vector512.Load(s + Vector512<T>.Count), d + Vector512<T>.Count);
+                        }
+                        else if (Vector256.IsHardwareAccelerated)
                         {
                             Vector256.Store(Vector256.Load(s), d);
                             Vector256.Store(Vector256.Load(s + Vector256<T>.Count), d + Vector256<T>.Count);
@@ -626,6 +641,21 @@ public static class Gemm
             {
                 // Stored n x k: each column of op(B) is contiguous along p; transpose NR of them.
                 T* s = o.B + ((jc + jr) * ldb) + pc;
+                if (Avx.IsSupported && nValid == nr)
+                {
+                    if (typeof(T) == typeof(float))
+                    {
+                        PackTransposedAvx((float*)s, ldb, kc, nr, (float*)d);
+                        continue;
+                    }
+
+                    if (typeof(T) == typeof(double))
+                    {
+                        PackTransposedAvx((double*)s, ldb, kc, nr, (double*)d);
+                        continue;
+                    }
+                }
+
                 for (int j = 0; j < nValid; j++)
                 {
                     T* sj = s + (j * ldb);
@@ -648,6 +678,96 @@ public static class Gemm
         }
     }
 
+    /// <summary>
+    /// Packs one full NR-column strip of a transposed B with 8 x 8 AVX transposes: d[p * nr + j] = s[j * ldb + p]
+    /// for j &lt; nr, p &lt; kc.
+    /// </summary>
+    private static unsafe void PackTransposedAvx(float* s, nint ldb, int kc, int nr, float* d)
+    {
+        int pEnd = kc & ~7;
+        for (int j0 = 0; j0 < nr; j0 += 8)
+        {
+            float* src = s + (j0 * ldb);
+            float* dst = d + j0;
+            for (int p = 0; p < pEnd; p += 8)
+            {
+                float* r = src + p;
+                Vector256<float> r0 = Avx.LoadVector256(r);
+                Vector256<float> r1 = Avx.LoadVector256(r + ldb);
+                Vector256<float> r2 = Avx.LoadVector256(r + (2 * ldb));
+                Vector256<float> r3 = Avx.LoadVector256(r + (3 * ldb));
+                Vector256<float> r4 = Avx.LoadVector256(r + (4 * ldb));
+                Vector256<float> r5 = Avx.LoadVector256(r + (5 * ldb));
+                Vector256<float> r6 = Avx.LoadVector256(r + (6 * ldb));
+                Vector256<float> r7 = Avx.LoadVector256(r + (7 * ldb));
+
+                Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+                Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+                Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+                Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+
+                Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+                Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+                Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+                Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+                float* o = dst + (p * nr);
+                Avx.Store(o, Avx.Permute2x128(u0, u4, 0x20));
+                Avx.Store(o + nr, Avx.Permute2x128(u1, u5, 0x20));
+                Avx.Store(o + (2 * nr), Avx.Permute2x128(u2, u6, 0x20));
+                Avx.Store(o + (3 * nr), Avx.Permute2x128(u3, u7, 0x20));
+                Avx.Store(o + (4 * nr), Avx.Permute2x128(u0, u4, 0x31));
+                Avx.Store(o + (5 * nr), Avx.Permute2x128(u1, u5, 0x31));
+                Avx.Store(o + (6 * nr), Avx.Permute2x128(u2, u6, 0x31));
+                Avx.Store(o + (7 * nr), Avx.Permute2x128(u3, u7, 0x31));
+            }
+
+            for (int p = pEnd; p < kc; p++)
+            {
+                for (int j = 0; j < 8; j++)
+                {
+                    dst[(p * nr) + j] = src[(j * ldb) + p];
+                }
+            }
+        }
+    }
+
+    /// <summary>The double version of <see cref="PackTransposedAvx(float*, nint, int, int, float*)"/>, with 4 x 4 transposes.</summary>
+    private static unsafe void PackTransposedAvx(double* s, nint ldb, int kc, int nr, double* d)
+    {
+        int pEnd = kc & ~3;
+        for (int j0 = 0; j0 < nr; j0 += 4)
+        {
+            double* src = s + (j0 * ldb);
+            double* dst = d + j0;
+            for (int p = 0; p < pEnd; p += 4)
+            {
+                double* r = src + p;
+                Vector256<double> r0 = Avx.LoadVector256(r);
+                Vector256<double> r1 = Avx.LoadVector256(r + ldb);
+                Vector256<double> r2 = Avx.LoadVector256(r + (2 * ldb));
+                Vector256<double> r3 = Avx.LoadVector256(r + (3 * ldb));
+
+                Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+                Vector256<double> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+
+                double* o = dst + (p * nr);
+                Avx.Store(o, Avx.Permute2x128(t0, t2, 0x20));
+                Avx.Store(o + nr, Avx.Permute2x128(t1, t3, 0x20));
+                Avx.Store(o + (2 * nr), Avx.Permute2x128(t0, t2, 0x31));
+                Avx.Store(o + (3 * nr), Avx.Permute2x128(t1, t3, 0x31));
+            }
+
+            for (int p = pEnd; p < kc; p++)
+            {
+                for (int j = 0; j < 4; j++)
+                {
+                    dst[(p * nr) + j] = src[(j * ldb) + p];
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Micro-kernels: C[0..MR, 0..NR] (=|+=) sum_p a[p*MR + i] * b[p*NR + j].
 
@@ -655,7 +775,11 @@ public static class Gemm
     private static unsafe void MicroKernel<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Kernel512(kc, a, b, c, ldc, overwrite);
+        }
+        else if (Vector256.IsHardwareAccelerated)
         {
             Kernel256(kc, a, b, c, ldc, overwrite);
         }
@@ -683,6 +807,25 @@ public static class Gemm
             if (typeof(T) == typeof(double))
             {
                 return Fma.MultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+            }
+        }
+
+        return (x * y) + acc;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> MulAdd<T>(Vector512<T> x, Vector512<T> y, Vector512<T> acc)
+    {
+        if (Avx512F.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Avx512F.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Avx512F.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
             }
         }
 
@@ -797,6 +940,83 @@ public static class Gemm
         }
     }
 
+    /// <summary>The 6 x (2 Vector512) kernel for AVX-512 machines: the same scheme as <c>Kernel256</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel512<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<T> b0 = Vector512.Load(b);
+            Vector512<T> b1 = Vector512.Load(b + v);
+            Vector512<T> x = Vector512.Create(a[0]);
+            c00 = MulAdd(x, b0, c00);
+            c01 = MulAdd(x, b1, c01);
+            x = Vector512.Create(a[1]);
+            c10 = MulAdd(x, b0, c10);
+            c11 = MulAdd(x, b1, c11);
+            x = Vector512.Create(a[2]);
+            c20 = MulAdd(x, b0, c20);
+            c21 = MulAdd(x, b1, c21);
+            x = Vector512.Create(a[3]);
+            c30 = MulAdd(x, b0, c30);
+            c31 = MulAdd(x, b1, c31);
+            x = Vector512.Create(a[4]);
+            c40 = MulAdd(x, b0, c40);
+            c41 = MulAdd(x, b1, c41);
+            x = Vector512.Create(a[5]);
+            c50 = MulAdd(x, b0, c50);
+            c51 = MulAdd(x, b1, c51);
+            a += MR;
+            b += 2 * v;
+        }
+
+        if (overwrite)
+        {
+            Vector512.Store(c00, c);
+            Vector512.Store(c01, c + v);
+            c += ldc;
+            Vector512.Store(c10, c);
+            Vector512.Store(c11, c + v);
+            c += ldc;
+            Vector512.Store(c20, c);
+            Vector512.Store(c21, c + v);
+            c += ldc;
+            Vector512.Store(c30, c);
+            Vector512.Store(c31, c + v);
+            c += ldc;
+            Vector512.Store(c40, c);
+            Vector512.Store(c41, c + v);
+            c += ldc;
+            Vector512.Store(c50, c);
+            Vector512.Store(c51, c + v);
+        }
+        else
+        {
+            Vector512.Store(Vector512.Load(c) + c00, c);
+            Vector512.Store(Vector512.Load(c + v) + c01, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c10, c);
+            Vector512.Store(Vector512.Load(c + v) + c11, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c20, c);
+            Vector512.Store(Vector512.Load(c + v) + c21, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c30, c);
+            Vector512.Store(Vector512.Load(c + v) + c31, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c40, c);
+            Vector512.Store(Vector512.Load(c + v) + c41, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c50, c);
+            Vector512.Store(Vector512.Load(c + v) + c51, c + v);
+        }
+    }
+
     /// <summary>
     /// The Vector128 kernel (no 256-bit vectors): one half of the NR columns, starting at <paramref name="offset"/>,
     /// with 6 x 2 Vector128 accumulators; called twice per tile.
@@ -865,7 +1085,7 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int nr = NR<T>();
-        T* acc = stackalloc T[MR * 16];
+        T* acc = stackalloc T[MR * 32];
         new Span<T>(acc, MR * nr).Clear();
         for (int p = 0; p < kc; p++)
         {
