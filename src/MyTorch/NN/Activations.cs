@@ -96,7 +96,8 @@ public sealed class Softplus : Activation
     /// <inheritdoc/>
     protected override Tensor Apply(Tensor input) => input.Softplus();
     /// <inheritdoc/>
-    protected override Tensor DerivativeFromState(Tensor state) => LastInput!.Sigmoid();
+    protected override Tensor DerivativeFromState(Tensor state) =>
+        Tensor.Unary<Kernels.SoftplusDerivativeKernel>(LastInput!, "softplus"); // sigmoid(z), exactly 1 past the threshold as in forward
 }
 
 /// <summary>GELU, z Φ(z) with the exact normal CDF. Derivative Φ(z) + z φ(z).</summary>

@@ -37,8 +37,8 @@ public sealed class Linear : Module
     private static Tensor CheckInit(Tensor value, int[] shape, string name)
     {
         if (value is null) throw new ArgumentException($"Linear: {name} returned null.", name);
-        if (value.Count == shape[0] * shape[1] && (value.Rank == 2 || (value.Rank == 1 && shape[0] == 1)))
-            return value.Reshape(shape);
+        if (Shapes.Equal(value.Shape, shape)) return value;
+        if (value.Rank == 1 && shape[0] == 1 && value.Count == shape[1]) return value.Reshape(shape);
         throw new TensorShapeException($"Linear: {name} returned shape {Shapes.Format(value.Shape)}; expected {Shapes.Format(shape)}.", name);
     }
 

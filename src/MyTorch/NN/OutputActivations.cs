@@ -19,7 +19,8 @@ public static class OutputActivations
             var parts = lower["range:".Length..].Split(',');
             if (parts.Length == 2
                 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double low)
-                && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double high))
+                && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double high)
+                && low < high && double.IsFinite(low) && double.IsFinite(high))
                 return new Bounded(low, high);
             throw new ArgumentException($"Invalid output activation '{text}': expected range:A,B with numbers A < B.", nameof(text));
         }
