@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using MyTorch.Cli.Training;
+using MyTorch.Data;
+using MyTorch.IO;
+using MyTorch.NN;
+using Spectre.Console;
+
+namespace MyTorch.Cli.Commands;
+
+/// <summary>A model loaded back from model.safetensors (or a checkpoint) with everything needed to use it.</summary>
+public sealed record LoadedModel(Sequential Model, TrainConfig Config, int Inputs, int Classes, InputNormalizer Normalizer,
+    TargetScaler? TargetScaler, string[] FeatureNames, string[] TargetNames)
+{
+    /// <summary>Reads a file written by <c>mytorch train</c>.</summary>
+    public static LoadedModel Load(string path)
+    {
+        var saved = Checkpoint.Read(path);
+        var config = Checkpoint.Config(saved, path);
+        int inputs = Checkpoint.MetadataInt(saved, "inputs", path);
+        int classes = Checkpoint.MetadataInt(saved, "classes", path);
+        var model = ModelFactory.Build(config, inputs, ModelFactory.Outputs(config, classes), new Generator(config.Seed));
+        Checkpoint.LoadModelTensors(model, saved, path);
+        model.Eval();
+        try
+        {
+            var normalizer = InputNormalizer.FromStateDict(Checkpoint.Prefixed(saved, "input_normalizer."));
+            var scaler = config.IsRegression ? TargetScaler.FromStateDict(Checkpoint.Prefixed(saved, "target_scaler.")) : null;
+            var features = System.Text.Json.JsonSerializer.Deserialize<string[]>(saved.Metadata.GetValueOrDefault("feature_names") ?? "[]") ?? [];
+            var targets = System.Text.Json.JsonSerializer.Deserialize<string[]>(saved.Metadata.GetValueOrDefault("target_names") ?? "[]") ?? [];
+            return new LoadedModel(model, config, inputs, classes, normalizer, scaler, features, targets);
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException or System.Text.Json.JsonException or KeyNotFoundException)
+        {
+            throw new DataFormatException(path, $"its metadata does not describe the input normalizer, target scaler and names of a MyTorch model: {error.Message}", offset: 8);
+        }
+    }
+}
+
+/// <summary><c>mytorch eval</c> and <c>mytorch predict</c>.</summary>
+public static class ModelCommands
+{
+    private static Option<string> ModelOption() => new("--model") { Description = "a model.safetensors (or checkpoint) written by mytorch train", Required = true };
+
+    /// <summary><c>mytorch eval --model FILE [--data ...]</c>: test loss, accuracy and a confusion matrix.</summary>
+    public static Command Eval()
+    {
+        var model = ModelOption();
+        var data = new Option<string?>("--data") { Description = "data to evaluate on (default: the data the model was trained on); its test split is used" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object instead of tables" };
+        var command = new Command("eval", "Evaluate a trained model on the test split of a data set.") { model, data, json };
+        command.SetAction(result => CommandLineErrors.Run(() =>
+        {
+            var loaded = LoadedModel.Load(result.GetValue(model)!);
+            var config = loaded.Config with { Data = result.GetValue(data) ?? loaded.Config.Data };
+            var prepared = DataPreparation.Prepare(config);
+            if (prepared.Inputs != loaded.Inputs)
+                throw new ArgumentException($"Invalid value '{config.Data}' for option --data: it has {prepared.Inputs} inputs but the model expects {loaded.Inputs}.", "--data");
+            var test = new TensorDataset(loaded.Normalizer.Transform(RawInputs(prepared)), prepared.Test.Targets);
+            var evaluation = Evaluation.Evaluate(loaded.Model, ModelFactory.Criterion(loaded.Config), test, loaded.TargetScaler);
+            if (result.GetValue(json)) PrintJson(evaluation, loaded);
+            else PrintTables(evaluation, loaded, test);
+            return CommandLineErrors.Ok;
+        }));
+        return command;
+    }
+
+    // The prepared test inputs were normalized with the transform fitted on this run's training split; the model
+    // must use its own, so undo and redo. Both are affine, so this is exact up to rounding.
+    private static Tensor RawInputs(PreparedData prepared) => prepared.Normalizer.InverseTransform(prepared.Test.Inputs);
+
+    private static void PrintJson(EvaluationResult evaluation, LoadedModel loaded)
+    {
+        var node = new System.Text.Json.Nodes.JsonObject { ["examples"] = evaluation.Count, ["loss"] = evaluation.Loss };
+        if (loaded.Config.IsRegression) { node["mse"] = evaluation.MeanSquaredError; node["mae"] = evaluation.Error; }
+        else { node["accuracy"] = evaluation.Accuracy; node["error"] = evaluation.Error; }
+        Console.Out.WriteLine(node.ToJsonString());
+    }
+
+    private static void PrintTables(EvaluationResult evaluation, LoadedModel loaded, TensorDataset test)
+    {
+        static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
+        if (loaded.Config.IsRegression)
+        {
+            AnsiConsole.MarkupLine($"test: [bold]MSE {F(evaluation.MeanSquaredError)}[/], [bold]MAE {F(evaluation.Error)}[/] in original units on {evaluation.Count} examples");
+            return;
+        }
+        AnsiConsole.MarkupLine($"test: loss {F(evaluation.Loss)}, [bold]accuracy {(evaluation.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)}%[/] on {evaluation.Count} examples");
+        int classes = loaded.Classes;
+        var matrix = new int[classes, classes];
+        var truth = test.Targets.ToArray<long>();
+        for (int i = 0; i < truth.Length; i++) matrix[truth[i], evaluation.Predictions[i]]++;
+        var table = new Table().Border(TableBorder.Rounded).Title("confusion matrix (rows: true class, columns: predicted)");
+        table.AddColumn("true \\ pred");
+        for (int c = 0; c < classes; c++) table.AddColumn(new TableColumn(Name(loaded, c)).RightAligned());
+        for (int r = 0; r < classes; r++)
+        {
+            var cells = new List<string> { Name(loaded, r) };
+            for (int c = 0; c < classes; c++) cells.Add(r == c ? $"[green]{matrix[r, c]}[/]" : matrix[r, c] == 0 ? "[grey]0[/]" : $"[red]{matrix[r, c]}[/]");
+            table.AddRow(cells.ToArray());
+        }
+        AnsiConsole.Write(table);
+    }
+
+    private static string Name(LoadedModel loaded, int c) => Markup.Escape(c < loaded.TargetNames.Length && loaded.TargetNames.Length == loaded.Classes ? loaded.TargetNames[c] : c.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary><c>mytorch predict --model FILE --input FILE</c>: outputs for new inputs, as CSV on stdout.</summary>
+    public static Command Predict()
+    {
+        var model = ModelOption();
+        var input = new Option<string>("--input")
+        {
+            Description = "a CSV file with the model's feature columns (a header row), or an IDX images file",
+            Required = true,
+        };
+        var output = new Option<string?>("--output") { Description = "write the predictions to this CSV file instead of stdout" };
+        var command = new Command("predict", "Run a trained model on new inputs; regression outputs are in the targets' original units.") { model, input, output };
+        command.SetAction(result => CommandLineErrors.Run(() =>
+        {
+            var loaded = LoadedModel.Load(result.GetValue(model)!);
+            var path = result.GetValue(input)!;
+            var raw = ReadInputs(path, loaded);
+            var outputs = Evaluation.Predict(loaded.Model, loaded.Normalizer.Transform(raw));
+            var text = Format(outputs, loaded);
+            if (result.GetValue(output) is string file)
+                AtomicFile.Write(file, stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
+            else
+                Console.Out.Write(text);
+            return CommandLineErrors.Ok;
+        }));
+        return command;
+    }
+
+    private static Tensor ReadInputs(string path, LoadedModel loaded)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"The input file '{path}' (full path {Path.GetFullPath(path)}) does not exist.", path);
+        if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+        {
+            var table = Csv.Read(path);
+            var missing = loaded.FeatureNames.Where(f => !table.Header.Contains(f)).ToArray();
+            if (missing.Length > 0)
+                throw new DataFormatException(path, $"the model's feature column '{missing[0]}' is missing", row: 1, column: missing[0], expected: $"the columns {string.Join(", ", loaded.FeatureNames)}");
+            var x = table.Columns(loaded.FeatureNames);
+            new TensorDataset(x, x).CheckFinite();
+            return x;
+        }
+        var images = Idx.Read(path);
+        var flat = images.Reshape(images.Shape[0], -1);
+        if (flat.Shape[1] != loaded.Inputs)
+            throw new DataFormatException(path, "the examples have the wrong size for the model", offset: 4, expected: $"{loaded.Inputs} values per example", found: $"{flat.Shape[1]}");
+        return flat;
+    }
+
+    private static string Format(Tensor outputs, LoadedModel loaded)
+    {
+        var text = new StringBuilder();
+        int rows = outputs.Shape[0];
+        if (loaded.Config.IsRegression)
+        {
+            var values = loaded.TargetScaler!.InverseTransform(outputs).ToArray<double>();
+            int k = outputs.Shape[1];
+            text.AppendLine(string.Join(',', loaded.TargetNames.Length == k ? loaded.TargetNames : Enumerable.Range(0, k).Select(i => $"y{i}")));
+            for (int r = 0; r < rows; r++)
+                text.AppendLine(string.Join(',', Enumerable.Range(0, k).Select(c => values[r * k + c].ToString("R", CultureInfo.InvariantCulture))));
+            return text.ToString();
+        }
+        var probabilities = (outputs.Shape[1] == 1 ? Tensor.Concat([1 - outputs.Sigmoid(), outputs.Sigmoid()], 1) : outputs.Softmax(1)).ToArray<double>();
+        int classes = probabilities.Length / Math.Max(rows, 1);
+        var predicted = Evaluation.Classes(outputs).ToArray<long>();
+        text.Append("prediction");
+        for (int c = 0; c < classes; c++) text.Append(",p").Append(c.ToString(CultureInfo.InvariantCulture));
+        text.AppendLine();
+        for (int r = 0; r < rows; r++)
+        {
+            text.Append(predicted[r].ToString(CultureInfo.InvariantCulture));
+            for (int c = 0; c < classes; c++) text.Append(',').Append(probabilities[r * classes + c].ToString("F6", CultureInfo.InvariantCulture));
+            text.AppendLine();
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,178 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using MyTorch.Cli.Reporting;
+using MyTorch.Cli.Training;
+using MyTorch.IO;
+using MyTorch.Kernels;
+using Spectre.Console;
+
+namespace MyTorch.Cli.Commands;
+
+/// <summary><c>mytorch train</c>: trains a network, showing progress, and writes the model, metrics, curves and checkpoints.</summary>
+public static class TrainCommand
+{
+    private static readonly Option<string> DataOption = new("--data")
+    {
+        Description = "mnist (the shipped digits), fashion-mnist (/usr/share/datasets/fashion-mnist), a folder with the four IDX files, or a .csv file",
+        DefaultValueFactory = _ => "mnist",
+    };
+    private static readonly Option<string> TaskOption = Choice("--task", "classification or regression", "classification", "classification", "regression");
+    private static readonly Option<int[]> HiddenOption = new("--hidden")
+    {
+        Description = "hidden layer sizes, comma-separated (an empty string for none)",
+        CustomParser = ParseSizes,
+        DefaultValueFactory = _ => [256, 128],
+    };
+    private static readonly Option<string> ActivationOption =
+        Choice("--activation", "hidden activation", "relu", "relu", "sigmoid", "tanh", "leaky-relu", "softplus", "gelu", "identity");
+    private static readonly Option<int> BatchNormOption = new("--batchnorm") { Description = "number of hidden layers (from the input) followed by BatchNorm" };
+    private static readonly Option<double> DropoutOption = new("--dropout") { Description = "dropout probability after each hidden activation" };
+    private static readonly Option<int?> EpochsOption = new("--epochs") { Description = "number of epochs (default 10; with --resume, the total to reach)" };
+    private static readonly Option<int> BatchSizeOption = new("--batch-size") { Description = "mini-batch size", DefaultValueFactory = _ => 64 };
+    private static readonly Option<double?> LearningRateOption = new("--lr") { Description = "learning rate (default 0.05 for sgd, 0.001 for adam and adamw)" };
+    private static readonly Option<double> MomentumOption = new("--momentum") { Description = "SGD momentum (seed 004's rule)", DefaultValueFactory = _ => 0.9 };
+    private static readonly Option<string> OptimizerOption = Choice("--optimizer", "optimizer", "sgd", "sgd", "adam", "adamw");
+    private static readonly Option<double> WeightDecayOption = new("--weight-decay") { Description = "weight decay" };
+    private static readonly Option<ulong> SeedOption = new("--seed") { Description = "seed of every random choice", DefaultValueFactory = _ => 42UL };
+    private static readonly Option<double> ValidationSplitOption = new("--val-split")
+    {
+        Description = "fraction of the training set held out for validation",
+        DefaultValueFactory = _ => 0.1,
+    };
+    private static readonly Option<double> TestSplitOption = new("--test-split")
+    {
+        Description = "fraction of a CSV file held out as the test set",
+        DefaultValueFactory = _ => 0.2,
+    };
+    private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "threads for the kernels (default: all cores, or MYTORCH_NUM_THREADS)" };
+    private static readonly Option<string?> OutOption = new("--out") { Description = "output folder (default runs/<timestamp>)" };
+    private static readonly Option<string?> ResumeOption = new("--resume") { Description = "continue from a checkpoint.safetensors written by an earlier run" };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "no live display: plain lines on stderr and one JSON object of final metrics on stdout" };
+    private static readonly Option<string[]> TargetOption = new("--target")
+    {
+        Description = "CSV target columns (regression) or label column (classification), comma-separated; default the last column",
+        CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(),
+        DefaultValueFactory = _ => [],
+    };
+    private static readonly Option<string> TargetScalingOption = Choice("--target-scaling", "regression target scaling", "standard", "standard", "minmax", "none");
+    private static readonly Option<string> OutputActivationOption = new("--output-activation")
+    {
+        Description = "regression output constraint: none, relu, softplus (y >= 0), negative (y <= 0), range:A,B (A <= y <= B)",
+        DefaultValueFactory = _ => "none",
+    };
+    private static readonly Option<string> LossOption = Choice("--loss", "classification loss: ce (softmax cross-entropy) or bce (one sigmoid output)", "ce", "ce", "bce");
+    private static readonly Option<string> NormalizeOption =
+        Choice("--normalize", "input normalization: auto (images / 255, CSV columns standardized), scale, standardize, none", "auto", "auto", "scale", "standardize", "none");
+
+    private static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.AcceptOnlyFromAmong(choices);
+        return option;
+    }
+
+    private static int[] ParseSizes(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value;
+        var sizes = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int size) || size <= 0)
+            {
+                result.AddError($"Invalid value '{text}' for option --hidden: expected positive layer sizes separated by commas, such as 256,128.");
+                return [];
+            }
+            sizes.Add(size);
+        }
+        return sizes.ToArray();
+    }
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("train", "Train a network on the shipped MNIST digits, Fashion-MNIST, IDX files or a CSV file.");
+        Option[] options = [DataOption, TaskOption, HiddenOption, ActivationOption, BatchNormOption, DropoutOption, EpochsOption, BatchSizeOption,
+            LearningRateOption, MomentumOption, OptimizerOption, WeightDecayOption, SeedOption, ValidationSplitOption, TestSplitOption,
+            ThreadsOption, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption];
+        foreach (var option in options) command.Options.Add(option);
+        AddRange(EpochsOption, 0, "0 or more");
+        AddRange(BatchSizeOption, 1, "a positive number");
+        AddRange(BatchNormOption, 0, "0 or more");
+        AddRange(ThreadsOption, 1, "a positive number");
+        command.SetAction(result => CommandLineErrors.Run(() => Execute(result)));
+        return command;
+    }
+
+    private static void AddRange(Option<int> option, int minimum, string expected) =>
+        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < minimum) r.AddError($"Invalid value '{r.GetValueOrDefault<int>()}' for option {option.Name}: expected {expected}."); });
+
+    private static void AddRange(Option<int?> option, int minimum, string expected) =>
+        option.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int v && v < minimum) r.AddError($"Invalid value '{v}' for option {option.Name}: expected {expected}."); });
+
+    /// <summary>The configuration the options describe.</summary>
+    public static TrainConfig Config(ParseResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new TrainConfig
+        {
+            Data = result.GetValue(DataOption)!,
+            Task = result.GetValue(TaskOption)!,
+            Hidden = result.GetValue(HiddenOption)!,
+            Activation = result.GetValue(ActivationOption)!,
+            BatchNorm = result.GetValue(BatchNormOption),
+            Dropout = result.GetValue(DropoutOption),
+            Epochs = result.GetValue(EpochsOption) ?? 10,
+            BatchSize = result.GetValue(BatchSizeOption),
+            LearningRate = result.GetValue(LearningRateOption),
+            Momentum = result.GetValue(MomentumOption),
+            Optimizer = result.GetValue(OptimizerOption)!,
+            WeightDecay = result.GetValue(WeightDecayOption),
+            Seed = result.GetValue(SeedOption),
+            ValidationSplit = result.GetValue(ValidationSplitOption),
+            TestSplit = result.GetValue(TestSplitOption),
+            Target = result.GetValue(TargetOption)!,
+            TargetScaling = result.GetValue(TargetScalingOption)!,
+            OutputActivation = result.GetValue(OutputActivationOption)!,
+            Loss = result.GetValue(LossOption)!,
+            Normalize = result.GetValue(NormalizeOption)!,
+        }.Validate();
+    }
+
+    private static int Execute(ParseResult result)
+    {
+        var clock = Stopwatch.StartNew();
+        if (result.GetValue(ThreadsOption) is int threads) KernelOptions.MaxThreads = threads;
+        bool json = result.GetValue(JsonOption);
+        string output = result.GetValue(OutOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        var resume = result.GetValue(ResumeOption);
+        var trainer = resume is null
+            ? Trainer.Create(Config(result), DataPreparation.Prepare(Config(result)), output)
+            : Trainer.Resume(resume, result.GetValue(EpochsOption), output, DataPreparation.Prepare);
+
+        bool live = !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        ITrainingReporter reporter = live ? new LiveReporter(AnsiConsole.Console) : new PlainReporter(json ? Console.Error : Console.Out);
+        try
+        {
+            trainer.Run(reporter);
+        }
+        finally
+        {
+            (reporter as IDisposable)?.Dispose();
+        }
+
+        var test = trainer.Test();
+        Safetensors.Save(Path.Combine(trainer.OutputDirectory, "model.safetensors"), Checkpoint.ModelFile(trainer.Model, trainer.Config, trainer.Data));
+        TrainingPlot.Save(Path.Combine(trainer.OutputDirectory, "training-curves.png"), trainer.History, trainer.Config.IsRegression);
+        var metrics = Metrics.Build(trainer, test, clock.Elapsed.TotalSeconds);
+        Metrics.Save(Path.Combine(trainer.OutputDirectory, "metrics.json"), metrics);
+
+        if (json)
+            Console.Out.WriteLine(metrics.ToJsonString());
+        else
+            Summary.Print(trainer, test, live);
+        return CommandLineErrors.Ok;
+    }
+}

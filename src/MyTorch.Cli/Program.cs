@@ -1,0 +1,36 @@
+using System.CommandLine;
+using MyTorch.Cli.Commands;
+
+namespace MyTorch.Cli;
+
+/// <summary>The <c>mytorch</c> command.</summary>
+public static class Program
+{
+    /// <summary>The root command with its verbs.</summary>
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("MyTorch: train, evaluate and run neural networks in pure managed C#.");
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(ModelCommands.Eval());
+        root.Subcommands.Add(ModelCommands.Predict());
+        return root;
+    }
+
+    /// <summary>Parses and runs; invalid options print the errors and the command's usage and exit with 2.</summary>
+    public static int Main(string[] args)
+    {
+        var root = CreateRootCommand();
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            var path = new List<string>();
+            for (var command = result.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult)
+                if (command.Command != root) path.Insert(0, command.Command.Name);
+            Console.Error.WriteLine();
+            root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = Console.Error });
+            return CommandLineErrors.BadInput;
+        }
+        return result.Invoke();
+    }
+}

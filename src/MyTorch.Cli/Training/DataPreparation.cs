@@ -1,0 +1,141 @@
+using MyTorch.Data;
+using MyTorch.IO;
+
+namespace MyTorch.Cli.Training;
+
+/// <summary>The data of a run: normalized splits, and the fitted transforms that a saved model carries.</summary>
+public sealed record PreparedData(
+    TensorDataset Train,
+    TensorDataset Validation,
+    TensorDataset Test,
+    int Inputs,
+    int Classes,
+    string Source,
+    InputNormalizer Normalizer,
+    TargetScaler? TargetScaler,
+    string[] FeatureNames,
+    string[] TargetNames);
+
+/// <summary>Loads the data a <see cref="TrainConfig"/> names and prepares its splits.</summary>
+public static class DataPreparation
+{
+    /// <summary>Where Debian's dataset-fashion-mnist package installs Fashion-MNIST.</summary>
+    public const string FashionMnistDirectory = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>Loads, splits and normalizes. The validation split is carved from the training set by a permutation seeded from the run's seed.</summary>
+    public static PreparedData Prepare(TrainConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Data.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? PrepareCsv(config) : PrepareIdx(config);
+    }
+
+    /// <summary>The folder holding the four IDX files for a --data value.</summary>
+    public static string ResolveIdxDirectory(string data)
+    {
+        if (data == "mnist") return FindShippedMnist();
+        if (data == "fashion-mnist")
+        {
+            if (!Directory.Exists(FashionMnistDirectory))
+                throw new DirectoryNotFoundException(
+                    $"Fashion-MNIST was looked for in {FashionMnistDirectory} and not found. Install it with: apt-get install -y dataset-fashion-mnist");
+            return FashionMnistDirectory;
+        }
+        if (!Directory.Exists(data))
+            throw new DirectoryNotFoundException(
+                $"The data folder '{data}' (full path {Path.GetFullPath(data)}) does not exist. --data takes mnist, fashion-mnist, a folder with the four IDX files, or a .csv file.");
+        return data;
+    }
+
+    /// <summary>The shipped digits: data/mnist-10k under the current folder or any folder above the program.</summary>
+    private static string FindShippedMnist()
+    {
+        var relative = Path.Combine("data", "mnist-10k");
+        if (Directory.Exists(relative)) return relative;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, relative);
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException(
+            $"The shipped MNIST digits were looked for in {Path.GetFullPath(relative)} and in the folders above {AppContext.BaseDirectory}, and not found. Run from the repository root or pass --data DIR.");
+    }
+
+    private static PreparedData PrepareIdx(TrainConfig config)
+    {
+        if (config.IsRegression)
+            throw new ArgumentException("Invalid value 'regression' for option --task: image data sets are for classification; regression needs a .csv file.");
+        string directory = ResolveIdxDirectory(config.Data);
+        var mnist = Mnist.Load(directory);
+        var labels = mnist.TrainLabels.ToArray<long>();
+        int classes = (int)Math.Max(labels.Max(), mnist.TestLabels.ToArray<long>().DefaultIfEmpty(0).Max()) + 1;
+        if (config.Loss == "bce" && classes != 2)
+            throw new ArgumentException($"Invalid value 'bce' for option --loss: binary cross-entropy needs 2 classes, the data has {classes}.");
+        var full = new TensorDataset(mnist.TrainImages, mnist.TrainLabels);
+        var (train, validation) = DatasetSplit.TrainValidation(full, config.ValidationSplit, SplitGenerator(config));
+        var normalizer = config.Normalize == "standardize" ? InputNormalizer.Standardize(perFeature: false)
+            : config.Normalize == "none" ? InputNormalizer.Scale(1) : InputNormalizer.Scale(255);
+        normalizer.Fit(train.Inputs);
+        var featureNames = Enumerable.Range(0, mnist.TrainImages.Shape[1]).Select(i => $"pixel{i}").ToArray();
+        return new PreparedData(
+            Normalize(train, normalizer), Normalize(validation, normalizer),
+            Normalize(new TensorDataset(mnist.TestImages, mnist.TestLabels), normalizer),
+            mnist.TrainImages.Shape[1], classes, Path.GetFullPath(directory), normalizer, null, featureNames,
+            Enumerable.Range(0, classes).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    private static PreparedData PrepareCsv(TrainConfig config)
+    {
+        if (!File.Exists(config.Data))
+            throw new FileNotFoundException($"The data file '{config.Data}' (full path {Path.GetFullPath(config.Data)}) does not exist.", config.Data);
+        var table = Csv.Read(config.Data);
+        string[] targets = config.Target.Length > 0 ? config.Target : [table.Header[^1]];
+        var features = table.Header.Where(h => !targets.Contains(h)).ToArray();
+        var x = table.AllExcept(targets);
+        var rawTargets = table.Columns(targets);
+        Tensor y;
+        int classes;
+        if (config.IsRegression)
+        {
+            y = rawTargets;
+            classes = targets.Length;
+        }
+        else
+        {
+            if (targets.Length != 1)
+                throw new ArgumentException($"Invalid value '{string.Join(',', targets)}' for option --target: classification takes one label column.");
+            var values = rawTargets.ToArray<double>();
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (values[i] < 0 || values[i] != Math.Floor(values[i]))
+                    throw new DataFormatException(config.Data, "a class label is not a whole number 0, 1, 2, ...", row: i + 2, column: targets[0],
+                        found: values[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            classes = (int)values.DefaultIfEmpty(0).Max() + 1;
+            if (config.Loss == "bce" && classes > 2)
+                throw new ArgumentException($"Invalid value 'bce' for option --loss: binary cross-entropy needs labels 0 and 1, the data has {classes} classes.");
+            if (config.Loss == "bce") classes = 2;
+            y = Tensor.FromArray(values.Select(v => (long)v).ToArray());
+        }
+        var all = new TensorDataset(x, y);
+        all.CheckFinite();
+        var (rest, test) = DatasetSplit.TrainValidation(all, config.TestSplit, SplitGenerator(config));
+        var (train, validation) = DatasetSplit.TrainValidation(rest, config.ValidationSplit, SplitGenerator(config));
+        var normalizer = config.Normalize is "auto" or "standardize" ? InputNormalizer.Standardize(perFeature: true) : InputNormalizer.Scale(1);
+        normalizer.Fit(train.Inputs);
+        TargetScaler? scaler = null;
+        if (config.IsRegression)
+        {
+            scaler = TargetScaler.Create(config.TargetScaling);
+            scaler.Fit(train.Targets);
+        }
+        return new PreparedData(
+            Normalize(train, normalizer, scaler), Normalize(validation, normalizer, scaler), Normalize(test, normalizer, scaler),
+            features.Length, classes, Path.GetFullPath(config.Data), normalizer, scaler, features, targets);
+    }
+
+    /// <summary>A generator for splits only, so the same seed carves the same splits however training draws.</summary>
+    private static Generator SplitGenerator(TrainConfig config) => new(config.Seed ^ 0x5EED_5EED_5EED_5EEDUL);
+
+    private static TensorDataset Normalize(TensorDataset data, InputNormalizer normalizer, TargetScaler? scaler = null) =>
+        new(normalizer.Transform(data.Inputs), scaler is null ? data.Targets : scaler.Transform(data.Targets));
+}

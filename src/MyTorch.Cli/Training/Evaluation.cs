@@ -1,0 +1,78 @@
+using MyTorch.Data;
+using MyTorch.Losses;
+using MyTorch.NN;
+
+namespace MyTorch.Cli.Training;
+
+/// <summary>Loss and error of a model over a data set, in evaluation mode.</summary>
+/// <param name="Loss">Mean loss (in the network's target units for regression).</param>
+/// <param name="Error">Misclassification rate, or mean absolute error in original units for regression.</param>
+/// <param name="MeanSquaredError">Regression only: MSE in original units.</param>
+/// <param name="Predictions">Predicted class per example (classification).</param>
+/// <param name="Count">The number of examples.</param>
+public sealed record EvaluationResult(double Loss, double Error, double MeanSquaredError, long[] Predictions, int Count)
+{
+    /// <summary>1 - error, for classification.</summary>
+    public double Accuracy => 1 - Error;
+}
+
+/// <summary>Runs a model over a data set without recording gradients.</summary>
+public static class Evaluation
+{
+    /// <summary>The model's outputs for <paramref name="inputs"/>, in batches, in evaluation mode.</summary>
+    public static Tensor Predict(Module model, Tensor inputs, int batchSize = 1024)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
+        bool wasTraining = model.IsTraining;
+        model.Eval();
+        try
+        {
+            using var _ = Autograd.NoGrad();
+            var parts = new List<Tensor>();
+            for (int start = 0; start < inputs.Shape[0]; start += batchSize)
+                parts.Add(model.Forward(inputs.Narrow(0, start, Math.Min(batchSize, inputs.Shape[0] - start))));
+            return parts.Count == 1 ? parts[0] : Tensor.Concat(parts, 0);
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+    }
+
+    /// <summary>Class predictions from outputs: the arg-max, or logit &gt; 0 for a single binary output.</summary>
+    public static Tensor Classes(Tensor outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        return outputs.Shape[^1] == 1 ? outputs.Reshape(-1).Gt(0).To(DType.Int64) : outputs.ArgMax(-1);
+    }
+
+    /// <summary>Loss and error on <paramref name="data"/>.</summary>
+    public static EvaluationResult Evaluate(Module model, Loss criterion, TensorDataset data, TargetScaler? scaler)
+    {
+        ArgumentNullException.ThrowIfNull(criterion);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0) return new EvaluationResult(double.NaN, double.NaN, double.NaN, [], 0);
+        var outputs = Predict(model, data.Inputs);
+        using var _ = Autograd.NoGrad();
+        var targets = data.Targets;
+        double loss = criterion.Forward(outputs, LossTargets(outputs, targets)).Item();
+        if (scaler is not null)
+        {
+            var difference = scaler.InverseTransform(outputs) - scaler.InverseTransform(targets);
+            return new EvaluationResult(loss, difference.Abs().Mean().Item(), difference.Square().Mean().Item(), [], data.Count);
+        }
+        var predicted = Classes(outputs);
+        double error = 1 - predicted.Eq(targets.Reshape(-1)).Sum().Item() / data.Count;
+        return new EvaluationResult(loss, error, double.NaN, predicted.ToArray<long>(), data.Count);
+    }
+
+    /// <summary>Targets in the form the loss expects: class indices, or a float column for a single binary logit.</summary>
+    public static Tensor LossTargets(Tensor outputs, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.DType == DType.Int64 && outputs.Shape[^1] == 1) return targets.To(outputs.DType).Reshape(-1, 1);
+        return targets;
+    }
+}

@@ -1,0 +1,311 @@
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.IO.Compression;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace MyTorch.IO;
+
+/// <summary>
+/// Reads and writes the IDX format of the MNIST files: two zero bytes, a type byte, a dimension-count byte,
+/// one big-endian int32 size per dimension, then the elements in big-endian row-major order.
+/// Files may be raw or gzip-compressed; compression is detected from the content (bytes 0x1F 0x8B), not the name.
+/// </summary>
+public static class Idx
+{
+    /// <summary>The most dimensions a file may declare; more is taken as a corrupt header.</summary>
+    public const int MaxRank = 8;
+
+    // A multiple of every element size, so chunks always hold whole elements.
+    private const int ChunkSize = 1 << 20;
+
+    /// <summary>
+    /// Reads an IDX file (raw or gzip) into a tensor with the file's dimensions, converting the values to
+    /// <paramref name="dtype"/> (use <see cref="DType.Int64"/> for labels; floats are truncated toward zero then).
+    /// The header is checked before anything large is allocated.
+    /// </summary>
+    /// <exception cref="DataFormatException">The file is not a well-formed IDX file: bad magic, type or sizes,
+    /// or a data section shorter or longer than the sizes say.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static Tensor Read(string path, DType dtype = DType.Float32) => ReadWithHeader(path, dtype).Tensor;
+
+    /// <summary>Reads the file and also returns its element type and header length, for callers that check them (MNIST).</summary>
+    internal static (Tensor Tensor, IdxType Type, int HeaderLength, bool Gzip) ReadWithHeader(string path, DType dtype)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!Enum.IsDefined(dtype)) throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown dtype.");
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        Span<byte> magic = stackalloc byte[2];
+        bool gzip = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+        file.Position = 0;
+        if (!gzip) return Decode(new Source(path, file, gzip: false), file.Length, dtype);
+        using var decompressed = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
+        return Decode(new Source(path, decompressed, gzip: true), null, dtype);
+    }
+
+    private static (Tensor, IdxType, int, bool) Decode(Source source, long? fileLength, DType dtype)
+    {
+        Span<byte> head = stackalloc byte[4];
+        int got = source.Read(head);
+        if (got < 4) source.Fail("the file ends inside the 4-byte IDX header", got, "4 header bytes", $"{got}");
+        if (head[0] != 0 || head[1] != 0)
+            source.Fail("not an IDX file", head[0] != 0 ? 0 : 1, "magic bytes 0x00 0x00", $"0x{head[0]:X2} 0x{head[1]:X2}");
+        var type = (IdxType)head[2];
+        if (!Enum.IsDefined(type))
+            source.Fail("unknown IDX element type", 2, "type byte 0x08, 0x09, 0x0B, 0x0C, 0x0D or 0x0E", $"0x{head[2]:X2}");
+        int rank = head[3];
+        if (rank > MaxRank) source.Fail("too many dimensions", 3, $"0 to {MaxRank} dimensions", $"{rank}");
+
+        int headerLength = 4 + 4 * rank;
+        Span<byte> sizeBytes = stackalloc byte[4 * MaxRank];
+        sizeBytes = sizeBytes[..(4 * rank)];
+        got = source.Read(sizeBytes);
+        if (got < sizeBytes.Length)
+            source.Fail("the file ends inside the dimension sizes", 4 + got, $"{4 * rank} bytes of sizes for {rank} dimensions", $"{got}");
+        var shape = new int[rank];
+        long count = 1;
+        for (int i = 0; i < rank; i++)
+        {
+            shape[i] = BinaryPrimitives.ReadInt32BigEndian(sizeBytes[(4 * i)..]);
+            if (shape[i] < 0) source.Fail($"dimension {i} has a negative size", 4 + 4 * i, "a size >= 0", $"{shape[i]}");
+        }
+        // Each factor is below 2^31 and the running product is capped below 2^31, so this never overflows a long.
+        // Like Shapes.Count, a prefix too large to hold fails even if a later size is 0.
+        for (int i = 0; i < rank && count > 0; i++)
+        {
+            count *= shape[i];
+            if (count > Array.MaxLength) ThrowTooManyElements(source, shape, i);
+        }
+        int elementSize = ElementSize(type);
+        long payload = count * elementSize;
+        long expectedEnd = headerLength + payload;
+
+        if (fileLength is long length)
+        {
+            if (length < expectedEnd)
+                source.Fail("the data is truncated", length,
+                    $"{payload} data bytes for {Describe(shape, type)} ({expectedEnd} bytes in all)", $"{length - headerLength} data bytes");
+            if (length > expectedEnd)
+                source.Fail("extra bytes after the data", expectedEnd,
+                    $"the file to end at byte {expectedEnd} for {Describe(shape, type)}", $"{length - expectedEnd} more bytes");
+            var result = Tensor.Empty(shape, dtype, "Idx.Read");
+            var buffer = new byte[(int)Math.Min(ChunkSize, Math.Max(payload, 1))];
+            for (long done = 0; done < payload;)
+            {
+                int take = (int)Math.Min(buffer.Length, payload - done);
+                got = source.Read(buffer.AsSpan(0, take));
+                if (got < take)
+                    source.Fail("the file shrank while it was read", headerLength + done + got, $"{payload} data bytes", $"{done + got}");
+                Convert(buffer.AsSpan(0, take), type, result, (int)(done / elementSize));
+                done += take;
+            }
+            return (result, type, headerLength, false);
+        }
+
+        // gzip: the decompressed size is unknown until read, so read at most one byte more than the header promises
+        // (a gzip bomb stops there) and allocate the tensor only once the data has proved to be the right length.
+        var chunks = new List<byte[]>();
+        long total = 0;
+        while (total <= payload)
+        {
+            var chunk = new byte[(int)Math.Min(ChunkSize, payload + 1 - total)];
+            got = source.Read(chunk);
+            total += got;
+            if (got < chunk.Length)
+            {
+                if (got > 0) chunks.Add(chunk[..got]);
+                break;
+            }
+            chunks.Add(chunk);
+        }
+        if (total < payload)
+            source.Fail("the data is truncated", headerLength + total,
+                $"{payload} data bytes for {Describe(shape, type)} ({expectedEnd} bytes in all)", $"{total} data bytes");
+        if (total > payload)
+            source.Fail("extra bytes after the data", expectedEnd,
+                $"the data to end at byte {expectedEnd} for {Describe(shape, type)}", "more bytes");
+        var tensor = Tensor.Empty(shape, dtype, "Idx.Read");
+        long converted = 0;
+        foreach (var chunk in chunks)
+        {
+            Convert(chunk, type, tensor, (int)(converted / elementSize));
+            converted += chunk.Length;
+        }
+        return (tensor, type, headerLength, true);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="tensor"/> as an IDX file of element type <paramref name="type"/>, gzip-compressed if
+    /// <paramref name="gzip"/>; the file is replaced atomically. Integer types need integral values in their range.
+    /// </summary>
+    /// <exception cref="ArgumentException">The tensor has more than <see cref="MaxRank"/> dimensions, or a value
+    /// that <paramref name="type"/> cannot hold exactly (the message names its index).</exception>
+    public static void Write(string path, Tensor tensor, IdxType type, bool gzip = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (!Enum.IsDefined(type)) throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown IDX element type.");
+        if (tensor.Rank > MaxRank)
+            throw new ArgumentException($"Idx.Write: IDX files hold at most {MaxRank} dimensions; the tensor has shape {Shapes.Format(tensor.Shape)}.", nameof(tensor));
+        for (int i = 0; i < tensor.Count; i++) CheckRepresentable(tensor, i, type);
+        AtomicFile.Write(path, stream =>
+        {
+            if (!gzip)
+            {
+                WriteBody(stream, tensor, type);
+                return;
+            }
+            using var compressed = new GZipStream(stream, CompressionLevel.Optimal, leaveOpen: true);
+            WriteBody(compressed, tensor, type);
+        });
+    }
+
+    private static void WriteBody(Stream stream, Tensor tensor, IdxType type)
+    {
+        Span<byte> header = stackalloc byte[4 + 4 * MaxRank];
+        header[0] = 0;
+        header[1] = 0;
+        header[2] = (byte)type;
+        header[3] = (byte)tensor.Rank;
+        for (int i = 0; i < tensor.Rank; i++) BinaryPrimitives.WriteInt32BigEndian(header[(4 + 4 * i)..], tensor.Shape[i]);
+        stream.Write(header[..(4 + 4 * tensor.Rank)]);
+
+        int elementSize = ElementSize(type);
+        var buffer = new byte[Math.Min(ChunkSize, Math.Max(tensor.Count, 1) * elementSize)];
+        int used = 0;
+        for (int i = 0; i < tensor.Count; i++)
+        {
+            double value = tensor.GetDouble(i);
+            var slot = buffer.AsSpan(used, elementSize);
+            switch (type)
+            {
+                case IdxType.UByte: slot[0] = (byte)value; break;
+                case IdxType.SByte: slot[0] = (byte)(sbyte)value; break;
+                case IdxType.Int16: BinaryPrimitives.WriteInt16BigEndian(slot, (short)value); break;
+                case IdxType.Int32: BinaryPrimitives.WriteInt32BigEndian(slot, (int)value); break;
+                case IdxType.Float32: BinaryPrimitives.WriteSingleBigEndian(slot, (float)value); break;
+                default: BinaryPrimitives.WriteDoubleBigEndian(slot, value); break;
+            }
+            used += elementSize;
+            if (used == buffer.Length)
+            {
+                stream.Write(buffer);
+                used = 0;
+            }
+        }
+        stream.Write(buffer.AsSpan(0, used));
+    }
+
+    private static void CheckRepresentable(Tensor tensor, int index, IdxType type)
+    {
+        if (type is IdxType.Float32 or IdxType.Float64) return;
+        double value = tensor.GetDouble(index);
+        (double min, double max) = type switch
+        {
+            IdxType.UByte => (byte.MinValue, byte.MaxValue),
+            IdxType.SByte => (sbyte.MinValue, sbyte.MaxValue),
+            IdxType.Int16 => (short.MinValue, (double)short.MaxValue),
+            _ => (int.MinValue, (double)int.MaxValue),
+        };
+        if (!(value >= min && value <= max && Math.Floor(value) == value)) ThrowNotRepresentable(tensor, index, type, min, max);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNotRepresentable(Tensor tensor, int index, IdxType type, double min, double max) =>
+        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+            $"Idx.Write: element {index} of the tensor is {tensor.GetDouble(index)}, which IDX type {type} cannot hold exactly (integers {min} to {max})."),
+            nameof(tensor));
+
+    internal static int ElementSize(IdxType type) => type switch
+    {
+        IdxType.UByte or IdxType.SByte => 1,
+        IdxType.Int16 => 2,
+        IdxType.Int32 or IdxType.Float32 => 4,
+        _ => 8,
+    };
+
+    private static string Describe(int[] shape, IdxType type) => $"shape {Shapes.Format(shape)} of {type}";
+
+    [DoesNotReturn]
+    private static void ThrowTooManyElements(Source source, int[] shape, int dimension)
+    {
+        var product = BigInteger.One;
+        foreach (int size in shape) product *= size;
+        source.Fail($"the sizes {Shapes.Format(shape)} describe more elements than a tensor can hold", 4 + 4 * dimension,
+            $"at most {Array.MaxLength} elements", $"{product} elements");
+    }
+
+    /// <summary>Decodes big-endian elements of <paramref name="type"/> in place and stores them from <paramref name="start"/>.</summary>
+    private static void Convert(Span<byte> bytes, IdxType type, Tensor destination, int start)
+    {
+        switch (type)
+        {
+            case IdxType.UByte:
+                Store<byte>(bytes, destination, start);
+                break;
+            case IdxType.SByte:
+                Store(MemoryMarshal.Cast<byte, sbyte>(bytes), destination, start);
+                break;
+            case IdxType.Int16:
+                if (BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, short>(bytes), MemoryMarshal.Cast<byte, short>(bytes));
+                Store(MemoryMarshal.Cast<byte, short>(bytes), destination, start);
+                break;
+            case IdxType.Int32:
+                if (BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, int>(bytes), MemoryMarshal.Cast<byte, int>(bytes));
+                Store(MemoryMarshal.Cast<byte, int>(bytes), destination, start);
+                break;
+            case IdxType.Float32:
+                if (BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, int>(bytes), MemoryMarshal.Cast<byte, int>(bytes));
+                Store(MemoryMarshal.Cast<byte, float>(bytes), destination, start);
+                break;
+            default:
+                if (BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, long>(bytes), MemoryMarshal.Cast<byte, long>(bytes));
+                Store(MemoryMarshal.Cast<byte, double>(bytes), destination, start);
+                break;
+        }
+    }
+
+    private static void Store<T>(ReadOnlySpan<T> values, Tensor destination, int start) where T : INumberBase<T>
+    {
+        switch (destination.DType)
+        {
+            case DType.Float32:
+                TensorPrimitives.ConvertTruncating(values, destination.F32.AsSpan(start, values.Length));
+                break;
+            case DType.Float64:
+                TensorPrimitives.ConvertTruncating(values, destination.F64.AsSpan(start, values.Length));
+                break;
+            default:
+                TensorPrimitives.ConvertTruncating(values, destination.I64.AsSpan(start, values.Length));
+                break;
+        }
+    }
+
+    /// <summary>The stream being decoded, with the file's name for errors and whether offsets are in decompressed data.</summary>
+    private sealed class Source(string path, Stream stream, bool gzip)
+    {
+        private long position;
+
+        /// <summary>Reads until <paramref name="buffer"/> is full or the data ends; returns the bytes read.</summary>
+        public int Read(Span<byte> buffer)
+        {
+            try
+            {
+                int got = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                position += got;
+                return got;
+            }
+            catch (InvalidDataException e)
+            {
+                throw new DataFormatException(path, "the gzip data is corrupt after this many decompressed bytes", position,
+                    expected: "a valid gzip stream", found: e.Message, innerException: e);
+            }
+        }
+
+        [DoesNotReturn]
+        public void Fail(string problem, long offset, string expected, string found) =>
+            throw new DataFormatException(path, gzip ? problem + " (offsets count decompressed bytes)" : problem, offset, expected: expected, found: found);
+    }
+}
