@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using MyTorch.Cli.Commands;
 
 namespace MyTorch.Cli;
@@ -7,9 +8,15 @@ namespace MyTorch.Cli;
 public static class Program
 {
     /// <summary>The root command with its verbs.</summary>
-    public static RootCommand CreateRootCommand()
+    public static Command CreateRootCommand()
     {
-        var root = new RootCommand("MyTorch: train, evaluate and run neural networks in pure managed C#.");
+        // A plain command named after the tool rather than a RootCommand, which takes its name from the
+        // executable (MyTorch.Cli, or dotnet): usage lines should say what users type.
+        var root = new Command("mytorch", "MyTorch: train, evaluate and run neural networks in pure managed C#.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+        };
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ModelCommands.Eval());
         root.Subcommands.Add(ModelCommands.Predict());

@@ -35,6 +35,10 @@ public static class TrainCommand
     private static readonly Option<double?> LearningRateOption = new("--lr") { Description = "learning rate (default 0.05 for sgd, 0.001 for adam and adamw)" };
     private static readonly Option<double> MomentumOption = new("--momentum") { Description = "SGD momentum (seed 004's rule)", DefaultValueFactory = _ => 0.9 };
     private static readonly Option<string> OptimizerOption = Choice("--optimizer", "optimizer", "sgd", "sgd", "adam", "adamw");
+    private static readonly Option<string> ScheduleOption =
+        Choice("--lr-schedule", "learning-rate schedule: constant, cosine (annealed to 0 by the last epoch), step (x0.1 every third of the run)", "cosine", "constant", "cosine", "step");
+    private static readonly Option<string> InitOption =
+        Choice("--init", "weight initialization: default (PyTorch's uniform), normal (seed 004: N(0,1) weights, zero biases), xavier, kaiming", "default", "default", "normal", "xavier", "kaiming");
     private static readonly Option<double> WeightDecayOption = new("--weight-decay") { Description = "weight decay" };
     private static readonly Option<ulong> SeedOption = new("--seed") { Description = "seed of every random choice", DefaultValueFactory = _ => 42UL };
     private static readonly Option<double> ValidationSplitOption = new("--val-split")
@@ -65,7 +69,7 @@ public static class TrainCommand
     };
     private static readonly Option<string> LossOption = Choice("--loss", "classification loss: ce (softmax cross-entropy) or bce (one sigmoid output)", "ce", "ce", "bce");
     private static readonly Option<string> NormalizeOption =
-        Choice("--normalize", "input normalization: auto (images / 255, CSV columns standardized), scale, standardize, none", "auto", "auto", "scale", "standardize", "none");
+        Choice("--normalize", "input normalization: auto (images: one mean and std over all pixels; CSV: per column), scale (images / 255), standardize, none", "auto", "auto", "scale", "standardize", "none");
 
     private static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
     {
@@ -95,7 +99,7 @@ public static class TrainCommand
     {
         var command = new Command("train", "Train a network on the shipped MNIST digits, Fashion-MNIST, IDX files or a CSV file.");
         Option[] options = [DataOption, TaskOption, HiddenOption, ActivationOption, BatchNormOption, DropoutOption, EpochsOption, BatchSizeOption,
-            LearningRateOption, MomentumOption, OptimizerOption, WeightDecayOption, SeedOption, ValidationSplitOption, TestSplitOption,
+            LearningRateOption, MomentumOption, OptimizerOption, ScheduleOption, InitOption, WeightDecayOption, SeedOption, ValidationSplitOption, TestSplitOption,
             ThreadsOption, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption];
         foreach (var option in options) command.Options.Add(option);
         AddRange(EpochsOption, 0, "0 or more");
@@ -129,6 +133,8 @@ public static class TrainCommand
             LearningRate = result.GetValue(LearningRateOption),
             Momentum = result.GetValue(MomentumOption),
             Optimizer = result.GetValue(OptimizerOption)!,
+            LearningRateSchedule = result.GetValue(ScheduleOption)!,
+            Init = result.GetValue(InitOption)!,
             WeightDecay = result.GetValue(WeightDecayOption),
             Seed = result.GetValue(SeedOption),
             ValidationSplit = result.GetValue(ValidationSplitOption),

@@ -72,7 +72,9 @@ public static class DataPreparation
             throw new ArgumentException($"Invalid value 'bce' for option --loss: binary cross-entropy needs 2 classes, the data has {classes}.");
         var full = new TensorDataset(mnist.TrainImages, mnist.TrainLabels);
         var (train, validation) = DatasetSplit.TrainValidation(full, config.ValidationSplit, SplitGenerator(config));
-        var normalizer = config.Normalize == "standardize" ? InputNormalizer.Standardize(perFeature: false)
+        // auto: one mean and standard deviation over all training pixels, as torchvision's Normalize does for
+        // MNIST; scale: seed 004's x / 255.
+        var normalizer = config.Normalize is "auto" or "standardize" ? InputNormalizer.Standardize(perFeature: false)
             : config.Normalize == "none" ? InputNormalizer.Scale(1) : InputNormalizer.Scale(255);
         normalizer.Fit(train.Inputs);
         var featureNames = Enumerable.Range(0, mnist.TrainImages.Shape[1]).Select(i => $"pixel{i}").ToArray();

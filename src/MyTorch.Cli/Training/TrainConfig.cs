@@ -29,6 +29,10 @@ public sealed record TrainConfig
     public double Momentum { get; init; } = 0.9;
     /// <summary>sgd, adam or adamw.</summary>
     public string Optimizer { get; init; } = "sgd";
+    /// <summary>Learning-rate schedule over the epochs: constant, cosine (annealed to 0 at the last epoch) or step (x0.1 every third of the run).</summary>
+    public string LearningRateSchedule { get; init; } = "cosine";
+    /// <summary>Weight initialization of the linear layers: default (PyTorch's), normal (seed 004: N(0, 1) weights, zero biases), xavier, kaiming.</summary>
+    public string Init { get; init; } = "default";
     /// <summary>Weight decay (L2 for SGD and Adam, decoupled for AdamW).</summary>
     public double WeightDecay { get; init; }
     /// <summary>The seed of every random choice.</summary>
@@ -45,7 +49,7 @@ public sealed record TrainConfig
     public string OutputActivation { get; init; } = "none";
     /// <summary>ce or bce (classification).</summary>
     public string Loss { get; init; } = "ce";
-    /// <summary>Input normalization: scale (divide by 255 for images, none for CSV) or standardize.</summary>
+    /// <summary>Input normalization: auto (images: one mean and std over all pixels; CSV: per column), scale (images / 255), standardize, none.</summary>
     public string Normalize { get; init; } = "auto";
 
     private static readonly string[] Activations = ["relu", "sigmoid", "tanh", "leaky-relu", "softplus", "gelu", "identity"];
@@ -70,6 +74,8 @@ public sealed record TrainConfig
         Require(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), "--lr", LearningRate ?? 0, "a positive number");
         Require(Momentum >= 0 && Momentum < 1, "--momentum", Momentum, "a number in [0, 1)");
         Require(Optimizers.Contains(Optimizer), "--optimizer", Optimizer, "sgd|adam|adamw");
+        Require(LearningRateSchedule is "constant" or "cosine" or "step", "--lr-schedule", LearningRateSchedule, "constant|cosine|step");
+        Require(Init is "default" or "normal" or "xavier" or "kaiming", "--init", Init, "default|normal|xavier|kaiming");
         Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), "--weight-decay", WeightDecay, "0 or more");
         Require(ValidationSplit >= 0 && ValidationSplit < 1, "--val-split", ValidationSplit, "a fraction in [0, 1)");
         Require(TestSplit > 0 && TestSplit < 1, "--test-split", TestSplit, "a fraction in (0, 1)");

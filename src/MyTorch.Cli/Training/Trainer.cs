@@ -41,6 +41,7 @@ public sealed class Trainer
     private readonly Generator generator;
     private readonly Loss criterion;
     private readonly string checkpointPath;
+    private readonly LRScheduler? schedule;
 
     private Trainer(TrainConfig config, PreparedData data, Sequential model, Optimizer optimizer, Generator generator, string outputDirectory)
     {
@@ -52,6 +53,7 @@ public sealed class Trainer
         criterion = ModelFactory.Criterion(config);
         OutputDirectory = outputDirectory;
         checkpointPath = Path.Combine(outputDirectory, "checkpoint.safetensors");
+        schedule = ModelFactory.Schedule(config, optimizer);
     }
 
     /// <summary>The network being trained.</summary>
@@ -142,6 +144,9 @@ public sealed class Trainer
 
     private void TrainEpoch(int epoch, DataLoader loader, ITrainingReporter reporter)
     {
+        // The rate is a function of the epoch alone, so a resumed run picks up the schedule where it stopped.
+        if (schedule is not null)
+            foreach (var group in Optimizer.ParamGroups) group.LearningRate = schedule.LearningRateAt(group.InitialLearningRate, epoch - 1);
         Model.Train();
         var clock = Stopwatch.StartNew();
         double lossSum = 0, errorSum = 0;
