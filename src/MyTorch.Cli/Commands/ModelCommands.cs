@@ -20,21 +20,24 @@ public sealed record LoadedModel(Sequential Model, TrainConfig Config, int Input
         var config = Checkpoint.Config(saved, path);
         int inputs = Checkpoint.MetadataInt(saved, "inputs", path);
         int classes = Checkpoint.MetadataInt(saved, "classes", path);
-        var model = ModelFactory.Build(config, inputs, ModelFactory.Outputs(config, classes), new Generator(config.Seed));
-        Checkpoint.LoadModelTensors(model, saved, path);
-        model.Eval();
+        InputNormalizer normalizer;
+        TargetScaler? scaler;
+        string[] features, targets;
         try
         {
-            var normalizer = InputNormalizer.FromStateDict(Checkpoint.Prefixed(saved, "input_normalizer."));
-            var scaler = config.IsRegression ? TargetScaler.FromStateDict(Checkpoint.Prefixed(saved, "target_scaler.")) : null;
-            var features = System.Text.Json.JsonSerializer.Deserialize<string[]>(saved.Metadata.GetValueOrDefault("feature_names") ?? "[]") ?? [];
-            var targets = System.Text.Json.JsonSerializer.Deserialize<string[]>(saved.Metadata.GetValueOrDefault("target_names") ?? "[]") ?? [];
-            return new LoadedModel(model, config, inputs, classes, normalizer, scaler, features, targets);
+            normalizer = InputNormalizer.FromStateDict(Checkpoint.Prefixed(saved, "input_normalizer."));
+            scaler = config.IsRegression ? TargetScaler.FromStateDict(Checkpoint.Prefixed(saved, "target_scaler.")) : null;
+            features = System.Text.Json.JsonSerializer.Deserialize<string[]>(saved.Metadata.GetValueOrDefault("feature_names") ?? "[]") ?? [];
+            targets = System.Text.Json.JsonSerializer.Deserialize<string[]>(saved.Metadata.GetValueOrDefault("target_names") ?? "[]") ?? [];
         }
         catch (Exception error) when (error is ArgumentException or InvalidOperationException or System.Text.Json.JsonException or KeyNotFoundException)
         {
             throw new DataFormatException(path, $"its metadata does not describe the input normalizer, target scaler and names of a MyTorch model: {error.Message}", offset: 8);
         }
+        var model = ModelFactory.Build(config, inputs, ModelFactory.Outputs(config, classes), new Generator(config.Seed), scaler);
+        Checkpoint.LoadModelTensors(model, saved, path);
+        model.Eval();
+        return new LoadedModel(model, config, inputs, classes, normalizer, scaler, features, targets);
     }
 }
 

@@ -36,7 +36,12 @@ public static class TrainCommand
     private static readonly Option<double> MomentumOption = new("--momentum") { Description = "SGD momentum (seed 004's rule)", DefaultValueFactory = _ => 0.9 };
     private static readonly Option<string> OptimizerOption = Choice("--optimizer", "optimizer", "sgd", "sgd", "adam", "adamw");
     private static readonly Option<string> ScheduleOption =
-        Choice("--lr-schedule", "learning-rate schedule: constant, cosine (annealed to 0 by the last epoch), step (x0.1 every third of the run)", "cosine", "constant", "cosine", "step");
+        Choice("--lr-schedule", "learning-rate schedule: exponential (x --lr-decay each epoch), constant, cosine (annealed to 0 by the last epoch)", "exponential", "exponential", "constant", "cosine");
+    private static readonly Option<double> DecayOption = new("--lr-decay")
+    {
+        Description = "factor applied to the learning rate after each epoch by the exponential schedule",
+        DefaultValueFactory = _ => 0.8,
+    };
     private static readonly Option<string> InitOption =
         Choice("--init", "weight initialization: default (PyTorch's uniform), normal (seed 004: N(0,1) weights, zero biases), xavier, kaiming", "default", "default", "normal", "xavier", "kaiming");
     private static readonly Option<double> WeightDecayOption = new("--weight-decay") { Description = "weight decay" };
@@ -99,7 +104,7 @@ public static class TrainCommand
     {
         var command = new Command("train", "Train a network on the shipped MNIST digits, Fashion-MNIST, IDX files or a CSV file.");
         Option[] options = [DataOption, TaskOption, HiddenOption, ActivationOption, BatchNormOption, DropoutOption, EpochsOption, BatchSizeOption,
-            LearningRateOption, MomentumOption, OptimizerOption, ScheduleOption, InitOption, WeightDecayOption, SeedOption, ValidationSplitOption, TestSplitOption,
+            LearningRateOption, MomentumOption, OptimizerOption, ScheduleOption, DecayOption, InitOption, WeightDecayOption, SeedOption, ValidationSplitOption, TestSplitOption,
             ThreadsOption, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption];
         foreach (var option in options) command.Options.Add(option);
         AddRange(EpochsOption, 0, "0 or more");
@@ -134,6 +139,7 @@ public static class TrainCommand
             Momentum = result.GetValue(MomentumOption),
             Optimizer = result.GetValue(OptimizerOption)!,
             LearningRateSchedule = result.GetValue(ScheduleOption)!,
+            LearningRateDecay = result.GetValue(DecayOption),
             Init = result.GetValue(InitOption)!,
             WeightDecay = result.GetValue(WeightDecayOption),
             Seed = result.GetValue(SeedOption),

@@ -1,3 +1,4 @@
+using MyTorch.Data;
 using MyTorch.Losses;
 using MyTorch.NN;
 using MyTorch.Optim;
@@ -11,7 +12,7 @@ public static class ModelFactory
     /// Linear → BatchNorm (first N hidden layers) → activation → Dropout for each hidden layer, then the output
     /// Linear and, for regression, the output activation. Module indices match an equivalent PyTorch nn.Sequential.
     /// </summary>
-    public static Sequential Build(TrainConfig config, int inputs, int outputs, Generator generator)
+    public static Sequential Build(TrainConfig config, int inputs, int outputs, Generator generator, TargetScaler? scaler = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var net = new Sequential();
@@ -25,7 +26,8 @@ public static class ModelFactory
             previous = config.Hidden[i];
         }
         net.Add(Linear(config, previous, outputs, generator));
-        if (config.IsRegression && config.OutputActivation != "none") net.Add(OutputActivations.Parse(config.OutputActivation));
+        if (config.IsRegression && config.OutputActivation != "none")
+            net.Add(new ConstrainedOutput(OutputActivations.Parse(config.OutputActivation), scaler ?? new IdentityScaler()));
         return net;
     }
 
@@ -45,7 +47,7 @@ public static class ModelFactory
         return config.LearningRateSchedule switch
         {
             "cosine" => new CosineAnnealingLR(optimizer, Math.Max(config.Epochs, 1)),
-            "step" => new StepLR(optimizer, Math.Max(config.Epochs / 3, 1), 0.1),
+            "exponential" => new StepLR(optimizer, stepSize: 1, config.LearningRateDecay),
             _ => null,
         };
     }

@@ -29,8 +29,14 @@ public sealed record TrainConfig
     public double Momentum { get; init; } = 0.9;
     /// <summary>sgd, adam or adamw.</summary>
     public string Optimizer { get; init; } = "sgd";
-    /// <summary>Learning-rate schedule over the epochs: constant, cosine (annealed to 0 at the last epoch) or step (x0.1 every third of the run).</summary>
-    public string LearningRateSchedule { get; init; } = "cosine";
+    /// <summary>
+    /// Learning-rate schedule: exponential (x <see cref="LearningRateDecay"/> each epoch), constant, or cosine (annealed
+    /// to 0 by the last epoch). Exponential and constant depend on the epoch alone, so a run stopped and resumed with a
+    /// larger --epochs matches one that ran straight through; cosine depends on the total, which resuming changes.
+    /// </summary>
+    public string LearningRateSchedule { get; init; } = "exponential";
+    /// <summary>The factor the exponential schedule multiplies the learning rate by after each epoch.</summary>
+    public double LearningRateDecay { get; init; } = 0.8;
     /// <summary>Weight initialization of the linear layers: default (PyTorch's), normal (seed 004: N(0, 1) weights, zero biases), xavier, kaiming.</summary>
     public string Init { get; init; } = "default";
     /// <summary>Weight decay (L2 for SGD and Adam, decoupled for AdamW).</summary>
@@ -74,7 +80,8 @@ public sealed record TrainConfig
         Require(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), "--lr", LearningRate ?? 0, "a positive number");
         Require(Momentum >= 0 && Momentum < 1, "--momentum", Momentum, "a number in [0, 1)");
         Require(Optimizers.Contains(Optimizer), "--optimizer", Optimizer, "sgd|adam|adamw");
-        Require(LearningRateSchedule is "constant" or "cosine" or "step", "--lr-schedule", LearningRateSchedule, "constant|cosine|step");
+        Require(LearningRateSchedule is "exponential" or "constant" or "cosine", "--lr-schedule", LearningRateSchedule, "exponential|constant|cosine");
+        Require(LearningRateDecay > 0 && LearningRateDecay <= 1, "--lr-decay", LearningRateDecay, "a factor in (0, 1]");
         Require(Init is "default" or "normal" or "xavier" or "kaiming", "--init", Init, "default|normal|xavier|kaiming");
         Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), "--weight-decay", WeightDecay, "0 or more");
         Require(ValidationSplit >= 0 && ValidationSplit < 1, "--val-split", ValidationSplit, "a fraction in [0, 1)");

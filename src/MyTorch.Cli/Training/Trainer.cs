@@ -80,7 +80,7 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(data);
         var generator = new Generator(config.Seed);
-        var model = ModelFactory.Build(config, data.Inputs, ModelFactory.Outputs(config, data.Classes), generator);
+        var model = ModelFactory.Build(config, data.Inputs, ModelFactory.Outputs(config, data.Classes), generator, data.TargetScaler);
         return new Trainer(config, data, model, ModelFactory.Optimizer(config, model), generator, PrepareOutput(outputDirectory));
     }
 
@@ -96,7 +96,7 @@ public sealed class Trainer
         if (epochs is int total) config = config with { Epochs = total };
         var data = prepare(config);
         var generator = new Generator(config.Seed);
-        var model = ModelFactory.Build(config, data.Inputs, ModelFactory.Outputs(config, data.Classes), generator);
+        var model = ModelFactory.Build(config, data.Inputs, ModelFactory.Outputs(config, data.Classes), generator, data.TargetScaler);
         var restored = new Trainer(config, data, model, ModelFactory.Optimizer(config, model), generator, PrepareOutput(outputDirectory));
         Checkpoint.LoadModelTensors(restored.Model, saved, checkpoint);
         try

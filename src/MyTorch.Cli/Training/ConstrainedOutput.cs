@@ -1,0 +1,34 @@
+using MyTorch.Data;
+using MyTorch.NN;
+
+namespace MyTorch.Cli.Training;
+
+/// <summary>
+/// Applies a regression output constraint (seed 001, question 5) in the targets' original units while the
+/// network works in scaled units: a constraint such as y >= 0 must hold for the price a user sees, not for
+/// the standardized value the loss compares, which is negative for every below-average price.
+/// </summary>
+/// <remarks>
+/// For relu, softplus and negative the network's output z is mapped back to original units, constrained and
+/// scaled again: y_s = T(f(T⁻¹(z))), which is the identity away from the bound. For range:A,B the sigmoid
+/// acts on z directly, y_s = T(A + (B - A) sigmoid(z)), so its slope does not depend on the target's scale.
+/// </remarks>
+public sealed class ConstrainedOutput : Module
+{
+    private readonly Module constraint;
+    private readonly TargetScaler scaler;
+
+    /// <summary>Wraps <paramref name="constraint"/> (from <see cref="OutputActivations.Parse"/>) around <paramref name="scaler"/>.</summary>
+    public ConstrainedOutput(Module constraint, TargetScaler scaler)
+    {
+        this.constraint = RegisterModule("constraint", constraint);
+        this.scaler = scaler;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        var original = constraint is Bounded ? constraint.Forward(input) : constraint.Forward(scaler.InverseTransform(input));
+        return scaler.Transform(original);
+    }
+}

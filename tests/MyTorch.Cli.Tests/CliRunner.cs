@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace MyTorch.Cli.Tests;
+
+/// <summary>Runs the real mytorch program in a child process, as a user would, from the repository root.</summary>
+internal static class CliRunner
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MyTorch.sln"))) return dir.FullName;
+        throw new InvalidOperationException("The repository root (with MyTorch.sln) was not found above " + AppContext.BaseDirectory);
+    }
+
+    public sealed record Result(int ExitCode, string Output, string Error);
+
+    public static Result Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MyTorch.Cli.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("mytorch " + string.Join(' ', args) + " did not finish in 3 minutes.");
+        }
+        return new Result(process.ExitCode, output.Result, error.Result);
+    }
+}
+
+/// <summary>A fresh temporary folder, removed at the end of the test.</summary>
+internal sealed class TempFolder : IDisposable
+{
+    public TempFolder() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mytorch-cli-" + Guid.NewGuid().ToString("N"));
+
+    public string this[string name] => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
