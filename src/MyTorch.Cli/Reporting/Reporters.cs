@@ -101,7 +101,7 @@ public sealed class LiveReporter : ITrainingReporter, IDisposable
 
     private string Describe(int epoch, double loss, double error, double samplesPerSecond) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"epoch {epoch}/{totalEpochs}  loss [yellow]{loss:F4}[/]  error [yellow]{error:F4}[/]  [grey]{samplesPerSecond:F0} samples/s[/]");
+            $"epoch {epoch.ToString(CultureInfo.InvariantCulture).PadLeft(totalEpochs.ToString(CultureInfo.InvariantCulture).Length)}/{totalEpochs}  loss [yellow]{loss:F4}[/]  error [yellow]{error:F4}[/]  [grey]{samplesPerSecond:F0} samples/s[/]");
 
     /// <inheritdoc/>
     public void Epoch(EpochRecord record)
@@ -112,7 +112,7 @@ public sealed class LiveReporter : ITrainingReporter, IDisposable
             if (current is not null)
             {
                 current.Description = string.Create(CultureInfo.InvariantCulture,
-                    $"epoch {record.Epoch}/{totalEpochs}  loss [yellow]{record.TrainLoss:F4}[/]  error [yellow]{record.TrainError:F4}[/]  val loss [green]{record.ValidationLoss:F4}[/]  val error [green]{record.ValidationError:F4}[/]  [grey]{record.SamplesPerSecond:F0} samples/s[/]");
+                    $"epoch {record.Epoch.ToString(CultureInfo.InvariantCulture).PadLeft(totalEpochs.ToString(CultureInfo.InvariantCulture).Length)}/{totalEpochs}  loss [yellow]{record.TrainLoss:F4}[/]  error [yellow]{record.TrainError:F4}[/]  val loss [green]{record.ValidationLoss:F4}[/]  val error [green]{record.ValidationError:F4}[/]  [grey]{record.SamplesPerSecond:F0} samples/s[/]");
                 current.StopTask();
             }
             current = null;
