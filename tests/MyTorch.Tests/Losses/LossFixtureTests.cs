@@ -4,6 +4,8 @@ using System.Text.Json;
 using MyTorch.Losses;
 using Xunit;
 
+using MyTorch.Tests.Reference;
+
 namespace MyTorch.Tests.Losses;
 
 /// <summary>
@@ -28,26 +30,9 @@ public class LossFixtureTests
 
     private static readonly Lazy<Dictionary<string, JsonElement>> Cases = new(LoadCases);
 
-    private static Dictionary<string, JsonElement> LoadCases()
-    {
-        string path = Path.Combine(AppContext.BaseDirectory, "fixtures", "losses.json");
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
-        var cases = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var element in document.RootElement.EnumerateArray())
-        {
-            string name = element.GetProperty("name").GetString()!;
-            if (!cases.TryAdd(name, element.Clone()))
-                throw new InvalidDataException($"{path}: case name '{name}' appears twice.");
-        }
-        return cases;
-    }
+    private static Dictionary<string, JsonElement> LoadCases() => FixtureFile.LoadNamedCases("losses.json");
 
-    public static TheoryData<string> CaseNames()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Cases.Value.Keys) data.Add(name);
-        return data;
-    }
+    public static TheoryData<string> CaseNames() => FixtureFile.Names(Cases.Value.Keys);
 
     [Fact]
     public void FixturesCoverEveryLossReductionAndDType()
