@@ -35,6 +35,9 @@ public abstract class AutogradFunction
     /// </summary>
     protected abstract Tensor?[] Backward(Tensor gradOutput);
 
+    /// <summary>The inputs of the call to <see cref="Apply"/>.</summary>
+    protected IReadOnlyList<Tensor> Inputs => inputs ?? [];
+
     /// <summary>Whether input <paramref name="index"/> needs a gradient, so backward can skip work for the others.</summary>
     protected bool NeedsInputGrad(int index) => inputs is not null && inputs[index].RequiresGrad;
 

@@ -34,6 +34,19 @@ internal static class ClassTargets
         return -(target * logSoftmax).Sum(1);
     }
 
+    /// <summary>
+    /// The per-example cross-entropy against class indices as one fused op (see <see cref="CrossEntropyFunction"/>),
+    /// for losses that need no log-softmax tensor afterwards.
+    /// </summary>
+    public static Tensor FusedCrossEntropy(string loss, Tensor input, Tensor target)
+    {
+        LossChecks.BatchOfScores(loss, input, "logits");
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.DType != DType.Int64) return CrossEntropy(loss, input, target, out _, out _);
+        var classIndices = LossChecks.ClassIndices(loss, input, target);
+        return new CrossEntropyFunction(classIndices).Apply(input);
+    }
+
     /// <summary>values[i, classIndices[i]] for each row i of a (batch, classes) tensor, as a (batch,) tensor; differentiable.</summary>
     public static Tensor Pick(Tensor values, long[] classIndices)
     {

@@ -13,5 +13,5 @@ public sealed class CrossEntropyLoss : Loss
 
     /// <summary>The per-example cross-entropy, shape (batch,).</summary>
     public override Tensor PerElement(Tensor input, Tensor target) =>
-        ClassTargets.CrossEntropy(nameof(CrossEntropyLoss), input, target, out _, out _);
+        ClassTargets.FusedCrossEntropy(nameof(CrossEntropyLoss), input, target);
 }

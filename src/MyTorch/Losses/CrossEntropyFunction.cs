@@ -1,0 +1,71 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace MyTorch.Losses;
+
+/// <summary>
+/// Softmax cross-entropy against class indices as one op: per row, loss_i = logsumexp(x_i) - x_i[c_i] with the
+/// maximum subtracted first (the LogSumExp trick), and the backward pass dL/dx_i = g_i (softmax(x_i) - onehot(c_i)),
+/// the seed's softmax(x) - y. One pass over the logits each way instead of the half-dozen ops of the composed form.
+/// </summary>
+internal sealed class CrossEntropyFunction(long[] classIndices) : AutogradFunction
+{
+    private Tensor softmax = null!;
+
+    public override string Name => "cross_entropy";
+
+    protected override Tensor Forward(Tensor[] inputs)
+    {
+        var logits = inputs[0];
+        int rows = logits.Shape[0], classes = logits.Shape[1];
+        var losses = Tensor.Empty([rows], logits.DType);
+        softmax = Tensor.Empty([rows, classes], logits.DType);
+        if (logits.DType == DType.Float32) Rows<float>(logits.F32, softmax.F32, losses.F32, classes);
+        else Rows<double>(logits.F64, softmax.F64, losses.F64, classes);
+        return losses;
+    }
+
+    private void Rows<T>(ReadOnlySpan<T> logits, Span<T> probabilities, Span<T> losses, int classes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < losses.Length; i++)
+        {
+            var row = logits.Slice(i * classes, classes);
+            var p = probabilities.Slice(i * classes, classes);
+            T max = TensorPrimitives.Max(row);
+            if (!T.IsFinite(max)) max = T.Zero; // an all -inf (or +inf) row: no shift, as LogSoftmax does
+            TensorPrimitives.Subtract(row, max, p);
+            TensorPrimitives.Exp(p, p);
+            T sum = TensorPrimitives.Sum<T>(p);
+            T logSum = T.Log(sum);
+            losses[i] = logSum - (row[(int)classIndices[i]] - max);
+            TensorPrimitives.Divide(p, sum, p);
+        }
+    }
+
+    protected override Tensor?[] Backward(Tensor gradOutput)
+    {
+        if (!NeedsInputGrad(0)) return [null];
+        int rows = softmax.Shape[0], classes = softmax.Shape[1];
+        var grad = Tensor.Empty([rows, classes], softmax.DType);
+        if (Autograd.IsGradEnabled)
+        {
+            // Building a graph of the backward pass (createGraph): use differentiable ops.
+            return [(softmax - ClassTargets.OneHot(classIndices, classes, softmax.DType)) * gradOutput.Unsqueeze(1)];
+        }
+        if (grad.DType == DType.Float32) Gradient<float>(softmax.F32, gradOutput.F32, grad.F32, classes);
+        else Gradient<double>(softmax.F64, gradOutput.F64, grad.F64, classes);
+        return [grad];
+    }
+
+    private void Gradient<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<T> upstream, Span<T> grad, int classes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < upstream.Length; i++)
+        {
+            var g = grad.Slice(i * classes, classes);
+            TensorPrimitives.Multiply(probabilities.Slice(i * classes, classes), upstream[i], g);
+            g[(int)classIndices[i]] -= upstream[i];
+        }
+    }
+}

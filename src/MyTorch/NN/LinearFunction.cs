@@ -1,0 +1,45 @@
+using MyTorch.Kernels;
+
+namespace MyTorch.NN;
+
+/// <summary>
+/// z = x W + b as one op on a 2-D batch: the bias rows are written into the output first and the GEMM
+/// accumulates onto them, so no separate broadcast add runs. Backward, with g = dL/dz:
+/// dx = g Wᵀ, dW = xᵀ g (both through the transposed forms of the same GEMM, never materializing a
+/// transpose) and db = the column sums of g.
+/// </summary>
+internal sealed class LinearFunction : AutogradFunction
+{
+    private Tensor x = null!, weight = null!;
+
+    public override string Name => "linear";
+
+    protected override Tensor Forward(Tensor[] inputs)
+    {
+        (x, weight) = (inputs[0], inputs[1]);
+        var bias = inputs.Length > 2 ? inputs[2] : null;
+        int m = x.Shape[0], k = x.Shape[1], n = weight.Shape[1];
+        var z = Tensor.Empty([m, n], x.DType);
+        if (x.DType == DType.Float32) Compute<float>(x.F32, weight.F32, bias?.F32, z.F32, m, k, n);
+        else Compute<double>(x.F64, weight.F64, bias?.F64, z.F64, m, k, n);
+        return z;
+    }
+
+    private static void Compute<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> z, int m, int k, int n)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        bool hasBias = !bias.IsEmpty;
+        if (hasBias)
+            for (int row = 0; row < m; row++) bias.CopyTo(z.Slice(row * n, n));
+        Gemm.Multiply(false, false, m, n, k, x, k, w, n, z, n, accumulate: hasBias);
+    }
+
+    protected override Tensor?[] Backward(Tensor gradOutput)
+    {
+        var dx = NeedsInputGrad(0) ? Tensor.MatMulCore(gradOutput, weight, false, true) : null;
+        var dw = NeedsInputGrad(1) ? Tensor.MatMulCore(x, gradOutput, true, false) : null;
+        if (Inputs.Count < 3) return [dx, dw];
+        var db = NeedsInputGrad(2) ? gradOutput.Sum(0, keepDim: true) : null;
+        return [dx, dw, db];
+    }
+}
