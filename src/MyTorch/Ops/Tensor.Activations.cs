@@ -24,7 +24,16 @@ public sealed partial class Tensor
     {
         var y = Unary<ReluKernel>(this, "relu");
         var x = this;
-        return Autograd.Record(y, "relu", [this], g => [g * Unary<PositiveMaskKernel>(x, "relu_mask")]);
+        return Autograd.Record(y, "relu", [this], g => [Autograd.IsGradEnabled ? g * Unary<PositiveMaskKernel>(x, "relu_mask") : ReluBackward(g, x)]);
+    }
+
+    /// <summary>g where x &gt; 0, else 0, in one pass (the mask and the product fused); not recorded.</summary>
+    private static Tensor ReluBackward(Tensor g, Tensor x)
+    {
+        var result = EmptyLike(g);
+        if (g.DType == DType.Float32) Kernels.ActivationKernels.ReluBackward<float>(g.F32, x.F32, result.F32);
+        else Kernels.ActivationKernels.ReluBackward<double>(g.F64, x.F64, result.F64);
+        return result;
     }
 
     /// <summary>x where x &gt; 0, else slope * x. Derivative: 1 or slope (slope at 0).</summary>

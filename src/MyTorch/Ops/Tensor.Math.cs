@@ -121,10 +121,12 @@ public sealed partial class Tensor
         var ea = a.BroadcastTo(outShape).Detach();
         var eb = b.BroadcastTo(outShape).Detach();
         var y = Empty(outShape, a.DType, "where");
-        for (int i = 0; i < y.Count; i++)
-            y.SetDouble(i, c.GetDouble(i) != 0 ? ea.GetDouble(i) : eb.GetDouble(i));
-        if (y.DType == DType.Int64)
-            for (int i = 0; i < y.Count; i++) y.I64[i] = c.GetDouble(i) != 0 ? ea.I64[i] : eb.I64[i];
+        switch (y.DType)
+        {
+            case DType.Float32: Select<float>(c, ea.F32, eb.F32, y.F32); break;
+            case DType.Float64: Select<double>(c, ea.F64, eb.F64, y.F64); break;
+            default: Select<long>(c, ea.I64, eb.I64, y.I64); break;
+        }
         return Autograd.Record(y, "where", [a, b], g =>
         {
             var zeros = ZerosLike(g);
@@ -132,6 +134,12 @@ public sealed partial class Tensor
                 a.RequiresGrad ? Where(c, g, zeros).SumTo(a.shape) : null,
                 b.RequiresGrad ? Where(c, zeros, g).SumTo(b.shape) : null];
         });
+    }
+
+    private static void Select<T>(Tensor condition, ReadOnlySpan<T> whenTrue, ReadOnlySpan<T> whenFalse, Span<T> destination)
+    {
+        for (int i = 0; i < destination.Length; i++)
+            destination[i] = condition.GetDouble(i) != 0 ? whenTrue[i] : whenFalse[i];
     }
 
     /// <summary>1 where this &gt; other, else 0 (same dtype; not differentiable).</summary>
