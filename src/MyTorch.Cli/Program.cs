@@ -20,6 +20,8 @@ public static class Program
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ModelCommands.Eval());
         root.Subcommands.Add(ModelCommands.Predict());
+        root.Subcommands.Add(ExplainCommand.Create());
+        root.Subcommands.Add(GradCheckCommand.Create());
         return root;
     }
 

@@ -12,7 +12,7 @@ public static class CommandLineErrors
     public const int Failure = 1;
     /// <summary>Bad input: an invalid option, a missing or corrupt file.</summary>
     public const int BadInput = 2;
-    /// <summary>Training stopped because the loss became NaN or infinite.</summary>
+    /// <summary>Training stopped because the loss became NaN or infinite (or, with --detect-anomaly, an op produced NaN or infinity).</summary>
     public const int Diverged = 3;
 
     /// <summary>Runs a command body, turning the errors a user can fix into one clear line and an exit code.</summary>
@@ -24,6 +24,10 @@ public static class CommandLineErrors
             return body();
         }
         catch (NonFiniteLossException error)
+        {
+            return Report(error.Message, Diverged);
+        }
+        catch (AnomalyException error)
         {
             return Report(error.Message, Diverged);
         }

@@ -73,6 +73,10 @@ public static class TrainCommand
         DefaultValueFactory = _ => "none",
     };
     private static readonly Option<string> LossOption = Choice("--loss", "classification loss: ce (softmax cross-entropy) or bce (one sigmoid output)", "ce", "ce", "bce");
+    private static readonly Option<bool> DetectAnomalyOption = new("--detect-anomaly")
+    {
+        Description = "stop at the first op whose forward or backward pass produces NaN or infinity, naming it (slower)",
+    };
     private static readonly Option<string> NormalizeOption =
         Choice("--normalize", "input normalization: auto (images: one mean and std over all pixels; CSV: per column), scale (images / 255), standardize, none", "auto", "auto", "scale", "standardize", "none");
 
@@ -105,7 +109,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a network on the shipped MNIST digits, Fashion-MNIST, IDX files or a CSV file.");
         Option[] options = [DataOption, TaskOption, HiddenOption, ActivationOption, BatchNormOption, DropoutOption, EpochsOption, BatchSizeOption,
             LearningRateOption, MomentumOption, OptimizerOption, ScheduleOption, DecayOption, InitOption, WeightDecayOption, SeedOption, ValidationSplitOption, TestSplitOption,
-            ThreadsOption, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption];
+            ThreadsOption, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption, DetectAnomalyOption];
         foreach (var option in options) command.Options.Add(option);
         AddRange(EpochsOption, 0, "0 or more");
         AddRange(BatchSizeOption, 1, "a positive number");
@@ -168,6 +172,7 @@ public static class TrainCommand
         ITrainingReporter reporter = live ? new LiveReporter(AnsiConsole.Console) : new PlainReporter(json ? Console.Error : Console.Out);
         try
         {
+            using var anomaly = result.GetValue(DetectAnomalyOption) ? Autograd.DetectAnomaly() : null;
             trainer.Run(reporter);
         }
         finally

@@ -117,10 +117,12 @@ public static class Autograd
         retainGraph |= createGraph;
         var order = TopologicalOrder(outputs);
         var pending = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        var ownership = new GradientOwnership(Tensor.CurrentStorageSerial);
         for (int i = 0; i < outputs.Count; i++)
         {
             var seed = SeedGradient(outputs[i], gradOutputs[i], caller);
-            Accumulate(pending, outputs[i], seed);
+            ownership.MarkShared(seed);
+            Accumulate(pending, outputs[i], seed, ownership);
         }
 
         Dictionary<Tensor, int>? wanted = null;
@@ -132,6 +134,8 @@ public static class Autograd
             results = new Tensor?[inputs.Count];
         }
 
+        var observer = BackwardObservation.Current;
+        bool detectAnomaly = AnomalyMode.IsEnabled;
         using var mode = new GradModeScope(createGraph);
         for (int k = order.Count - 1; k >= 0; k--)
         {
@@ -148,12 +152,19 @@ public static class Autograd
             }
             else if (tensor.IsLeaf || tensor.RetainsGrad)
             {
-                AccumulateIntoGrad(tensor, grad, createGraph);
+                // A leaf may keep a gradient this pass made and handed to no one else, instead of a copy of it.
+                bool owned = tensor.IsLeaf && !createGraph && observer is null && ownership.IsExclusive(grad);
+                AccumulateIntoGrad(tensor, grad, createGraph, owned);
             }
 
             var node = tensor.GradFn;
-            if (node is null) continue;
-            var inputGrads = node.Apply(grad);
+            if (node is null)
+            {
+                observer?.OnGradient(tensor, grad, null);
+                continue;
+            }
+            var inputGrads = detectAnomaly ? ApplyWithoutForwardChecks(node, grad) : node.Apply(grad);
+            observer?.OnGradient(tensor, grad, inputGrads);
             var nodeInputs = node.InputArray;
             if (inputGrads.Length != nodeInputs.Length)
                 throw new InvalidOperationException(
@@ -168,11 +179,29 @@ public static class Autograd
                         $"Backward of '{node.Name}' returned a gradient of shape {Shapes.Format(inputGrad.Shape)} " +
                         $"for input {i} of shape {Shapes.Format(input.Shape)}.");
                 if (AnomalyMode.IsEnabled) CheckFinite(inputGrad, node.Name, nodeInputs, "backward", node.CreationTrace);
-                Accumulate(pending, input, inputGrad);
+                Accumulate(pending, input, inputGrad, ownership);
             }
             if (!retainGraph) node.Release();
         }
         return results;
+    }
+
+    /// <summary>
+    /// Runs a backward function with the forward checks of the ops it is made of turned off, so that a NaN it
+    /// produces is reported by the check of its result: as the backward pass of this node, not the forward pass of a
+    /// 'div' or 'mul' inside it.
+    /// </summary>
+    private static Tensor?[] ApplyWithoutForwardChecks(GradNode node, Tensor grad)
+    {
+        AnomalyMode.IsEnabled = false;
+        try
+        {
+            return node.Apply(grad);
+        }
+        finally
+        {
+            AnomalyMode.IsEnabled = true;
+        }
     }
 
     private static Tensor SeedGradient(Tensor output, Tensor? gradOutput, string caller)
@@ -192,19 +221,21 @@ public static class Autograd
         return gradOutput;
     }
 
-    private static void Accumulate(Dictionary<Tensor, Tensor> pending, Tensor tensor, Tensor grad)
+    private static void Accumulate(Dictionary<Tensor, Tensor> pending, Tensor tensor, Tensor grad, GradientOwnership ownership)
     {
         ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(pending, tensor, out bool exists);
         slot = exists ? slot! + grad : grad;
+        ownership.Count(slot);
     }
 
-    private static void AccumulateIntoGrad(Tensor tensor, Tensor grad, bool createGraph)
+    private static void AccumulateIntoGrad(Tensor tensor, Tensor grad, bool createGraph, bool owned)
     {
         if (tensor.Grad is null)
         {
-            // The engine's gradients may be shared between tensors (a + b hands both the same one),
-            // so a leaf gets its own copy, which later in-place updates (optimizers) may change freely.
-            tensor.Grad = createGraph ? grad : grad.Detach().Clone();
+            // The engine's gradients may be shared between tensors (a + b hands both the same one), so a leaf
+            // gets its own copy, which later in-place updates (optimizers) may change freely, unless this
+            // pass made the gradient and gave it to this leaf alone.
+            tensor.Grad = createGraph ? grad : owned ? grad.Detach() : grad.Detach().Clone();
         }
         else if (createGraph)
         {
@@ -279,4 +310,22 @@ public sealed class AnomalyException : ArithmeticException
 
     /// <summary>The name of the op that produced the non-finite value.</summary>
     public string Op { get; }
+}
+
+/// <summary>
+/// Tracks, during one backward pass, which gradient storages were handed out more than once (a + b gives both
+/// inputs the same gradient) or existed before the pass began (the caller's output gradient, a saved tensor a
+/// custom backward returned): only a gradient that is neither may become a leaf's Grad without a copy.
+/// </summary>
+internal sealed class GradientOwnership(long firstSerial)
+{
+    private readonly Dictionary<Array, int> uses = new(ReferenceEqualityComparer.Instance);
+
+    public void Count(Tensor gradient) =>
+        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(uses, gradient.storage, out _)++;
+
+    public void MarkShared(Tensor gradient) => uses[gradient.storage] = 2;
+
+    public bool IsExclusive(Tensor gradient) =>
+        gradient.StorageSerial > firstSerial && uses.TryGetValue(gradient.storage, out int count) && count == 1;
 }

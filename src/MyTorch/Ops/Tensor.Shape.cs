@@ -40,7 +40,7 @@ public sealed partial class Tensor
         {
             ThrowReshape(newShape);
         }
-        var result = new Tensor(storage, resolved, DType);
+        var result = new Tensor(storage, resolved, DType, StorageSerial);
         var x = this;
         return Autograd.Record(result, "reshape", [this], g => [g.Reshape(x.shape)]);
     }

@@ -21,12 +21,25 @@ public sealed partial class Tensor
     private bool requiresGrad;
     private bool retainsGrad;
 
-    internal Tensor(Array storage, int[] shape, DType dtype)
+    private static long lastStorageSerial;
+
+    internal Tensor(Array storage, int[] shape, DType dtype, long storageSerial = 0)
     {
         this.storage = storage;
         this.shape = shape;
         DType = dtype;
+        StorageSerial = storageSerial != 0 ? storageSerial : Interlocked.Increment(ref lastStorageSerial);
     }
+
+    /// <summary>
+    /// Numbers storage arrays in the order they were made; views (Reshape, Detach) keep their source's number.
+    /// The backward pass uses it to tell a gradient it made itself (which a leaf may keep without a copy)
+    /// from one that shares memory with a tensor made before it started.
+    /// </summary>
+    internal long StorageSerial { get; private set; }
+
+    /// <summary>The serial the next new storage will be above.</summary>
+    internal static long CurrentStorageSerial => Interlocked.Read(ref lastStorageSerial);
 
     /// <summary>The element type.</summary>
     public DType DType { get; private set; }
@@ -104,7 +117,7 @@ public sealed partial class Tensor
         Autograd.Backward(this, gradOutput, retainGraph, createGraph);
 
     /// <summary>A tensor sharing this one's storage but cut off from the graph: no gradient flows through it.</summary>
-    public Tensor Detach() => new(storage, shape, DType) { Name = Name };
+    public Tensor Detach() => new(storage, shape, DType, StorageSerial) { Name = Name };
 
     // ---- typed access to storage -------------------------------------------------------------------
 
@@ -135,6 +148,7 @@ public sealed partial class Tensor
         storage = source.storage;
         shape = source.shape;
         DType = source.DType;
+        StorageSerial = source.StorageSerial;
     }
 
     // ---- reading -----------------------------------------------------------------------------------

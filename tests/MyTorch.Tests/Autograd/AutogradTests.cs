@@ -37,6 +37,45 @@ public class AutogradTests
         Assert.Equal(new double[] { 1, 1 }, b.Grad!.ToArray<double>());
     }
 
+    private sealed class ReturnsSavedTensor(Tensor saved) : AutogradFunction
+    {
+        protected override Tensor Forward(Tensor[] inputs) => inputs[0] * 1;
+        protected override Tensor?[] Backward(Tensor gradOutput) => [saved];
+    }
+
+    [Fact]
+    public void ALeafNeverKeepsAGradientThatSharesMemoryWithAnotherTensor()
+    {
+        // A custom backward that returns a tensor made before the pass, and a caller's own output gradient:
+        // both must be copied into the leaf's Grad, so an optimizer's in-place update cannot change them.
+        var saved = Tensor.FromArray(new double[] { 5, 6 });
+        var x = Leaf(1, 2);
+        new ReturnsSavedTensor(saved).Apply(x).Sum().Backward();
+        x.Grad!.MultiplyInPlace(0);
+        Assert.Equal(new double[] { 5, 6 }, saved.ToArray<double>());
+
+        var y = Leaf(1, 2);
+        var upstream = Tensor.FromArray(new double[] { 3, 4 });
+        y.Reshape(2, 1).Reshape(2).Backward(upstream);
+        y.Grad!.MultiplyInPlace(0);
+        Assert.Equal(new double[] { 3, 4 }, upstream.ToArray<double>());
+    }
+
+    [Fact]
+    public void ALeafKeepsAGradientItAloneReceivedWithoutACopy()
+    {
+        var w = Tensor.Ones([64, 64], DType.Float32, requiresGrad: true);
+        var x = Tensor.Ones([8, 64]);
+        x.MatMul(w).Sum().Backward();
+        w.Grad = null;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        x.MatMul(w).Sum().Backward();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The product's gradient (16 KB) goes to w.Grad as it is; a copy would add another 16 KB.
+        Assert.True(allocated < 2 * 64 * 64 * 4, $"allocated {allocated} bytes");
+        Assert.All(w.Grad!.ToArray(), v => Assert.Equal(8, v));
+    }
+
     [Fact]
     public void NonScalarBackwardNeedsAnExplicitGradient()
     {

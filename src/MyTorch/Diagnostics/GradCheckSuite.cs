@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using MyTorch.Losses;
+using MyTorch.Models;
+using MyTorch.NN;
+
+namespace MyTorch.Diagnostics;
+
+/// <summary>One entry of <see cref="GradCheckSuite"/>: an op, layer or loss, a variant of its inputs, and the function to check.</summary>
+/// <param name="Group">"op", "layer" or "loss".</param>
+/// <param name="Name">The op, layer or loss checked (<c>matmul</c>, <c>Linear</c>, <c>BCELoss</c>).</param>
+/// <param name="Variant">What this case varies: shapes, broadcasting, mode.</param>
+/// <param name="Inputs">Makes fresh float64 inputs; those that require grad are checked.</param>
+/// <param name="Function">The function of the inputs whose gradients are checked.</param>
+/// <param name="Step">The finite-difference step.</param>
+public sealed record GradCheckCase(string Group, string Name, string Variant, Func<Tensor[]> Inputs, Func<Tensor[], Tensor> Function, double Step = 1e-6);
+
+/// <summary>The outcome of one <see cref="GradCheckCase"/>.</summary>
+/// <param name="Case">The case.</param>
+/// <param name="Result">The gradient check's report: pass or fail, the worst element, its errors.</param>
+/// <param name="Elapsed">How long the check took.</param>
+public sealed record GradCheckCaseResult(GradCheckCase Case, GradCheckResult Result, TimeSpan Elapsed);
+
+/// <summary>
+/// The float64 finite-difference check (<see cref="GradCheck"/>) of every built-in differentiable op, layer and
+/// loss, on small seeded inputs kept away from kinks (|x| &gt;= 0.2 for abs and relu, no ties for max, positive
+/// values for log and sqrt). <c>mytorch gradcheck</c> runs it and prints the worst error per op.
+/// </summary>
+public static class GradCheckSuite
+{
+    /// <summary>Every case, ops first, then layers, then losses.</summary>
+    public static IReadOnlyList<GradCheckCase> Cases { get; } = [.. Ops(), .. Layers(), .. LossCases()];
+
+    /// <summary>Runs the cases whose name contains <paramref name="filter"/> (case-insensitive; all when null).</summary>
+    public static IReadOnlyList<GradCheckCaseResult> Run(string? filter = null, double absoluteTolerance = 1e-6, double relativeTolerance = 1e-5)
+    {
+        var results = new List<GradCheckCaseResult>();
+        foreach (var c in Cases)
+        {
+            if (filter is not null && !c.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)) continue;
+            var clock = Stopwatch.StartNew();
+            var result = GradCheck.Check(c.Function, c.Inputs(), c.Step, absoluteTolerance, relativeTolerance);
+            results.Add(new GradCheckCaseResult(c, result, clock.Elapsed));
+        }
+        return results;
+    }
+
+    // ---- inputs -------------------------------------------------------------------------------------------
+
+    private static Tensor U(ulong seed, double low, double high, params int[] shape) =>
+        Tensor.Uniform(shape, low, high, new Generator(seed), DType.Float64, requiresGrad: true);
+
+    private static Tensor R(ulong seed, params int[] shape) => U(seed, -1, 1, shape);
+
+    private static Tensor Pos(ulong seed, params int[] shape) => U(seed, 0.5, 2, shape);
+
+    private static int Count(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>Random sign, magnitude in [0.2, 1.2): away from the kinks at 0.</summary>
+    private static Tensor AwayFromZero(ulong seed, params int[] shape)
+    {
+        var generator = new Generator(seed);
+        var values = new double[Count(shape)];
+        for (int i = 0; i < values.Length; i++) values[i] = (generator.NextDouble() < 0.5 ? -1 : 1) * (0.2 + generator.NextDouble());
+        return Tensor.FromArray(values, shape, requiresGrad: true);
+    }
+
+    /// <summary>Distinct values at least 0.08 apart: no ties for max, min, maximum and minimum.</summary>
+    private static Tensor Distinct(ulong seed, params int[] shape)
+    {
+        var generator = new Generator(seed);
+        int n = Count(shape);
+        var permutation = generator.Permutation(n);
+        var values = new double[n];
+        for (int i = 0; i < n; i++) values[i] = 0.1 * (permutation[i] - n / 2) + 0.02 * generator.NextDouble();
+        return Tensor.FromArray(values, shape, requiresGrad: true);
+    }
+
+    private static GradCheckCase Op(string name, string variant, Func<Tensor[]> inputs, Func<Tensor[], Tensor> function) =>
+        new("op", name, variant, inputs, function);
+
+    // ---- ops ----------------------------------------------------------------------------------------------
+
+    private static IEnumerable<GradCheckCase> Ops()
+    {
+        (string Name, Func<Tensor, Tensor, Tensor> F, bool PositiveB)[] binary =
+        [
+            ("add", (a, b) => a + b, false),
+            ("sub", (a, b) => a - b, false),
+            ("mul", (a, b) => a * b, false),
+            ("div", (a, b) => a / b, true),
+        ];
+        foreach (var (name, f, positiveB) in binary)
+        {
+            Tensor B(ulong seed, params int[] shape) => positiveB ? Pos(seed, shape) : R(seed, shape);
+            yield return Op(name, "(3, 4) and (3, 4)", () => [R(1, 3, 4), B(2, 3, 4)], x => f(x[0], x[1]));
+            yield return Op(name, "(2, 3, 4) and (3, 1): broadcast", () => [R(3, 2, 3, 4), B(4, 3, 1)], x => f(x[0], x[1]));
+            yield return Op(name, "(3, 4) and a 0-d tensor", () => [R(5, 3, 4), B(6)], x => f(x[0], x[1]));
+        }
+        yield return Op("neg", "(3, 4)", () => [R(7, 3, 4)], x => -x[0]);
+        yield return Op("exp", "(3, 4)", () => [R(8, 3, 4)], x => x[0].Exp());
+        yield return Op("log", "(3, 4), positive", () => [Pos(9, 3, 4)], x => x[0].Log());
+        yield return Op("sqrt", "(3, 4), positive", () => [Pos(10, 3, 4)], x => x[0].Sqrt());
+        yield return Op("abs", "(3, 4), away from 0", () => [AwayFromZero(11, 3, 4)], x => x[0].Abs());
+        foreach (var p in new[] { 2.0, 3.0, -1.5, 0.5 })
+            yield return Op("pow", $"(3, 4) ^ {p.ToString(System.Globalization.CultureInfo.InvariantCulture)}", () => [Pos(12, 3, 4)], x => x[0].Pow(p));
+        yield return Op("clamp", "(2, 3) to [-0.5, 0.5]", () => [Tensor.FromArray(new double[] { -1.2, -0.7, -0.3, 0.2, 0.6, 1.1 }, [2, 3], requiresGrad: true)],
+            x => x[0].Clamp(-0.5, 0.5));
+        yield return Op("maximum", "(3, 4) and (4,)", () => [Distinct(13, 3, 4), Distinct(14, 4)], x => Tensor.Maximum(x[0], x[1] + 0.05));
+        yield return Op("minimum", "(3, 4) and (4,)", () => [Distinct(15, 3, 4), Distinct(16, 4)], x => Tensor.Minimum(x[0], x[1] + 0.05));
+        yield return Op("where", "(3, 4) mask", () => [R(17, 3, 4), R(18, 3, 4)],
+            x => Tensor.Where(Tensor.FromArray(new double[] { 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0 }, [3, 4]), x[0], x[1]));
+
+        yield return Op("matmul", "(3, 4) @ (4, 2)", () => [R(20, 3, 4), R(21, 4, 2)], x => x[0].MatMul(x[1]));
+        yield return Op("matmul", "(4,) @ (4, 3)", () => [R(22, 4), R(23, 4, 3)], x => x[0].MatMul(x[1]));
+        yield return Op("matmul", "(2, 3, 4) @ (4, 2)", () => [R(24, 2, 3, 4), R(25, 4, 2)], x => x[0].MatMul(x[1]));
+        yield return Op("matmul", "(2, 3, 4) @ (2, 4, 5)", () => [R(26, 2, 3, 4), R(27, 2, 4, 5)], x => x[0].MatMul(x[1]));
+
+        yield return Op("transpose", "(3, 4)", () => [R(30, 3, 4)], x => x[0].T * R(31, 4, 3).Detach());
+        yield return Op("permute", "(2, 3, 4) to (2, 0, 1)", () => [R(32, 2, 3, 4)], x => x[0].Permute(2, 0, 1));
+        yield return Op("reshape", "(3, 4) to (2, 6)", () => [R(33, 3, 4)], x => x[0].Reshape(2, 6));
+        yield return Op("flatten", "(2, 3, 4) from dimension 1", () => [R(34, 2, 3, 4)], x => x[0].Flatten(1));
+        yield return Op("unsqueeze", "(3, 4) at 1", () => [R(35, 3, 4)], x => x[0].Unsqueeze(1));
+        yield return Op("squeeze", "(3, 1, 4) at 1", () => [R(36, 3, 1, 4)], x => x[0].Squeeze(1));
+        yield return Op("broadcast_to", "(3, 1) to (2, 3, 4)", () => [R(37, 3, 1)], x => x[0].BroadcastTo(2, 3, 4));
+        yield return Op("narrow", "(4, 5), columns 1..3", () => [R(38, 4, 5)], x => x[0].Narrow(1, 1, 3));
+        yield return Op("concat", "(2, 3) and (4, 3) on 0", () => [R(39, 2, 3), R(40, 4, 3)], x => Tensor.Concat([x[0], x[1]], 0));
+        yield return Op("index_select", "rows 2, 0, 2 of (3, 4)", () => [R(41, 3, 4)], x => x[0].IndexSelect(0, Tensor.FromArray(new long[] { 2, 0, 2 })));
+
+        yield return Op("sum", "all of (3, 4)", () => [R(50, 3, 4)], x => x[0].Sum());
+        yield return Op("sum", "(2, 3, 4) over 1", () => [R(51, 2, 3, 4)], x => x[0].Sum(1));
+        yield return Op("sum", "(2, 3, 4) over 2, keepDim", () => [R(52, 2, 3, 4)], x => x[0].Sum(2, keepDim: true));
+        yield return Op("mean", "all of (3, 4)", () => [R(53, 3, 4)], x => x[0].Mean());
+        yield return Op("mean", "(3, 4) over 0", () => [R(54, 3, 4)], x => x[0].Mean(0));
+        yield return Op("var", "(3, 4) over 1", () => [R(55, 3, 4)], x => x[0].Var(1));
+        yield return Op("max", "(3, 4) over 1", () => [Distinct(56, 3, 4)], x => x[0].Max(1));
+        yield return Op("min", "all of (3, 4)", () => [Distinct(57, 3, 4)], x => x[0].Min());
+        yield return Op("logsumexp", "(3, 4) over 1", () => [R(58, 3, 4)], x => x[0].LogSumExp(1));
+        yield return Op("softmax", "(3, 4) over 1", () => [R(59, 3, 4)], x => x[0].Softmax(1));
+        yield return Op("log_softmax", "(3, 4) over 1", () => [R(60, 3, 4)], x => x[0].LogSoftmax(1));
+
+        yield return Op("sigmoid", "(3, 4)", () => [U(70, -3, 3, 3, 4)], x => x[0].Sigmoid());
+        yield return Op("tanh", "(3, 4)", () => [U(71, -3, 3, 3, 4)], x => x[0].Tanh());
+        yield return Op("relu", "(3, 4), away from 0", () => [AwayFromZero(72, 3, 4)], x => x[0].Relu());
+        yield return Op("leaky_relu", "(3, 4), away from 0", () => [AwayFromZero(73, 3, 4)], x => x[0].LeakyRelu(0.1));
+        yield return Op("softplus", "(3, 4)", () => [U(74, -3, 3, 3, 4)], x => x[0].Softplus());
+        yield return Op("gelu", "(3, 4)", () => [U(75, -3, 3, 3, 4)], x => x[0].Gelu());
+    }
+
+    // ---- layers -------------------------------------------------------------------------------------------
+
+    private static GradCheckCase Layer(string name, string variant, Func<Module> create, int[] inputShape, ulong seed, bool awayFromZero = false)
+    {
+        // The module is made once per input set, and its parameters are checked along with the input.
+        Module? module = null;
+        return new GradCheckCase("layer", name, variant,
+            () =>
+            {
+                module = create();
+                var x = awayFromZero ? AwayFromZero(seed, inputShape) : U(seed, -2, 2, inputShape);
+                return [x, .. module.Parameters()];
+            },
+            x => module!.Forward(x[0]));
+    }
+
+    private static IEnumerable<GradCheckCase> Layers()
+    {
+        yield return Layer("Linear", "4 -> 3, batch 5", () => new Linear(4, 3, dtype: DType.Float64, generator: new Generator(100)), [5, 4], 101);
+        yield return Layer("Linear", "4 -> 3 without bias", () => new Linear(4, 3, bias: false, dtype: DType.Float64, generator: new Generator(102)), [5, 4], 103);
+        yield return Layer("BatchNorm1d", "training, batch 6", () =>
+        {
+            var bn = new BatchNorm1d(3, dtype: DType.Float64);
+            Randomize(bn.Gamma, 104, 0.5, 1);
+            Randomize(bn.Beta, 105, 0.5, 0);
+            return bn;
+        }, [6, 3], 106);
+        yield return Layer("BatchNorm1d", "evaluation (running statistics)", () =>
+        {
+            var bn = new BatchNorm1d(3, dtype: DType.Float64);
+            using (Autograd.NoGrad()) bn.Forward(U(107, -2, 3, 6, 3).Detach());
+            bn.Eval();
+            Randomize(bn.Gamma, 108, 0.5, 1);
+            return bn;
+        }, [5, 3], 109);
+        yield return Layer("LayerNorm", "(4, 5) over 5", () =>
+        {
+            var ln = new LayerNorm(5, dtype: DType.Float64);
+            Randomize(ln.Weight!, 110, 0.5, 1);
+            Randomize(ln.Bias!, 111, 0.5, 0);
+            return ln;
+        }, [4, 5], 112);
+        yield return Layer("Dropout", "p = 0.4, training (same mask each call)", () => new FreshDropout(0.4, 113), [6, 5], 114);
+        yield return Layer("Residual", "x + Linear(x)", () => new Residual(new Linear(4, 4, dtype: DType.Float64, generator: new Generator(115))), [3, 4], 116);
+        yield return Layer("Sequential", "Linear, Tanh, Linear, Sigmoid", () =>
+        {
+            var generator = new Generator(117);
+            return new Sequential(new Linear(3, 5, generator: generator), new Tanh(), new Linear(5, 2, generator: generator), new NN.Sigmoid()).To(DType.Float64);
+        }, [4, 3], 118);
+        yield return Layer("MLP", "seed 004: 3-4-2, one BatchNorm layer", () =>
+        {
+            var init = new Generator(119);
+            return new MLP(3, 2, [4], [new NN.Sigmoid(), new Identity()],
+                (i, o) => Tensor.Randn([i, o], init, DType.Float64), o => Tensor.Zeros([1, o], DType.Float64),
+                new SoftmaxCrossEntropy(), 0.1, numBnLayers: 1);
+        }, [5, 3], 120);
+        (string Name, Func<Module> Create)[] activations =
+        [
+            ("Identity", () => new Identity()), ("Sigmoid", () => new NN.Sigmoid()), ("Tanh", () => new Tanh()), ("ReLU", () => new ReLU()),
+            ("LeakyReLU", () => new LeakyReLU(0.1)), ("Softplus", () => new NN.Softplus()), ("GELU", () => new GELU()),
+            ("NegativeSoftplus", () => new NegativeSoftplus()), ("Bounded", () => new Bounded(-2, 3)),
+        ];
+        ulong seed = 130;
+        foreach (var (name, create) in activations)
+            yield return Layer(name, "(3, 4)", create, [3, 4], seed++, awayFromZero: true);
+    }
+
+    private static void Randomize(Tensor parameter, ulong seed, double scale, double offset)
+    {
+        using (Autograd.NoGrad())
+            parameter.CopyFrom(Tensor.Uniform(parameter.ShapeArray, offset - scale, offset + scale, new Generator(seed), DType.Float64));
+    }
+
+    /// <summary>Dropout whose mask generator restarts at every call, so finite differences see the same mask.</summary>
+    private sealed class FreshDropout(double p, ulong seed) : Module
+    {
+        public override Tensor Forward(Tensor input) => new Dropout(p, new Generator(seed)).Forward(input);
+    }
+
+    // ---- losses -------------------------------------------------------------------------------------------
+
+    private static IEnumerable<GradCheckCase> LossCases()
+    {
+        var labels = Tensor.FromArray(new long[] { 3, 0, 4, 1 });
+        Tensor OneHot()
+        {
+            var values = new double[20];
+            foreach (var (row, label) in new[] { (0, 3), (1, 0), (2, 4), (3, 1) }) values[row * 5 + label] = 1;
+            return Tensor.FromArray(values, [4, 5]);
+        }
+        GradCheckCase L(string name, string variant, Func<Tensor> input, Func<Tensor> target, Func<Tensor, Tensor, Tensor> loss) =>
+            new("loss", name, variant, () => [input()], x => loss(x[0], target()));
+        Tensor Logits() => U(150, -3, 3, 4, 5);
+
+        yield return L("SoftmaxCrossEntropy", "one-hot targets, per example", Logits, OneHot, (x, t) => new SoftmaxCrossEntropy().Forward(x, t));
+        yield return L("CrossEntropyLoss", "class indices, mean", Logits, () => labels, (x, t) => new CrossEntropyLoss().Forward(x, t));
+        yield return L("CrossEntropyLoss", "probability targets, sum", Logits, () => U(151, -1, 1, 4, 5).Detach().Softmax(1),
+            (x, t) => new CrossEntropyLoss(Reduction.Sum).Forward(x, t));
+        yield return L("NLLLoss", "class indices, mean", () => U(152, -2, 2, 4, 5).Detach().LogSoftmax(1).RequireGrad(), () => labels,
+            (x, t) => new NLLLoss().Forward(x, t));
+        yield return L("MSELoss", "(3, 4), mean", () => U(153, -2, 2, 3, 4), () => U(154, -2, 2, 3, 4).Detach(), (x, t) => new MSELoss().Forward(x, t));
+        yield return L("SumSquaredError", "(3, 4), seed 002's 1/2 sum", () => U(155, -2, 2, 3, 4), () => U(156, -2, 2, 3, 4).Detach(),
+            (x, t) => new SumSquaredError().Forward(x, t));
+        yield return L("BCELoss", "probabilities in [0.05, 0.95]", () => U(157, 0.05, 0.95, 3, 4), () => U(158, 0, 1, 3, 4).Detach().Gt(0.5),
+            (x, t) => new BCELoss().Forward(x, t));
+        yield return L("BCEWithLogitsLoss", "logits in [-4, 4], soft targets", () => U(159, -4, 4, 3, 4), () => U(160, 0, 1, 3, 4).Detach(),
+            (x, t) => new BCEWithLogitsLoss().Forward(x, t));
+    }
+}

@@ -1,0 +1,72 @@
+namespace MyTorch.Visualization;
+
+/// <summary>
+/// How traces and drawings write each built-in op: the expression it computes, its local derivative with
+/// respect to each input, and the chain-rule product that backward forms from it. Placeholders: {0}, {1} the
+/// inputs, {y} the output, {g} the output's gradient. Ops not listed (user functions, fused layers) get a
+/// generic description.
+/// </summary>
+internal sealed record OpNotation(string Expression, string[] Local, string[] Chain, bool Elementwise)
+{
+    private static readonly Dictionary<string, OpNotation> Known = new(StringComparer.Ordinal)
+    {
+        ["add"] = new("{0} + {1}", ["1", "1"], ["{g}", "{g}"], true),
+        ["sub"] = new("{0} - {1}", ["1", "-1"], ["{g}", "-{g}"], true),
+        ["mul"] = new("{0} * {1}", ["{1}", "{0}"], ["{g} * {1}", "{g} * {0}"], true),
+        ["div"] = new("{0} / {1}", ["1/{1}", "-{0}/{1}^2"], ["{g} / {1}", "-{g} * {0}/{1}^2"], true),
+        ["neg"] = new("-{0}", ["-1"], ["-{g}"], true),
+        ["exp"] = new("exp({0})", ["{y}"], ["{g} * {y}"], true),
+        ["log"] = new("log({0})", ["1/{0}"], ["{g} / {0}"], true),
+        ["sqrt"] = new("sqrt({0})", ["1/(2 {y})"], ["{g} / (2 {y})"], true),
+        ["abs"] = new("|{0}|", ["sign({0})"], ["{g} * sign({0})"], true),
+        ["pow"] = new("{0}^p", ["p {0}^(p-1)"], ["{g} * p {0}^(p-1)"], true),
+        ["sigmoid"] = new("sigmoid({0})", ["{y}(1 - {y})"], ["{g} * {y}(1 - {y})"], true),
+        ["tanh"] = new("tanh({0})", ["1 - {y}^2"], ["{g} * (1 - {y}^2)"], true),
+        ["relu"] = new("relu({0})", ["[{0} > 0]"], ["{g} * [{0} > 0]"], true),
+        ["leaky_relu"] = new("leaky_relu({0})", ["1 or slope"], ["{g} * (1 or slope)"], true),
+        ["softplus"] = new("softplus({0})", ["sigmoid({0})"], ["{g} * sigmoid({0})"], true),
+        ["gelu"] = new("gelu({0})", ["Phi({0}) + {0} phi({0})"], ["{g} * (Phi({0}) + {0} phi({0}))"], true),
+        ["clamp"] = new("clamp({0})", ["[min <= {0} <= max]"], ["{g} * [min <= {0} <= max]"], true),
+        ["maximum"] = new("max({0}, {1})", ["[{0} > {1}]", "[{1} > {0}]"], ["{g} * [{0} > {1}]", "{g} * [{1} > {0}]"], true),
+        ["minimum"] = new("min({0}, {1})", ["[{0} < {1}]", "[{1} < {0}]"], ["{g} * [{0} < {1}]", "{g} * [{1} < {0}]"], true),
+        ["where"] = new("where(c, {0}, {1})", ["[c]", "[not c]"], ["{g} * [c]", "{g} * [not c]"], true),
+        ["clone"] = new("clone({0})", ["1"], ["{g}"], true),
+        ["to"] = new("to({0})", ["1"], ["{g}"], true),
+        ["matmul"] = new("{0} @ {1}", ["(.) @ {1}^T", "{0}^T @ (.)"], ["{g} @ {1}^T", "{0}^T @ {g}"], false),
+        ["linear"] = new("{0} @ {1} + {2}", ["(.) @ {1}^T", "{0}^T @ (.)", "1 for each row"], ["{g} @ {1}^T", "{0}^T @ {g}", "column sums of {g}"], false),
+        ["linear/2"] = new("{0} @ {1}", ["(.) @ {1}^T", "{0}^T @ (.)"], ["{g} @ {1}^T", "{0}^T @ {g}"], false),
+        ["batch_norm"] = new("batch_norm({0}; {1}, {2})", ["seed 004's backward formulas", "x_hat", "1"],
+            ["seed 004: dL/dx from dL/dx_hat, dL/dvar, dL/dmean", "sum of {g} * x_hat", "sum of {g}"], false),
+        ["sum"] = new("sum({0})", ["1"], ["{g} copied to every element"], false),
+        ["max"] = new("max({0})", ["[{0} is the max]"], ["{g} to the max"], false),
+        ["min"] = new("min({0})", ["[{0} is the min]"], ["{g} to the min"], false),
+        ["logsumexp"] = new("logsumexp({0})", ["softmax({0})"], ["{g} * softmax({0})"], false),
+        ["softmax"] = new("softmax({0})", ["diag({y}) - {y} {y}^T"], ["{y} * ({g} - sum({g} * {y}))"], false),
+        ["log_softmax"] = new("log_softmax({0})", ["I - softmax({0})"], ["{g} - softmax({0}) sum({g})"], false),
+        ["reshape"] = new("reshape({0})", ["1 (same values, new shape)"], ["{g} reshaped back"], false),
+        ["permute"] = new("permute({0})", ["1 (values moved)"], ["{g} permuted back"], false),
+        ["broadcast_to"] = new("broadcast({0})", ["1 (values copied)"], ["{g} summed over the copies"], false),
+        ["narrow"] = new("narrow({0})", ["1 inside the slice, 0 outside"], ["{g} placed in the slice"], false),
+        ["concat"] = new("concat(...)", ["1 for its block"], ["{g}'s block"], false),
+        ["index_select"] = new("{0}[index]", ["1 at the chosen rows"], ["{g} added to the chosen rows"], false),
+        ["index_add"] = new("index_add({0})", ["1 at the chosen rows"], ["{g} at the chosen rows"], false),
+    };
+
+    /// <summary>The notation for <paramref name="op"/>, or a generic one for an op the table does not know.</summary>
+    public static OpNotation For(string op, int inputs) =>
+        (Known.TryGetValue(op, out var known) && known.Local.Length == inputs) || Known.TryGetValue($"{op}/{inputs}", out known)
+            ? known
+            : new OpNotation(
+                $"{op}(" + string.Join(", ", Enumerable.Range(0, inputs).Select(i => "{" + i + "}")) + ")",
+                Enumerable.Repeat("hand-written backward", inputs).ToArray(),
+                Enumerable.Range(0, inputs).Select(i => $"backward of {op}, input {i + 1}, from {{g}}").ToArray(),
+                false);
+
+    /// <summary>Fills the placeholders with the given labels.</summary>
+    public static string Fill(string template, IReadOnlyList<string> inputs, string output, string gradient)
+    {
+        var text = template.Replace("{y}", output, StringComparison.Ordinal).Replace("{g}", gradient, StringComparison.Ordinal);
+        for (int i = 0; i < inputs.Count; i++) text = text.Replace("{" + i + "}", inputs[i], StringComparison.Ordinal);
+        return text;
+    }
+}
