@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Reads the JSON files bench/compare-pytorch.sh wrote into a folder and prints MyTorch, PyTorch/NumPy and the
+ratios against the performance issue's targets; writes the same as comparison.json in that folder."""
+
+import json
+import os
+import statistics
+import sys
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else "."
+
+
+def load(name):
+    path = os.path.join(OUT, name + ".json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def wall_and_rss(name):
+    """(wall seconds, max RSS bytes) from /usr/bin/time, or (None, None)."""
+    try:
+        with open(os.path.join(OUT, name + ".time")) as f:
+            wall, rss = f.read().split()[-2:]
+        return float(wall), (int(rss) * 1024 or None)
+    except (OSError, ValueError):
+        return None, None
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+rows = []  # (section, metric, mytorch, reference, ratio, target, verdict, note)
+
+
+def add(section, metric, ours, theirs, target=None, higher_is_better=True, note="", unit="", best=None):
+    """best: (ours, theirs) best-repetition values, whose ratio is shown beside the medians' (less hurt by a busy machine)."""
+    ratio = ours / theirs if ours is not None and theirs not in (None, 0) else None
+    best_ratio = best[0] / best[1] if best and best[0] is not None and best[1] not in (None, 0) else None
+    verdict = ""
+    if target is not None and ratio is not None:
+        ok = ratio >= target if higher_is_better else ratio <= target
+        verdict = "PASS" if ok else "MISS"
+    rows.append({"section": section, "metric": metric, "mytorch": ours, "reference": theirs, "ratio": ratio,
+                 "best_ratio": best_ratio, "target": (">= " if higher_is_better else "<= ") + f"{target}x" if target is not None else "",
+                 "verdict": verdict, "note": note, "unit": unit})
+
+
+def accuracies(side, main):
+    """Test accuracies: the main train run (seed 42) and the extra seeds' runs."""
+    values = [main["test_accuracy"]]
+    for name in sorted(os.listdir(OUT)):
+        if name.startswith(f"{side}-accuracy-seed") and name.endswith(".json"):
+            run = load(name[:-5])
+            accuracy = ((run or {}).get("train") or {}).get("accuracy")
+            if accuracy:
+                values.append(accuracy["test_accuracy"])
+    return values
+
+
+def spread(summary):
+    return f"±{summary['spread_pct'] / 2:.0f}%" if summary else ""
+
+
+mt = {part: load("mytorch-" + part) for part in ("gemm", "train", "train-1thread", "inference", "inference-1thread")}
+py = {part: load("pytorch-" + part) for part in ("gemm", "train", "inference")}
+available = all(v and v.get("available", True) for v in py.values())
+machine = (py["gemm"] or {}).get("machine", {})
+blas = machine.get("blas", "BLAS")
+if machine.get("openblas_core"):
+    blas += f" ({machine['openblas_core']} kernels)"
+
+# ---- SGEMM: MyTorch vs NumPy (the system BLAS) at the same thread count; torch.mm shown beside -------------
+if mt["gemm"] and available:
+    reference = {(g["name"], g["backend"], g["threads"]): g for g in py["gemm"]["gemm"]}
+    blas_threads = sorted({g["threads"] for g in py["gemm"]["gemm"]}, reverse=True)
+    for g in mt["gemm"]["gemm"]:
+        threads = g["threads"] if g["threads"] in blas_threads else blas_threads[-1]
+        np_row = reference.get((g["name"], "numpy", threads))
+        torch_row = reference.get((g["name"], "torch", threads))
+        note = f"MyTorch {spread(g['gflops'])}, BLAS {spread(np_row['gflops']) if np_row else ''}"
+        if torch_row:
+            note += f"; torch.mm {torch_row['gflops']['median']:.1f}"
+        add("SGEMM GFLOP/s", f"{g['name']} ({g['threads']} thr vs {threads})", g["gflops"]["median"],
+            np_row["gflops"]["median"] if np_row else None, 0.9, note=note,
+            best=(g["gflops"]["best"], np_row["gflops"]["best"] if np_row else None))
+
+# ---- training ------------------------------------------------------------------------------------------------
+if mt["train"] and available and py["train"].get("train"):
+    ours_all = [t["train"] for t in (mt["train"], mt["train-1thread"]) if t]
+    ours = max(ours_all, key=lambda t: t["samples_per_second"]["median"])
+    theirs = py["train"]["train"]
+    for c in theirs["configs"]:
+        add("MLP training samples/s", f"PyTorch torch {c['torch_threads']} / BLAS {c['blas_threads']} threads", None,
+            c["samples_per_second"]["median"], note=spread(c["samples_per_second"]))
+    for t in ours_all:
+        add("MLP training samples/s", f"MyTorch {t['threads']} thread(s)", t["samples_per_second"]["median"], None,
+            note=spread(t["samples_per_second"]))
+    best = theirs["best_config"]
+    add("MLP training samples/s", "best vs best (steady state)", ours["samples_per_second"]["median"],
+        theirs["samples_per_second"]["median"], 1.5,
+        best=(max(t["samples_per_second"]["best"] for t in ours_all), max(c["samples_per_second"]["best"] for c in theirs["configs"])),
+        note=f"MyTorch {ours['threads']} thr; PyTorch torch {best['torch_threads']}/BLAS {best['blas_threads']}")
+    a, b = mt["train"]["train"].get("accuracy"), theirs.get("accuracy")
+    if a and b:
+        add("MLP training samples/s", f"whole epochs (mean of {a['epochs']})", statistics.mean(a["epoch_samples_per_second"]),
+            statistics.mean(b["epoch_samples_per_second"]), 1.5, note="loader + step, as mytorch train")
+        ours_acc, theirs_acc = accuracies("mytorch", a), accuracies("pytorch", b)
+        diff = (statistics.mean(ours_acc) - statistics.mean(theirs_acc)) * 100
+        rows.append({"section": "Test accuracy", "metric": f"after {a['epochs']} epochs, mean of {len(ours_acc)} vs {len(theirs_acc)} seeds",
+                     "mytorch": statistics.mean(ours_acc), "reference": statistics.mean(theirs_acc), "ratio": None,
+                     "target": "same (|diff| <= 1 pp)", "verdict": "PASS" if abs(diff) <= 1.0 else "MISS",
+                     "note": f"diff {diff:+.2f} pp; MyTorch {' '.join(f'{x:.4f}' for x in ours_acc)}; "
+                             f"PyTorch {' '.join(f'{x:.4f}' for x in theirs_acc)}", "unit": ""})
+    for key, label in (("allocations", "with loader"), ("allocations_step_only", "step only")):
+        alloc = mt["train"]["train"].get(key)
+        if alloc:
+            rows.append({"section": "Allocations (MyTorch)", "metric": f"bytes/step, {label}, all threads",
+                         "mytorch": alloc["bytes_per_step_all_threads"], "reference": None, "ratio": None, "target": "0",
+                         "verdict": "PASS" if alloc["bytes_per_step_all_threads"] == 0 else "MISS",
+                         "note": f"gen0/1/2 collections in {alloc['steps']} steps: {alloc['gen0_collections']}/"
+                                 f"{alloc['gen1_collections']}/{alloc['gen2_collections']}", "unit": ""})
+    ours_rss = wall_and_rss("mytorch-train")[1]
+    theirs_rss = wall_and_rss("pytorch-train")[1]
+    add("Peak memory (training process)", "max RSS MiB (/usr/bin/time)", ours_rss and ours_rss / 2**20,
+        theirs_rss and theirs_rss / 2**20, 1.0, higher_is_better=False,
+        note=f"in-process: MyTorch peak working set {mt['train']['memory']['peak_working_set_bytes'] / 2**20:.0f}, "
+             f"PyTorch ru_maxrss {py['train']['memory']['peak_rss_bytes'] / 2**20:.0f}")
+
+# ---- inference -----------------------------------------------------------------------------------------------
+if mt["inference"] and available and py["inference"].get("inference"):
+    theirs = {r["batch"]: r for r in py["inference"]["inference"]}
+    for r in mt["inference"]["inference"]:
+        candidates = [r] + [s for s in (mt["inference-1thread"] or {}).get("inference", []) if s["batch"] == r["batch"]]
+        ours = max(candidates, key=lambda s: s["samples_per_second"]["median"])
+        t = theirs.get(r["batch"])
+        add("Inference samples/s", f"batch {r['batch']} (best vs best)", ours["samples_per_second"]["median"],
+            t and t["samples_per_second"]["median"], 1.5,
+            best=(max(s["samples_per_second"]["best"] for s in candidates),
+                  t and max(c["samples_per_second"]["best"] for c in t["configs"])),
+            note=f"MyTorch {ours['threads']} thr {spread(ours['samples_per_second'])}; PyTorch torch "
+                 f"{t['best_config']['torch_threads']}/BLAS {t['best_config']['blas_threads']} {spread(t['samples_per_second'])}" if t else "")
+
+# ---- start-up ------------------------------------------------------------------------------------------------
+starts = [load(f"mytorch-startup-{i}") for i in (1, 2, 3)]
+py_starts = [load(f"pytorch-startup-{i}") for i in (1, 2, 3)]
+if all(starts) and all(p and p.get("available", True) for p in py_starts):
+    ours = median([s["startup"]["process_to_ready_ms"] for s in starts])
+    theirs = median([s["startup"]["process_to_ready_ms"] for s in py_starts])
+    add("Start-up ms (median of 3)", "process start to data loaded + model built (in-process)", ours, theirs, 0.5, higher_is_better=False,
+        note=f"MyTorch data+model {median([s['startup']['data_and_model_ms'] for s in starts]):.0f} ms; "
+             f"PyTorch import torch {median([s['startup']['import_torch_ms'] for s in py_starts]):.0f} ms")
+    import_wall = median([wall_and_rss(f"pytorch-import-{i}")[0] for i in (1, 2, 3)])
+    train0 = median([wall_and_rss(f"mytorch-train-epochs0-{i}")[0] for i in (1, 2, 3)])
+    add("Start-up ms (median of 3)", "wall: mytorch train --epochs 0 vs python3 -c 'import torch'",
+        train0 and train0 * 1000, import_wall and import_wall * 1000, 0.5, higher_is_better=False,
+        note="train --epochs 0 also splits, evaluates the test set and writes model, metrics, plot")
+    py_wall = median([wall_and_rss(f"pytorch-startup-{i}")[0] for i in (1, 2, 3)])
+    mt_wall = median([wall_and_rss(f"mytorch-startup-{i}")[0] for i in (1, 2, 3)])
+    add("Start-up ms (median of 3)", "wall: bench --only startup vs reference --only startup",
+        mt_wall and mt_wall * 1000, py_wall and py_wall * 1000, 0.5, higher_is_better=False)
+
+
+def load_averages():
+    """The 1-minute load averages recorded before each command: how busy the machine was."""
+    try:
+        with open(os.path.join(OUT, "loadavg.log")) as f:
+            return [float(line.split()[1]) for line in f if len(line.split()) > 1]
+    except (OSError, ValueError):
+        return []
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}"
+
+
+print()
+if not available:
+    note = next((v.get("note") for v in py.values() if v and not v.get("available", True)), "reference results missing")
+    print(f"PyTorch/NumPy side not measured: {note}")
+print(f"Reference: PyTorch {machine.get('torch', '?')}, NumPy {machine.get('numpy', '?')}, BLAS: {blas}; "
+      f"CPU: {machine.get('cpu', '?')}, {machine.get('logical_processors', '?')} logical processors")
+if "reference" in blas.lower() or (machine.get("openblas_core") in ("Prescott", "Core2", "Nehalem")):
+    print("WARNING: the BLAS baseline is not an optimized one on this machine; ratios against it overstate MyTorch. "
+          "See bench/README.md (OpenBLAS, OPENBLAS_CORETYPE).")
+loads = load_averages()
+if loads:
+    print(f"Machine load (1-minute load average before each command, {len(loads)} commands): "
+          f"min {min(loads):.1f}, median {statistics.median(loads):.1f}, max {max(loads):.1f} "
+          f"on {machine.get('logical_processors', '?')} logical processors. Above the processor count, other work "
+          "competed for the cores: trust the best:best column more than the medians, and run again.")
+print("ratio = MyTorch median / reference median (the verdict); best:best = ratio of the best repetitions.")
+headers = ("metric", "MyTorch", "PyTorch/BLAS", "ratio", "best:best", "target", "", "note")
+section = None
+widths = (60, 10, 12, 7, 9, 22, 4)
+for row in rows:
+    if row["section"] != section:
+        section = row["section"]
+        print()
+        print(section)
+        print("  " + "".join(h.ljust(w + 1) for h, w in zip(headers, widths + (0,))).rstrip())
+    ratio = f"{row['ratio']:.2f}x" if row["ratio"] is not None else "-"
+    best_ratio = f"{row['best_ratio']:.2f}x" if row.get("best_ratio") is not None else ""
+    cells = (row["metric"], fmt(row["mytorch"]), fmt(row["reference"]), ratio, best_ratio, row["target"], row["verdict"], row["note"])
+    print("  " + "".join(str(c).ljust(w + 1) for c, w in zip(cells, widths + (0,))).rstrip())
+print()
+with open(os.path.join(OUT, "comparison.json"), "w") as f:
+    json.dump({"reference_machine": machine, "load_averages": loads, "rows": rows}, f, indent=2)

@@ -1,0 +1,83 @@
+namespace MyTorch.Cli.Benchmarks;
+
+/// <summary>The parts of <c>mytorch bench</c> that <c>--only</c> can pick.</summary>
+public static class BenchParts
+{
+    /// <summary>SGEMM GFLOP/s per shape.</summary>
+    public const string Gemm = "gemm";
+    /// <summary>MLP training samples per second, allocations per step, and (with --epochs) test accuracy.</summary>
+    public const string Train = "train";
+    /// <summary>Forward-only samples per second at batch 1 and 256.</summary>
+    public const string Inference = "inference";
+    /// <summary>Only the start-up measurement: load the data, build the model, report, exit.</summary>
+    public const string Startup = "startup";
+
+    /// <summary>Every value --only accepts.</summary>
+    public static IReadOnlyList<string> All { get; } = [Gemm, Train, Inference, Startup];
+}
+
+/// <summary>
+/// What <c>mytorch bench</c> runs and how long it measures each thing. <see cref="Quick"/> trades precision for
+/// time (a smoke test): fewer and shorter repetitions and no GEMM shapes above 256³.
+/// </summary>
+public sealed record BenchSettings
+{
+    /// <summary>Validates the settings.</summary>
+    /// <exception cref="ArgumentException">A value is out of range or <paramref name="only"/> is not a known part.</exception>
+    public BenchSettings(bool quick, int threads, string? only, int epochs, string data, ulong seed)
+    {
+        if (threads < 1) throw new ArgumentException($"Invalid value '{threads}' for option --threads: expected a positive number.", nameof(threads));
+        if (epochs < 0) throw new ArgumentException($"Invalid value '{epochs}' for option --epochs: expected 0 or more.", nameof(epochs));
+        if (only is not null && !BenchParts.All.Contains(only))
+            throw new ArgumentException($"Invalid value '{only}' for option --only: expected one of {string.Join(", ", BenchParts.All)}.", nameof(only));
+        ArgumentException.ThrowIfNullOrEmpty(data);
+        Quick = quick;
+        Threads = threads;
+        Only = only;
+        Epochs = epochs;
+        Data = data;
+        Seed = seed;
+    }
+
+    /// <summary>Fewer, shorter repetitions (for smoke tests); numbers are indicative only.</summary>
+    public bool Quick { get; }
+
+    /// <summary>The kernels' thread count (<see cref="MyTorch.Kernels.KernelOptions.MaxThreads"/>) for everything but the single-threaded GEMM rows.</summary>
+    public int Threads { get; }
+
+    /// <summary>The one part to run, or null for all of them.</summary>
+    public string? Only { get; }
+
+    /// <summary>Epochs of a fresh training run whose test accuracy is reported; 0 skips it.</summary>
+    public int Epochs { get; }
+
+    /// <summary><c>auto</c> (Fashion-MNIST when installed, else the shipped digits), <c>fashion-mnist</c>, <c>mnist</c>, or a folder of IDX files.</summary>
+    public string Data { get; }
+
+    /// <summary>Seeds the model's initialization and the batch order.</summary>
+    public ulong Seed { get; }
+
+    /// <summary>Whether a part runs.</summary>
+    public bool Runs(string part) => Only is null || Only == part;
+
+    /// <summary>Timed repetitions per measurement; the report gives their median, best and spread.</summary>
+    public int Repetitions => Quick ? 3 : 7;
+
+    /// <summary>Minimum seconds of untimed calls before the timed ones.</summary>
+    public double WarmupSeconds => Quick ? 0.01 : 0.3;
+
+    /// <summary>Target seconds of one timed repetition (whole calls, at least one).</summary>
+    public double RepetitionSeconds => Quick ? 0.02 : 0.2;
+
+    /// <summary>Untimed training steps before the timed ones.</summary>
+    public int WarmupSteps => Quick ? 5 : 100;
+
+    /// <summary>Training steps in one timed repetition.</summary>
+    public int StepsPerRepetition => Quick ? 5 : 100;
+
+    /// <summary>Training steps over which allocations and gen-0 collections are counted.</summary>
+    public int AllocationSteps => Quick ? 20 : 100;
+
+    /// <summary>Whether GEMM shapes above 256³ are measured.</summary>
+    public bool LargeGemmShapes => !Quick;
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace MyTorch.Cli.Benchmarks;
+
+/// <summary>
+/// The repetitions of one throughput measurement (higher is better): median, best, worst, mean, and the spread
+/// (worst to best as a percentage of the median) that says how noisy the machine was.
+/// </summary>
+/// <param name="Median">The median repetition: the figure comparisons use.</param>
+/// <param name="Best">The fastest repetition.</param>
+/// <param name="Worst">The slowest repetition.</param>
+/// <param name="Mean">The mean over the repetitions.</param>
+/// <param name="SpreadPercent">(best - worst) / median, in percent.</param>
+/// <param name="Values">Every repetition, in the order measured.</param>
+public sealed record SampleSummary(double Median, double Best, double Worst, double Mean, double SpreadPercent, IReadOnlyList<double> Values)
+{
+    /// <summary>Summarizes throughput values, one per timed repetition.</summary>
+    /// <exception cref="ArgumentException">There are no values.</exception>
+    public static SampleSummary Of(IReadOnlyList<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Count == 0) throw new ArgumentException("A summary needs at least one value.", nameof(values));
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
+        double spread = median > 0 ? (sorted[^1] - sorted[0]) / median * 100 : 0;
+        return new SampleSummary(median, sorted[^1], sorted[0], sorted.Average(), spread, values.ToArray());
+    }
+
+    /// <summary>The summary as JSON: median, best, worst, mean, spread_pct, repetitions and the values in the order measured.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["median"] = Round(Median),
+        ["best"] = Round(Best),
+        ["worst"] = Round(Worst),
+        ["mean"] = Round(Mean),
+        ["spread_pct"] = Math.Round(SpreadPercent, 1),
+        ["repetitions"] = Values.Count,
+        ["values"] = new JsonArray(Values.Select(v => (JsonNode?)Round(v)).ToArray()),
+    };
+
+    /// <summary>Four significant digits are more than the measurements' precision.</summary>
+    internal static double Round(double value) =>
+        value == 0 || !double.IsFinite(value) ? value : Math.Round(value, Math.Max(0, 3 - (int)Math.Floor(Math.Log10(Math.Abs(value)))));
+}
+
+/// <summary>Warm-up, calibration and timed repetitions with <see cref="Stopwatch"/>.</summary>
+public static class Harness
+{
+    /// <summary>
+    /// Runs <paramref name="call"/> untimed for at least <see cref="BenchSettings.WarmupSeconds"/> (and twice at
+    /// least, once when quick, so the first call's JIT and buffer allocation are out of the way), picks a call count that makes one
+    /// repetition last about <see cref="BenchSettings.RepetitionSeconds"/>, then times
+    /// <see cref="BenchSettings.Repetitions"/> repetitions. Returns the work per second of each repetition, where
+    /// one call does <paramref name="workPerCall"/> units of work (flops, samples).
+    /// </summary>
+    public static SampleSummary Throughput(BenchSettings settings, double workPerCall, Action call)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(call);
+        double lastCall = WarmUp(settings.WarmupSeconds, settings.Quick ? 1 : 2, call);
+        int calls = (int)Math.Clamp(Math.Ceiling(settings.RepetitionSeconds / Math.Max(lastCall, 1e-9)), 1, 1_000_000);
+        var rates = new double[settings.Repetitions];
+        for (int r = 0; r < rates.Length; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < calls; i++) call();
+            rates[r] = workPerCall * calls / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        return SampleSummary.Of(rates);
+    }
+
+    /// <summary>Calls until <paramref name="seconds"/> have passed and at least <paramref name="minimumCalls"/> calls were made; returns the last call's seconds.</summary>
+    public static double WarmUp(double seconds, int minimumCalls, Action call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        long begin = Stopwatch.GetTimestamp();
+        double last;
+        int count = 0;
+        do
+        {
+            long start = Stopwatch.GetTimestamp();
+            call();
+            last = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            count++;
+        }
+        while (count < minimumCalls || Stopwatch.GetElapsedTime(begin).TotalSeconds < seconds);
+        return last;
+    }
+}

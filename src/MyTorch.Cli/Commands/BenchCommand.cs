@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MyTorch.Cli.Benchmarks;
+using MyTorch.Kernels;
+using Spectre.Console;
+
+namespace MyTorch.Cli.Commands;
+
+/// <summary>
+/// <c>mytorch bench</c>: SGEMM GFLOP/s, MLP training and inference samples per second, allocations per step,
+/// start-up time and peak memory, as one JSON object (or tables on a terminal). bench/compare-pytorch.sh runs it
+/// beside the same measurements in PyTorch.
+/// </summary>
+public static class BenchCommand
+{
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "print only the JSON object on stdout (the default when stdout is not a terminal)" };
+    private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "threads for the kernels (default: all cores, or MYTORCH_NUM_THREADS); GEMM is also measured on one" };
+    private static readonly Option<bool> QuickOption = new("--quick") { Description = "fewer, shorter repetitions and no GEMM shapes above 256^3: a smoke test, not a measurement" };
+    private static readonly Option<string?> OnlyOption = new("--only") { Description = "run one part: gemm, train, inference, or startup (load the data, build the model, exit)" };
+    private static readonly Option<int> EpochsOption = new("--epochs") { Description = "also train a fresh model for this many epochs and report its test accuracy" };
+    private static readonly Option<string> DataOption = new("--data")
+    {
+        Description = "auto (Fashion-MNIST from /usr/share/datasets/fashion-mnist when installed, else the shipped digits), fashion-mnist, mnist, or a folder with the four IDX files",
+        DefaultValueFactory = _ => "auto",
+    };
+    private static readonly Option<ulong> SeedOption = new("--seed") { Description = "seed of the initialization and the batch order", DefaultValueFactory = _ => 42UL };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("bench", "Measure GEMM GFLOP/s, MLP training and inference samples/s, allocations per step, start-up time and peak memory.");
+        foreach (var option in new Option[] { JsonOption, ThreadsOption, QuickOption, OnlyOption, EpochsOption, DataOption, SeedOption })
+            command.Options.Add(option);
+        OnlyOption.AcceptOnlyFromAmong([.. BenchParts.All]);
+        ThreadsOption.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is int v && v < 1) r.AddError($"Invalid value '{v}' for option --threads: expected a positive number.");
+        });
+        EpochsOption.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0) r.AddError($"Invalid value '{r.GetValueOrDefault<int>()}' for option --epochs: expected 0 or more.");
+        });
+        command.SetAction(result => CommandLineErrors.Run(() => Execute(result)));
+        return command;
+    }
+
+    private static int Execute(ParseResult result)
+    {
+        // Read first, so that it measures the runtime's start and the parsing, not the benchmark.
+        double processToCommand = SinceProcessStart();
+        if (result.GetValue(ThreadsOption) is int threads) KernelOptions.MaxThreads = threads;
+        var settings = new BenchSettings(result.GetValue(QuickOption), KernelOptions.MaxThreads, result.GetValue(OnlyOption),
+            result.GetValue(EpochsOption), result.GetValue(DataOption)!, result.GetValue(SeedOption));
+        bool json = result.GetValue(JsonOption) || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive;
+        static void Progress(string line) => Console.Error.WriteLine("bench: " + line);
+        if (!MachineInfo.LibraryOptimized)
+            Progress("warning: MyTorch is a Debug build; run with -c Release for meaningful numbers");
+
+        var report = new JsonObject
+        {
+            ["tool"] = "mytorch",
+            ["machine"] = MachineInfo.ToJson(),
+            ["settings"] = new JsonObject
+            {
+                ["threads"] = settings.Threads,
+                ["quick"] = settings.Quick,
+                ["only"] = settings.Only,
+                ["epochs"] = settings.Epochs,
+                ["repetitions"] = settings.Repetitions,
+                ["warmup_seconds"] = settings.WarmupSeconds,
+                ["repetition_seconds"] = settings.RepetitionSeconds,
+            },
+        };
+
+        // The data and the model come first, so that process start to ready is what a training run waits for.
+        bool needsModel = settings.Runs(BenchParts.Train) || settings.Runs(BenchParts.Inference) || settings.Runs(BenchParts.Startup);
+        MlpData? data = null;
+        MlpRecipe? recipe = null;
+        if (needsModel)
+        {
+            Progress($"loading {settings.Data} and building the model");
+            var clock = Stopwatch.StartNew();
+            data = MlpData.Load(settings.Data);
+            recipe = new MlpRecipe(data, settings.Seed);
+            double dataAndModel = clock.Elapsed.TotalMilliseconds;
+            report["startup"] = new JsonObject
+            {
+                ["process_to_command_ms"] = Math.Round(processToCommand, 1),
+                ["data_and_model_ms"] = Math.Round(dataAndModel, 1),
+                ["process_to_ready_ms"] = Math.Round(SinceProcessStart(), 1),
+                ["dataset"] = data.Name,
+                ["peak_working_set_bytes"] = PeakWorkingSet(),
+            };
+        }
+
+        if (settings.Runs(BenchParts.Gemm)) report["gemm"] = GemmBenchmark.Run(settings, Progress);
+        if (settings.Runs(BenchParts.Train)) report["train"] = MlpBenchmark.Train(settings, data!, recipe!, Progress);
+        if (settings.Runs(BenchParts.Inference)) report["inference"] = MlpBenchmark.Inference(settings, data!, recipe!, Progress);
+
+        report["memory"] = new JsonObject
+        {
+            ["peak_working_set_bytes"] = PeakWorkingSet(),
+            ["gc_heap_bytes"] = GC.GetGCMemoryInfo().HeapSizeBytes,
+            ["total_allocated_bytes"] = GC.GetTotalAllocatedBytes(precise: false),
+        };
+
+        if (json)
+            Console.Out.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        else
+            BenchTables.Write(AnsiConsole.Console, report);
+        return CommandLineErrors.Ok;
+    }
+
+    private static long PeakWorkingSet()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.PeakWorkingSet64;
+    }
+
+    private static double SinceProcessStart()
+    {
+        using var process = Process.GetCurrentProcess();
+        return (DateTime.Now - process.StartTime).TotalMilliseconds;
+    }
+}
