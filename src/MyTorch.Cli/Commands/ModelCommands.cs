@@ -13,27 +13,22 @@ namespace MyTorch.Cli.Commands;
 public sealed record LoadedModel(Sequential Model, TrainConfig Config, int Inputs, int Classes, InputNormalizer Normalizer,
     TargetScaler? TargetScaler, string[] FeatureNames, string[] TargetNames)
 {
-    /// <summary>Reads a file written by <c>mytorch train</c>.</summary>
+    /// <summary>
+    /// Reads a file written by <c>mytorch train</c>. Everything is checked before the network is built: the
+    /// configuration, its size against the file's, the transforms' shapes; then every tensor's name, dtype and shape.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">The file is malformed or does not describe a consistent model (the message lists every mismatch).</exception>
     public static LoadedModel Load(string path)
     {
         var saved = Checkpoint.Read(path);
         var config = Checkpoint.Config(saved, path);
         int inputs = Checkpoint.MetadataInt(saved, "inputs", path);
         int classes = Checkpoint.MetadataInt(saved, "classes", path);
-        InputNormalizer normalizer;
-        TargetScaler? scaler;
-        string[] features, targets;
-        try
-        {
-            normalizer = InputNormalizer.FromStateDict(Checkpoint.Prefixed(saved, "input_normalizer."));
-            scaler = config.IsRegression ? TargetScaler.FromStateDict(Checkpoint.Prefixed(saved, "target_scaler.")) : null;
-            features = System.Text.Json.JsonSerializer.Deserialize<string[]>(saved.Metadata.GetValueOrDefault("feature_names") ?? "[]") ?? [];
-            targets = System.Text.Json.JsonSerializer.Deserialize<string[]>(saved.Metadata.GetValueOrDefault("target_names") ?? "[]") ?? [];
-        }
-        catch (Exception error) when (error is ArgumentException or InvalidOperationException or System.Text.Json.JsonException or KeyNotFoundException)
-        {
-            throw new DataFormatException(path, $"its metadata does not describe the input normalizer, target scaler and names of a MyTorch model: {error.Message}", offset: 8);
-        }
+        var normalizer = Checkpoint.ReadInputNormalizer(saved, inputs, path);
+        var scaler = config.IsRegression ? Checkpoint.ReadTargetScaler(saved, classes, path) : null;
+        var features = Checkpoint.ReadNames(saved, "feature_names", inputs, path);
+        var targets = Checkpoint.ReadNames(saved, "target_names", null, path);
         var model = ModelFactory.Build(config, inputs, ModelFactory.Outputs(config, classes), new Generator(config.Seed), scaler);
         Checkpoint.LoadModelTensors(model, saved, path);
         model.Eval();
@@ -60,6 +55,8 @@ public static class ModelCommands
             var prepared = DataPreparation.Prepare(config);
             if (prepared.Inputs != loaded.Inputs)
                 throw new ArgumentException($"Invalid value '{config.Data}' for option --data: it has {prepared.Inputs} inputs but the model expects {loaded.Inputs}.", "--data");
+            if (loaded.Config.IsRegression ? prepared.Classes != loaded.Classes : prepared.Classes > loaded.Classes)
+                throw new ArgumentException($"Invalid value '{config.Data}' for option --data: it has {prepared.Classes} {(loaded.Config.IsRegression ? "targets" : "classes")} but the model has {loaded.Classes}.", "--data");
             var test = new TensorDataset(loaded.Normalizer.Transform(RawInputs(prepared)), prepared.Test.Targets);
             var evaluation = Evaluation.Evaluate(loaded.Model, ModelFactory.Criterion(loaded.Config), test, loaded.TargetScaler);
             if (result.GetValue(json)) PrintJson(evaluation, loaded);
@@ -146,14 +143,32 @@ public static class ModelCommands
             if (missing.Length > 0)
                 throw new DataFormatException(path, $"the model's feature column '{missing[0]}' is missing", row: 1, column: missing[0], expected: $"the columns {string.Join(", ", loaded.FeatureNames)}");
             var x = table.Columns(loaded.FeatureNames);
-            new TensorDataset(x, x).CheckFinite();
+            CheckFinite(path, x);
             return x;
         }
         var images = Idx.Read(path);
-        var flat = images.Reshape(images.Shape[0], -1);
-        if (flat.Shape[1] != loaded.Inputs)
-            throw new DataFormatException(path, "the examples have the wrong size for the model", offset: 4, expected: $"{loaded.Inputs} values per example", found: $"{flat.Shape[1]}");
+        // Computed from the sizes, not the count: with no examples the sizes need not fit an int.
+        long perExample = 1;
+        for (int d = 1; d < images.Rank; d++) perExample = Math.Min(perExample * images.Shape[d], long.MaxValue / int.MaxValue);
+        if (images.Rank < 1 || perExample != loaded.Inputs)
+            throw new DataFormatException(path, "the examples have the wrong size for the model", offset: 3,
+                expected: $"(count, ...) with {loaded.Inputs} values per example", found: $"shape ({string.Join(", ", images.Shape.ToArray())})");
+        var flat = images.Reshape(images.Shape[0], loaded.Inputs);
+        CheckFinite(path, flat);
         return flat;
+    }
+
+    /// <summary>NaN or infinity in an input file (rows of shape (n, inputs)) is an error naming the row, not a NaN prediction.</summary>
+    private static void CheckFinite(string path, Tensor inputs)
+    {
+        if (inputs.AllFinite()) return;
+        var values = inputs.ToArray<double>();
+        int width = inputs.Shape[1];
+        int index = Array.FindIndex(values, v => !double.IsFinite(v));
+        double value = values[index];
+        string kind = double.IsNaN(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity";
+        throw new DataFormatException(path, $"example row {index / width} (0-based) holds {kind} at column {index % width}; predictions need finite inputs",
+            expected: "finite numbers", found: kind);
     }
 
     private static string Format(Tensor outputs, LoadedModel loaded)

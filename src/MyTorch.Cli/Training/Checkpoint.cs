@@ -18,6 +18,13 @@ public static class Checkpoint
     /// <summary>The metadata value that marks a MyTorch file.</summary>
     public const string FormatName = "mytorch/1";
 
+    /// <summary>The key prefixes of tensors that are not the model's: transforms and optimizer state.</summary>
+    private static readonly string[] AuxiliaryPrefixes = ["input_normalizer.", "target_scaler.", "optimizer."];
+
+    // Room for a configuration that differs from the file's tensors, so that loading lists every mismatch instead
+    // of refusing to build the network: up to this many parameters beyond four times the values the file holds.
+    private const double ParameterSlack = 1 << 18;
+
     /// <summary>The model's state dict in PyTorch's layouts.</summary>
     public static StateDict ModelTensors(Module model)
     {
@@ -36,7 +43,12 @@ public static class Checkpoint
         return dict;
     }
 
-    /// <summary>Loads tensors in PyTorch's layouts (as written by <see cref="ModelTensors"/>) into <paramref name="model"/>.</summary>
+    /// <summary>
+    /// Loads tensors in PyTorch's layouts (as written by <see cref="ModelTensors"/>) into <paramref name="model"/>.
+    /// Every name, dtype and shape is checked first, and values must be finite; all mismatches are reported at once,
+    /// with shapes as the file stores them.
+    /// </summary>
+    /// <exception cref="DataFormatException">A tensor is missing, unexpected, of the wrong dtype or shape, or not finite.</exception>
     public static void LoadModelTensors(Module model, StateDict tensors, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -44,15 +56,35 @@ public static class Checkpoint
         var linears = LinearNames(model);
         var own = model.StateDict();
         var converted = new StateDict();
-        foreach (var (key, value) in tensors)
+        var problems = new List<string>();
+        foreach (var (key, target) in own)
         {
-            if (!own.TryGetValue(key, out var target)) continue;
             var (owner, leaf) = Split(key);
             bool isLinear = linears.Contains(owner);
-            var tensor = isLinear && leaf == "weight" && value.Rank == 2 ? value.T
-                : isLinear && leaf == "bias" && value.Count == target.Count ? value.Reshape(target.Shape.ToArray()) : value;
-            converted.Add(key, tensor.DType == target.DType ? tensor : tensor.To(target.DType));
+            int[] stored = isLinear && leaf == "weight" ? [target.Shape[1], target.Shape[0]]
+                : isLinear && leaf == "bias" ? [target.Count] : target.Shape.ToArray();
+            if (!tensors.TryGetValue(key, out var value))
+            {
+                problems.Add($"missing tensor '{key}' (expected {target.DType.Name()} {FormatShape(stored)})");
+                continue;
+            }
+            int before = problems.Count;
+            if (!value.Shape.SequenceEqual(stored))
+                problems.Add($"tensor '{key}' has shape {FormatShape(value.Shape)}, expected {FormatShape(stored)}");
+            if (value.DType != target.DType)
+                problems.Add($"tensor '{key}' has dtype {value.DType.Name()}, expected {target.DType.Name()}");
+            else if (value.DType.IsFloatingPoint() && !value.AllFinite())
+                problems.Add($"tensor '{key}' holds NaN or infinity");
+            if (problems.Count == before)
+                converted.Add(key, isLinear && leaf == "weight" ? value.T : isLinear && leaf == "bias" ? value.Reshape(target.Shape.ToArray()) : value);
         }
+        foreach (var key in tensors.Keys)
+            if (!own.ContainsKey(key) && !AuxiliaryPrefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal)))
+                problems.Add($"unexpected tensor '{key}'");
+        if (problems.Count > 0)
+            throw new DataFormatException(path,
+                $"its tensors do not fit the network its configuration describes ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):\n  - " +
+                string.Join("\n  - ", problems), offset: 8);
         try
         {
             model.LoadStateDict(converted, strict: true);
@@ -62,6 +94,10 @@ public static class Checkpoint
             throw new DataFormatException(path, $"its tensors do not fit the configured model: {error.Message}");
         }
     }
+
+    private static string FormatShape(ReadOnlySpan<int> shape) =>
+        shape.Length == 1 ? $"({shape[0].ToString(CultureInfo.InvariantCulture)},)"
+        : "(" + string.Join(", ", shape.ToArray().Select(s => s.ToString(CultureInfo.InvariantCulture))) + ")";
 
     private static HashSet<string> LinearNames(Module model) =>
         model.NamedModules().Where(m => m.Module is Linear).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
@@ -123,6 +159,8 @@ public static class Checkpoint
     }
 
     /// <summary>Reads a MyTorch file and checks that it is one, with a message naming the file otherwise.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">The file is not a well-formed safetensors file, or not a MyTorch one.</exception>
     public static StateDict Read(string path)
     {
         if (!File.Exists(path))
@@ -134,18 +172,53 @@ public static class Checkpoint
         return dict;
     }
 
-    /// <summary>The configuration stored in a file read by <see cref="Read"/>.</summary>
+    /// <summary>
+    /// The configuration stored in a file read by <see cref="Read"/>, validated, and checked against the file's size:
+    /// a configuration that describes a network far larger than the tensors the file holds is rejected before any
+    /// of it is allocated (a small file cannot make the loader build a network of gigabytes).
+    /// </summary>
+    /// <exception cref="DataFormatException">The configuration is not valid JSON, has an invalid value, or does not fit the file.</exception>
     public static TrainConfig Config(StateDict dict, string path)
     {
         ArgumentNullException.ThrowIfNull(dict);
+        TrainConfig config;
         try
         {
-            return TrainConfig.FromJson(dict.Metadata["config"]).Validate();
+            config = TrainConfig.FromJson(dict.Metadata["config"]).Validate();
         }
-        catch (Exception error) when (error is JsonException or ArgumentException)
+        catch (Exception error) when (error is JsonException or ArgumentException or NotSupportedException or InvalidOperationException)
         {
             throw new DataFormatException(path, $"its configuration is invalid: {error.Message}", offset: 8);
         }
+        CheckNetworkSize(dict, config, path);
+        return config;
+    }
+
+    private static void CheckNetworkSize(StateDict dict, TrainConfig config, string path)
+    {
+        int inputs = MetadataInt(dict, "inputs", path);
+        int classes = MetadataInt(dict, "classes", path);
+        if (inputs < 1 || classes < 1)
+            throw new DataFormatException(path, "its metadata gives no inputs or no classes", offset: 8,
+                expected: "inputs and classes of at least 1", found: $"inputs {inputs}, classes {classes}");
+        int outputs = ModelFactory.Outputs(config, classes);
+        // In double: exact far beyond any size that passes, and no overflow for sizes that do not.
+        double parameters = 0;
+        double previous = inputs;
+        for (int i = 0; i < config.Hidden.Length; i++)
+        {
+            parameters += previous * config.Hidden[i] + config.Hidden[i] + (i < config.BatchNorm ? 4.0 * config.Hidden[i] : 0);
+            previous = config.Hidden[i];
+        }
+        parameters += previous * outputs + outputs;
+        long stored = dict.Values.Sum(t => (long)t.Count);
+        int modelTensors = dict.Keys.Count(k => !AuxiliaryPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)));
+        if (parameters > 4.0 * stored + ParameterSlack || config.Hidden.Length + 1 > Math.Max(modelTensors, 1) + 64)
+            throw new DataFormatException(path,
+                $"its configuration describes a network far larger than the file: {inputs} inputs, hidden layers ({string.Join(", ", config.Hidden.Take(8))}" +
+                $"{(config.Hidden.Length > 8 ? ", ..." : "")}), {outputs} outputs", offset: 8,
+                expected: string.Create(CultureInfo.InvariantCulture, $"about {stored:N0} parameters in {modelTensors} tensors, as the file holds"),
+                found: string.Create(CultureInfo.InvariantCulture, $"{parameters:N0} parameters in {config.Hidden.Length + 1} layers"));
     }
 
     /// <summary>A whole-number metadata value, or a format error naming the file.</summary>
@@ -154,7 +227,122 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(dict);
         if (dict.Metadata.TryGetValue(key, out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= 0)
             return value;
-        throw new DataFormatException(path, $"metadata key '{key}' is not a whole number", offset: 8, expected: "a whole number", found: dict.Metadata.GetValueOrDefault(key) ?? "nothing");
+        throw new DataFormatException(path, $"metadata key '{key}' is not a whole number", offset: 8, expected: "a whole number", found: Shorten(dict.Metadata.GetValueOrDefault(key)) ?? "nothing");
+    }
+
+    /// <summary>The input normalizer saved in a model file, checked to fit <paramref name="inputs"/> features.</summary>
+    /// <exception cref="DataFormatException">It is missing, malformed, or its statistics have the wrong shape.</exception>
+    public static InputNormalizer ReadInputNormalizer(StateDict dict, int inputs, string path)
+    {
+        ArgumentNullException.ThrowIfNull(dict);
+        InputNormalizer normalizer;
+        try
+        {
+            normalizer = InputNormalizer.FromStateDict(Prefixed(dict, "input_normalizer."));
+        }
+        catch (ArgumentException error)
+        {
+            throw new DataFormatException(path, $"its input normalizer is invalid: {error.Message}", offset: 8);
+        }
+        if (normalizer.Mean is { } mean && !(mean.Rank == 0 || (mean.Rank == 1 && mean.Shape[0] == inputs)))
+            throw new DataFormatException(path, "its input normalizer does not fit the model's inputs", offset: 8,
+                expected: $"statistics of shape () or ({inputs},)", found: $"shape {FormatShape(mean.Shape)}");
+        return normalizer;
+    }
+
+    /// <summary>The target scaler of a regression model file, checked to fit <paramref name="targets"/> targets.</summary>
+    /// <exception cref="DataFormatException">It is missing, malformed, or its statistics have the wrong shape.</exception>
+    public static TargetScaler ReadTargetScaler(StateDict dict, int targets, string path)
+    {
+        ArgumentNullException.ThrowIfNull(dict);
+        TargetScaler scaler;
+        try
+        {
+            scaler = TargetScaler.FromStateDict(Prefixed(dict, "target_scaler."));
+        }
+        catch (ArgumentException error)
+        {
+            throw new DataFormatException(path, $"its target scaler is invalid: {error.Message}", offset: 8);
+        }
+        var statistic = scaler switch { StandardScaler standard => standard.Mean, MinMaxScaler minMax => minMax.Min, _ => null };
+        if (statistic is not null && !(statistic.Rank == 1 && statistic.Shape[0] == targets))
+            throw new DataFormatException(path, "its target scaler does not fit the model's outputs", offset: 8,
+                expected: $"statistics of shape ({targets},)", found: $"shape {FormatShape(statistic.Shape)}");
+        return scaler;
+    }
+
+    /// <summary>A JSON array of names saved in the metadata (feature or target names), without nulls.</summary>
+    /// <exception cref="DataFormatException">It is missing, not an array of strings, or has the wrong length.</exception>
+    public static string[] ReadNames(StateDict dict, string key, int? expectedCount, string path)
+    {
+        ArgumentNullException.ThrowIfNull(dict);
+        string[]? names = null;
+        try
+        {
+            if (dict.Metadata.TryGetValue(key, out var json)) names = JsonSerializer.Deserialize<string[]>(json);
+        }
+        catch (JsonException error)
+        {
+            throw new DataFormatException(path, $"metadata key '{key}' is not a JSON array of names: {error.Message}", offset: 8);
+        }
+        if (names is null || names.Any(n => n is null) || (expectedCount is int count && names.Length != count))
+            throw new DataFormatException(path, $"metadata key '{key}' does not hold the model's names", offset: 8,
+                expected: expectedCount is int n ? $"a JSON array of {n} strings" : "a JSON array of strings",
+                found: names is null ? "nothing" : names.Any(n => n is null) ? "a null name" : $"{names.Length} names");
+        return names;
+    }
+
+    /// <summary>The training history saved by <see cref="TrainingState"/>: one record per epoch, numbered 1, 2, ...</summary>
+    /// <exception cref="DataFormatException">The history is missing, not valid JSON, or its records are not in order.</exception>
+    public static TrainingHistory ReadHistory(StateDict dict, string path)
+    {
+        ArgumentNullException.ThrowIfNull(dict);
+        if (!dict.Metadata.TryGetValue("history", out var json)) return new TrainingHistory();
+        TrainingHistory history;
+        try
+        {
+            history = TrainingHistory.FromJson(json);
+        }
+        catch (JsonException error)
+        {
+            throw new DataFormatException(path, $"its training history is not valid: {error.Message}", offset: 8);
+        }
+        for (int i = 0; i < history.Epochs.Count; i++)
+            if (history.Epochs[i] is not { } record || record.Epoch != i + 1)
+                throw new DataFormatException(path, "its training history is out of order", offset: 8,
+                    expected: $"record {i + 1} for epoch {i + 1}", found: history.Epochs[i] is null ? "null" : $"epoch {history.Epochs[i].Epoch}");
+        return history;
+    }
+
+    /// <summary>Restores the optimizer state saved by <see cref="TrainingState"/>; its numbers must be finite.</summary>
+    /// <exception cref="DataFormatException">The state does not fit the optimizer, or holds a value that is not a finite number.</exception>
+    public static void RestoreOptimizer(StateDict dict, Optimizer optimizer, string path)
+    {
+        ArgumentNullException.ThrowIfNull(dict);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var state = Prefixed(dict, "optimizer.");
+        foreach (var (key, text) in state.Metadata)
+        {
+            if (key == "optimizer") continue;
+            bool valid = key == "step"
+                ? long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out _)
+                : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
+                    && (!(key.EndsWith(".lr", StringComparison.Ordinal) || key.EndsWith(".initial_lr", StringComparison.Ordinal)) || value > 0);
+            if (!valid)
+                throw new DataFormatException(path, $"its optimizer state '{key}' is not a valid number", offset: 8,
+                    expected: key == "step" ? "a whole number" : "a finite number", found: Shorten(text));
+        }
+        foreach (var (key, tensor) in state)
+            if (tensor.DType.IsFloatingPoint() && !tensor.AllFinite())
+                throw new DataFormatException(path, $"its optimizer state tensor '{key}' holds NaN or infinity", offset: 8);
+        try
+        {
+            optimizer.LoadStateDict(state);
+        }
+        catch (ArgumentException error)
+        {
+            throw new DataFormatException(path, $"its optimizer state does not fit the configured run: {error.Message}");
+        }
     }
 
     /// <summary>Restores the generator state saved by <see cref="TrainingState"/>.</summary>
@@ -162,14 +350,24 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(dict);
         ArgumentNullException.ThrowIfNull(generator);
+        string? text = dict.Metadata.GetValueOrDefault("generator");
+        // Count the words before splitting, so a long string of commas cannot allocate millions of strings.
+        if (text is null || text.Length > 200 || text.Count(c => c == ',') != 6)
+            throw new DataFormatException(path, "the generator state of the checkpoint is invalid", offset: 8,
+                expected: "7 comma-separated whole numbers", found: Shorten(text) ?? "nothing");
         try
         {
-            var words = dict.Metadata["generator"].Split(',').Select(w => ulong.Parse(w, CultureInfo.InvariantCulture)).ToArray();
+            var words = text.Split(',').Select(w => ulong.Parse(w, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
             generator.SetState(words);
         }
-        catch (Exception error) when (error is KeyNotFoundException or FormatException or OverflowException or ArgumentException)
+        catch (Exception error) when (error is FormatException or OverflowException or ArgumentException)
         {
-            throw new DataFormatException(path, $"the generator state of the checkpoint is invalid: {error.Message}", offset: 8);
+            throw new DataFormatException(path, $"the generator state of the checkpoint is invalid: {error.Message}", offset: 8,
+                expected: "7 comma-separated whole numbers, not all of the first four 0", found: Shorten(text));
         }
     }
+
+    /// <summary>A metadata value as shown in an error: at most 60 characters.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    private static string? Shorten(string? text) => text is null || text.Length <= 60 ? text : text[..60] + "...";
 }

@@ -19,6 +19,9 @@ public sealed record PreparedData(
 /// <summary>Loads the data a <see cref="TrainConfig"/> names and prepares its splits.</summary>
 public static class DataPreparation
 {
+    /// <summary>The most classes a CSV label column may name (labels 0 to 65,535).</summary>
+    public const int MaxClasses = 65_536;
+
     /// <summary>Where Debian's dataset-fashion-mnist package installs Fashion-MNIST.</summary>
     public const string FashionMnistDirectory = "/usr/share/datasets/fashion-mnist";
 
@@ -67,10 +70,12 @@ public static class DataPreparation
         string directory = ResolveIdxDirectory(config.Data);
         var mnist = Mnist.Load(directory);
         var labels = mnist.TrainLabels.ToArray<long>();
+        if (labels.Length == 0)
+            throw new DataFormatException(Path.GetFullPath(directory), "the training images file holds no images", expected: "at least one training image", found: "0");
         int classes = (int)Math.Max(labels.Max(), mnist.TestLabels.ToArray<long>().DefaultIfEmpty(0).Max()) + 1;
         if (config.Loss == "bce" && classes != 2)
             throw new ArgumentException($"Invalid value 'bce' for option --loss: binary cross-entropy needs 2 classes, the data has {classes}.");
-        var full = new TensorDataset(mnist.TrainImages, mnist.TrainLabels);
+        var full = new TensorDataset(mnist.TrainImages, mnist.TrainLabels).CheckFinite();
         var (train, validation) = DatasetSplit.TrainValidation(full, config.ValidationSplit, SplitGenerator(config));
         // auto: one mean and standard deviation over all training pixels, as torchvision's Normalize does for
         // MNIST; scale: seed 004's x / 255.
@@ -90,6 +95,8 @@ public static class DataPreparation
         if (!File.Exists(config.Data))
             throw new FileNotFoundException($"The data file '{config.Data}' (full path {Path.GetFullPath(config.Data)}) does not exist.", config.Data);
         var table = Csv.Read(config.Data);
+        if (table.Rows == 0)
+            throw new DataFormatException(config.Data, "the file has a header but no data rows", row: 2, expected: "at least one row of numbers", found: "none");
         string[] targets = config.Target.Length > 0 ? config.Target : [table.Header[^1]];
         var features = table.Header.Where(h => !targets.Contains(h)).ToArray();
         var x = table.AllExcept(targets);
@@ -111,6 +118,10 @@ public static class DataPreparation
                 if (values[i] < 0 || values[i] != Math.Floor(values[i]))
                     throw new DataFormatException(config.Data, "a class label is not a whole number 0, 1, 2, ...", row: i + 2, column: targets[0],
                         found: values[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
+                // The output layer gets one unit per class, so a stray huge label must not size it.
+                if (values[i] >= MaxClasses)
+                    throw new DataFormatException(config.Data, "a class label is too large", row: i + 2, column: targets[0],
+                        expected: $"a label below {MaxClasses}", found: values[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             classes = (int)values.DefaultIfEmpty(0).Max() + 1;
             if (config.Loss == "bce" && classes > 2)

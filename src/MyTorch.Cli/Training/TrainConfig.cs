@@ -70,6 +70,7 @@ public sealed record TrainConfig
     /// <summary>Checks every field; throws <see cref="ArgumentException"/> naming the option and its value.</summary>
     public TrainConfig Validate()
     {
+        RequireNoNulls();
         Require(Task is "classification" or "regression", "--task", Task, "classification or regression");
         Require(Hidden.All(h => h > 0), "--hidden", string.Join(',', Hidden), "positive layer sizes, such as 256,128");
         Require(Activations.Contains(Activation), "--activation", Activation, string.Join('|', Activations));
@@ -98,6 +99,18 @@ public sealed record TrainConfig
         return this;
     }
 
+    // A configuration read from a file may hold nulls where the options never do; checked apart from Validate, so
+    // the compiler's null tracking there keeps trusting the non-nullable properties.
+    private void RequireNoNulls()
+    {
+        Require(Data is not null, "--data", "null", "a data set name, folder or .csv file");
+        Require(Hidden is not null, "--hidden", "null", "positive layer sizes, such as 256,128");
+        Require(Target is not null && Target.All(t => t is not null), "--target", "null", "column names");
+        Require(Task is not null && Activation is not null && Optimizer is not null && LearningRateSchedule is not null && Init is not null
+            && TargetScaling is not null && OutputActivation is not null && Loss is not null && Normalize is not null,
+            "(configuration)", "null", "a value for every option");
+    }
+
     private static void Require(bool condition, string option, object value, string expected)
     {
         if (!condition)
@@ -109,12 +122,14 @@ public sealed record TrainConfig
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = false,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>The configuration as JSON (snake_case keys), as stored in checkpoints and metrics.json.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    /// <summary>Reads a configuration written by <see cref="ToJson"/>.</summary>
+    /// <summary>Reads a configuration written by <see cref="ToJson"/>; call <see cref="Validate"/> on the result.</summary>
+    /// <exception cref="JsonException">The text is not JSON of a configuration (a wrong type, a null for a required value).</exception>
     public static TrainConfig FromJson(string json) =>
         JsonSerializer.Deserialize<TrainConfig>(json, JsonOptions) ?? throw new ArgumentException("Empty configuration.", nameof(json));
 }

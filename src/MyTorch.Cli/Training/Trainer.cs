@@ -99,17 +99,10 @@ public sealed class Trainer
         var model = ModelFactory.Build(config, data.Inputs, ModelFactory.Outputs(config, data.Classes), generator, data.TargetScaler);
         var restored = new Trainer(config, data, model, ModelFactory.Optimizer(config, model), generator, PrepareOutput(outputDirectory));
         Checkpoint.LoadModelTensors(restored.Model, saved, checkpoint);
-        try
-        {
-            restored.Optimizer.LoadStateDict(Checkpoint.Prefixed(saved, "optimizer."));
-        }
-        catch (ArgumentException error)
-        {
-            throw new DataFormatException(checkpoint, $"its optimizer state does not fit the configured run: {error.Message}");
-        }
+        Checkpoint.RestoreOptimizer(saved, restored.Optimizer, checkpoint);
         Checkpoint.RestoreGenerator(saved, restored.generator, checkpoint);
         int done = Checkpoint.MetadataInt(saved, "epoch", checkpoint);
-        restored.History = saved.Metadata.TryGetValue("history", out var history) ? TrainingHistory.FromJson(history) : new TrainingHistory();
+        restored.History = Checkpoint.ReadHistory(saved, checkpoint);
         if (restored.History.Epochs.Count != done)
             throw new DataFormatException(checkpoint, "its history does not match its epoch count", offset: 8, expected: $"{done} epochs", found: $"{restored.History.Epochs.Count}");
         return restored;

@@ -39,7 +39,8 @@ public sealed class TrainingHistory
     /// <summary>Serializes the history.</summary>
     public string ToJson() => JsonSerializer.Serialize(Epochs, JsonOptions);
 
-    /// <summary>Reads a history written by <see cref="ToJson"/>.</summary>
+    /// <summary>Reads a history written by <see cref="ToJson"/>; records may be null, <see cref="Checkpoint.ReadHistory"/> checks them.</summary>
+    /// <exception cref="JsonException">The text is not a JSON array of epoch records.</exception>
     public static TrainingHistory FromJson(string json) =>
         new() { Epochs = JsonSerializer.Deserialize<List<EpochRecord>>(json, JsonOptions) ?? [] };
 }

@@ -17,14 +17,25 @@ public static class Csv
 {
     private const int MaxShownCell = 40;
 
+    /// <summary>
+    /// The largest file read (1 GB): the reader holds the whole text in one string, and .NET strings stop near 2^30
+    /// characters, so a larger file would fail with an out-of-memory error rather than a clear one.
+    /// </summary>
+    public const long MaxFileBytes = 1_000_000_000;
+
     /// <summary>Reads <paramref name="path"/> into a <see cref="CsvTable"/>. Unquoted header names are trimmed of surrounding spaces.</summary>
     /// <exception cref="DataFormatException">The header is missing or repeats a name, a row has the wrong number
-    /// of fields, a cell is not a finite number, a quote is not closed, or a blank line is followed by data;
-    /// the message names the row and column.</exception>
+    /// of fields, a cell is not a finite number, a quote is not closed, or a blank line is followed by data
+    /// (the message names the row and column); or the file is larger than <see cref="MaxFileBytes"/>.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static CsvTable Read(string path, CsvOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new CsvOptions();
+        long length = new FileInfo(path).Length;
+        if (length > MaxFileBytes)
+            throw new DataFormatException(path, "the file is too large for the CSV reader, which holds it in memory as one string", offset: MaxFileBytes,
+                expected: $"at most {MaxFileBytes} bytes", found: $"{length} bytes");
         string text = File.ReadAllText(path, Encoding.UTF8);
         var parser = new Parser(path, text, options.Separator);
         var fields = new List<Parser.Field>();

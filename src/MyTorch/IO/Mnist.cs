@@ -18,7 +18,8 @@ public static class Mnist
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">One of the four files is missing (the message lists all four).</exception>
-    /// <exception cref="DataFormatException">A file is malformed, not ubyte, image and label counts differ, or a label is outside 0..9.</exception>
+    /// <exception cref="DataFormatException">A file is malformed, not ubyte, image and label counts differ, a label is outside 0..9,
+    /// or the test images differ in size from the training images.</exception>
     public static (Tensor TrainImages, Tensor TrainLabels, Tensor TestImages, Tensor TestLabels) Load(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -28,12 +29,15 @@ public static class Mnist
         string[] paths = new string[FileNames.Count];
         for (int i = 0; i < paths.Length; i++) paths[i] = Find(directory, FileNames[i]);
 
-        var (trainImages, trainLabels) = LoadSplit(paths[0], paths[1]);
-        var (testImages, testLabels) = LoadSplit(paths[2], paths[3]);
+        var (trainImages, trainLabels, trainSize) = LoadSplit(paths[0], paths[1]);
+        var (testImages, testLabels, testSize) = LoadSplit(paths[2], paths[3]);
+        if (testSize != trainSize)
+            throw new DataFormatException(paths[2], $"the test images are not the size of the training images in '{paths[0]}'", 8,
+                expected: $"{trainSize.Rows} x {trainSize.Columns} pixels", found: $"{testSize.Rows} x {testSize.Columns}");
         return (trainImages, trainLabels, testImages, testLabels);
     }
 
-    private static (Tensor Images, Tensor Labels) LoadSplit(string imagesPath, string labelsPath)
+    private static (Tensor Images, Tensor Labels, (int Rows, int Columns) Size) LoadSplit(string imagesPath, string labelsPath)
     {
         var images = Idx.ReadWithHeader(imagesPath, DType.Float32);
         CheckKind(imagesPath, images.Type, images.Tensor.Rank, 3, "(count, rows, columns)");
@@ -41,6 +45,12 @@ public static class Mnist
         CheckKind(labelsPath, labels.Type, labels.Tensor.Rank, 1, "(count)");
 
         int count = images.Tensor.Shape[0];
+        (int rows, int columns) = (images.Tensor.Shape[1], images.Tensor.Shape[2]);
+        // With no images the sizes are not bounded by the data, so their product may not fit an int.
+        long pixels = (long)rows * columns;
+        if (pixels > Array.MaxLength)
+            throw new DataFormatException(imagesPath, "the images have more pixels than a tensor row can hold", 8,
+                expected: $"rows x columns <= {Array.MaxLength}", found: $"{rows} x {columns} = {pixels}");
         if (labels.Tensor.Shape[0] != count)
             throw new DataFormatException(labelsPath, $"the label count does not match the {count} images in '{imagesPath}'", 4,
                 expected: $"{count} labels", found: $"{labels.Tensor.Shape[0]} labels");
@@ -48,8 +58,7 @@ public static class Mnist
         for (int i = 0; i < values.Length; i++)
             if ((ulong)values[i] > 9) ThrowBadLabel(labelsPath, labels.HeaderLength + i, labels.Gzip, i, values[i]);
 
-        int pixels = images.Tensor.Shape[1] * images.Tensor.Shape[2];
-        return (new Tensor(images.Tensor.storage, [count, pixels], DType.Float32), labels.Tensor);
+        return (new Tensor(images.Tensor.storage, [count, (int)pixels], DType.Float32), labels.Tensor, (rows, columns));
     }
 
     private static void CheckKind(string path, IdxType type, int rank, int expectedRank, string layout)

@@ -25,6 +25,9 @@ public static class Safetensors
     /// <summary>The largest JSON header accepted (100 MB, the limit of the reference implementation).</summary>
     public const long MaxHeaderLength = 100_000_000;
 
+    /// <summary>The most dimensions a tensor may have (PyTorch's limit); a longer shape is taken as a corrupt header.</summary>
+    public const int MaxRank = 64;
+
     /// <summary>The header key that holds string metadata rather than a tensor.</summary>
     public const string MetadataKey = "__metadata__";
 
@@ -223,6 +226,12 @@ public static class Safetensors
             long offset = 8 + (e.LineNumber == 0 ? e.BytePositionInLine ?? 0 : reader.BytesConsumed);
             throw new DataFormatException(path, "the header is not valid JSON: " + e.Message, offset, innerException: e);
         }
+        catch (InvalidOperationException e)
+        {
+            // GetString's complaint about a \u escape that is half of a surrogate pair: well-formed JSON, but no text.
+            throw new DataFormatException(path, "the header holds a string that is not valid text: " + e.Message, 8 + reader.TokenStartIndex,
+                expected: "\\u escapes that form whole UTF-16 characters", found: "a lone surrogate escape", innerException: e);
+        }
         return entries;
     }
 
@@ -260,7 +269,7 @@ public static class Safetensors
                     code = reader.GetString()!;
                     break;
                 case "shape":
-                    shape = ReadIntegers(path, ref reader, name, "shape", offset, long.MaxValue, int.MaxValue)
+                    shape = ReadIntegers(path, ref reader, name, "shape", offset, MaxRank, int.MaxValue)
                         .Select(v => (int)v).ToArray();
                     break;
                 case "data_offsets":
@@ -318,7 +327,7 @@ public static class Safetensors
                 Fail(path, $"tensor '{name}': {property} holds an invalid value", 8 + reader.TokenStartIndex,
                     $"integers 0..{maxValue}", Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan));
             if (values.Count == maxCount)
-                Fail(path, $"tensor '{name}': {property} has too many values", 8 + reader.TokenStartIndex, $"{maxCount}", "more");
+                Fail(path, $"tensor '{name}': {property} has too many values", 8 + reader.TokenStartIndex, $"at most {maxCount}", "more");
             values.Add(value);
         }
         return [.. values];
