@@ -145,7 +145,13 @@ public static class Gemm
 
             CheckNoOverlap(args);
             long work = (long)m * n * k;
-            if (work < directThreshold)
+            if (m == 1 && !transposeB && work >= directThreshold)
+            {
+                // A single row (inference on one example): packing would pad it to a 6-row tile and waste 5/6 of
+                // the work, while the product is just k scaled rows of B added up, a memory-bound sweep.
+                RowTimesMatrix(transposeA, n, k, a, lda, b, ldb, c, accumulate);
+            }
+            else if (work < directThreshold)
             {
                 Direct(args);
             }
@@ -153,6 +159,20 @@ public static class Gemm
             {
                 Blocked(args, work, maxThreads);
             }
+        }
+    }
+
+    /// <summary>c[0, :] (+)= sum_p a[p] * b[p, :], one vectorized multiply-add per row of B.</summary>
+    private static void RowTimesMatrix<T>(bool transposeA, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
+        Span<T> c, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var row = c[..n];
+        if (!accumulate) row.Clear();
+        for (int p = 0; p < k; p++)
+        {
+            T x = transposeA ? a[p * lda] : a[p];
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Slice(p * ldb, n), x, row, row);
         }
     }
 
