@@ -3,8 +3,9 @@ using System.Text;
 using System.Text.Json;
 using MyTorch.Losses;
 using Xunit;
-
 using MyTorch.Tests.Reference;
+using static MyTorch.Tests.Reference.FixtureFile;
+
 
 namespace MyTorch.Tests.Losses;
 
@@ -15,13 +16,6 @@ namespace MyTorch.Tests.Losses;
 /// </summary>
 public class LossFixtureTests
 {
-    // float64: |mine - torch| <= 1e-10 * max(|torch|, 1).
-    private const double Float64Relative = 1e-10;
-    // float32: |mine - torch| <= 1e-5 * max(|torch|, 0.1).
-    private const double Float32Relative = 1e-5;
-    private const double Float32Floor = 0.1;
-    private const int MaxReportedMismatches = 10;
-
     private static readonly string[] RequiredLosses =
     [
         nameof(SoftmaxCrossEntropy), nameof(CrossEntropyLoss), nameof(NLLLoss), nameof(MSELoss), nameof(SumSquaredError),
@@ -103,49 +97,5 @@ public class LossFixtureTests
         AssertShape(name, "input gradient", expectedGrad, grad!);
         Assert.True(grad!.DType == dtype, $"{name}: input gradient has dtype {grad.DType.Name()}, expected {dtype.Name()}.");
         AssertClose(name, "input gradient", expectedGrad, grad, dtype);
-    }
-
-    private static int[] ShapeOf(JsonElement spec) => spec.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-
-    /// <summary>An int64 tensor for class indices, else a tensor of the case's dtype (float32 fixture values are exact float32 values).</summary>
-    private static Tensor ToTensor(JsonElement spec, DType dtype, bool requiresGrad)
-    {
-        var shape = ShapeOf(spec);
-        var values = spec.GetProperty("data").EnumerateArray();
-        if (spec.TryGetProperty("dtype", out var kind) && kind.GetString() == "int64")
-            return Tensor.FromArray(values.Select(e => e.GetInt64()).ToArray(), shape);
-        var data = values.Select(e => e.GetDouble()).ToArray();
-        return dtype == DType.Float64
-            ? Tensor.FromArray(data, shape, requiresGrad)
-            : Tensor.FromArray(Array.ConvertAll(data, v => (float)v), shape, requiresGrad);
-    }
-
-    private static void AssertShape(string name, string what, JsonElement expected, Tensor actual)
-    {
-        var want = ShapeOf(expected);
-        var got = actual.Shape.ToArray();
-        Assert.True(want.SequenceEqual(got), $"{name}: {what} has shape ({string.Join(", ", got)}), PyTorch's has ({string.Join(", ", want)}).");
-    }
-
-    private static void AssertClose(string name, string what, JsonElement expected, Tensor actual, DType dtype)
-    {
-        var want = expected.GetProperty("data").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        var got = actual.ToArray<double>();
-        Assert.True(want.Length == got.Length, $"{name}: {what} has {got.Length} elements, PyTorch's has {want.Length}.");
-        var report = new StringBuilder();
-        int mismatches = 0;
-        for (int i = 0; i < want.Length; i++)
-        {
-            double tolerance = dtype == DType.Float64
-                ? Float64Relative * Math.Max(Math.Abs(want[i]), 1)
-                : Float32Relative * Math.Max(Math.Abs(want[i]), Float32Floor);
-            double difference = Math.Abs(got[i] - want[i]);
-            if (difference <= tolerance) continue;
-            if (mismatches++ < MaxReportedMismatches)
-                report.Append(CultureInfo.InvariantCulture,
-                    $"{Environment.NewLine}  element {i}: MyTorch {got[i]:R}, PyTorch {want[i]:R} (|diff| {difference:G3} > tolerance {tolerance:G3})");
-        }
-        if (mismatches > 0)
-            Assert.Fail($"{name}: {what} differs from PyTorch at {mismatches} of {want.Length} element(s):{report}");
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using MyTorch;
 using Xunit;
+using static MyTorch.Tests.Reference.FixtureFile;
 
 namespace MyTorch.Tests.Reference;
 
@@ -13,13 +14,6 @@ namespace MyTorch.Tests.Reference;
 /// </summary>
 public class PyTorchFixtureTests
 {
-    // float64: |mine - torch| <= 1e-10 * max(|torch|, 1).
-    private const double Float64Relative = 1e-10;
-    // float32: |mine - torch| <= 1e-5 * max(|torch|, 0.1) (relative, with an absolute floor of 1e-6).
-    private const double Float32Relative = 1e-5;
-    private const double Float32Floor = 0.1;
-    private const int MaxReportedMismatches = 10;
-
     /// <summary>Every op name the fixtures must cover; a generator change that drops one fails <see cref="FixturesCoverEveryOp"/>.</summary>
     private static readonly string[] RequiredOps =
     [
@@ -188,50 +182,4 @@ public class PyTorchFixtureTests
     private static int Int(JsonElement args, string key) => args.GetProperty(key).GetInt32();
     private static bool Bool(JsonElement args, string key) => args.GetProperty(key).GetBoolean();
     private static int[] Ints(JsonElement args, string key) => args.GetProperty(key).EnumerateArray().Select(e => e.GetInt32()).ToArray();
-
-    private static int[] ShapeOf(JsonElement spec) => spec.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-
-    private static double[] DataOf(JsonElement spec) => spec.GetProperty("data").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-
-    /// <summary>A tensor of the case's dtype; float32 fixture values are exact float32 values, so the cast is exact.</summary>
-    private static Tensor ToTensor(JsonElement spec, DType dtype, bool requiresGrad)
-    {
-        var shape = ShapeOf(spec);
-        var data = DataOf(spec);
-        return dtype == DType.Float64
-            ? Tensor.FromArray(data, shape, requiresGrad)
-            : Tensor.FromArray(Array.ConvertAll(data, v => (float)v), shape, requiresGrad);
-    }
-
-    private static void AssertShape(string name, string what, JsonElement expected, Tensor actual)
-    {
-        var want = ShapeOf(expected);
-        var got = actual.Shape.ToArray();
-        Assert.True(want.SequenceEqual(got),
-            $"{name}: {what} has shape {FormatShape(got)}, PyTorch's has shape {FormatShape(want)}.");
-    }
-
-    private static string FormatShape(int[] shape) => "(" + string.Join(", ", shape) + (shape.Length == 1 ? ",)" : ")");
-
-    private static void AssertClose(string name, string what, JsonElement expected, Tensor actual, DType dtype)
-    {
-        var want = DataOf(expected);
-        var got = actual.ToArray<double>();
-        Assert.True(want.Length == got.Length, $"{name}: {what} has {got.Length} elements, PyTorch's has {want.Length}.");
-        var report = new StringBuilder();
-        int mismatches = 0;
-        for (int i = 0; i < want.Length; i++)
-        {
-            double tolerance = dtype == DType.Float64
-                ? Float64Relative * Math.Max(Math.Abs(want[i]), 1)
-                : Float32Relative * Math.Max(Math.Abs(want[i]), Float32Floor);
-            double difference = Math.Abs(got[i] - want[i]);
-            if (difference <= tolerance) continue;
-            if (mismatches++ < MaxReportedMismatches)
-                report.Append(CultureInfo.InvariantCulture,
-                    $"{Environment.NewLine}  element {i}: MyTorch {got[i]:R}, PyTorch {want[i]:R} (|diff| {difference:G3} > tolerance {tolerance:G3})");
-        }
-        if (mismatches > 0)
-            Assert.Fail($"{name}: {what} differs from PyTorch at {mismatches} of {want.Length} element(s):{report}");
-    }
 }
