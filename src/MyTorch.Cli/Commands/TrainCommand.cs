@@ -164,9 +164,16 @@ public static class TrainCommand
         bool json = result.GetValue(JsonOption);
         string output = result.GetValue(OutOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         var resume = result.GetValue(ResumeOption);
-        var trainer = resume is null
-            ? Trainer.Create(Config(result), DataPreparation.Prepare(Config(result)), output)
-            : Trainer.Resume(resume, result.GetValue(EpochsOption), output, DataPreparation.Prepare);
+        Trainer trainer;
+        if (resume is null)
+        {
+            var config = Config(result);
+            trainer = Trainer.Create(config, DataPreparation.Prepare(config), output);
+        }
+        else
+        {
+            trainer = Trainer.Resume(resume, result.GetValue(EpochsOption), output, DataPreparation.Prepare);
+        }
 
         bool live = !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         ITrainingReporter reporter = live ? new LiveReporter(AnsiConsole.Console) : new PlainReporter(json ? Console.Error : Console.Out);

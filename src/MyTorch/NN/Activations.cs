@@ -106,9 +106,6 @@ public sealed class GELU : Activation
     /// <inheritdoc/>
     protected override Tensor Apply(Tensor input) => input.Gelu();
     /// <inheritdoc/>
-    protected override Tensor DerivativeFromState(Tensor state)
-    {
-        var x = LastInput!.Detach().RequireGrad();
-        using (Autograd.EnableGrad()) return Autograd.Grad(x.Gelu().Sum(), x)!;
-    }
+    protected override Tensor DerivativeFromState(Tensor state) =>
+        Tensor.Unary<Kernels.GeluDerivativeKernel>(LastInput!, "gelu"); // the kernel Gelu's backward uses
 }
