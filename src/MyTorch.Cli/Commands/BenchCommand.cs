@@ -26,17 +26,28 @@ public static class BenchCommand
         DefaultValueFactory = _ => "auto",
     };
     private static readonly Option<ulong> SeedOption = new("--seed") { Description = "seed of the initialization and the batch order", DefaultValueFactory = _ => 42UL };
+    private static readonly Option<string?> KernelPathOption = new("--kernel-path")
+    {
+        HelpName = "auto|scalar|vector128|vector256|vector512",
+        Description = "force the vector width of MyTorch's own kernels (GEMM, single-row GEMM, fused activation backward; default: auto, the widest this CPU accelerates, or MYTORCH_KERNEL_PATH); TensorPrimitives-based ops are not affected",
+    };
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var command = new Command("bench", "Measure GEMM GFLOP/s, MLP training and inference samples/s, allocations per step, start-up time and peak memory.");
-        foreach (var option in new Option[] { JsonOption, ThreadsOption, QuickOption, OnlyOption, EpochsOption, DataOption, SeedOption })
+        foreach (var option in new Option[] { JsonOption, ThreadsOption, QuickOption, OnlyOption, EpochsOption, DataOption, SeedOption, KernelPathOption })
             command.Options.Add(option);
         OnlyOption.AcceptOnlyFromAmong([.. BenchParts.All]);
         ThreadsOption.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int?>() is int v && v < 1) r.AddError($"Invalid value '{v}' for option --threads: expected a positive number.");
+        });
+        KernelPathOption.Validators.Add(r =>
+        {
+            string? text = r.GetValueOrDefault<string?>();
+            if (text is not null && KernelOptions.ParseKernelPath(text) is null)
+                r.AddError($"Invalid value '{text}' for option --kernel-path: expected auto, scalar, vector128, vector256 or vector512.");
         });
         EpochsOption.Validators.Add(r =>
         {
@@ -51,6 +62,12 @@ public static class BenchCommand
         // Read first, so that it measures the runtime's start and the parsing, not the benchmark.
         double processToCommand = SinceProcessStart();
         if (result.GetValue(ThreadsOption) is int threads) KernelOptions.MaxThreads = threads;
+        if (KernelOptions.ParseKernelPath(result.GetValue(KernelPathOption)) is KernelPath path)
+        {
+            if (!KernelOptions.IsSupported(path))
+                throw new ArgumentException($"Invalid value '{result.GetValue(KernelPathOption)}' for option --kernel-path: this machine does not accelerate {path}; it supports {string.Join(", ", KernelOptions.SupportedPaths.Select(KernelOptions.FormatKernelPath))}.");
+            KernelOptions.Path = path;
+        }
         var settings = new BenchSettings(result.GetValue(QuickOption), KernelOptions.MaxThreads, result.GetValue(OnlyOption),
             result.GetValue(EpochsOption), result.GetValue(DataOption)!, result.GetValue(SeedOption));
         bool json = result.GetValue(JsonOption) || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive;
@@ -61,7 +78,7 @@ public static class BenchCommand
         var report = new JsonObject
         {
             ["tool"] = "mytorch",
-            ["machine"] = MachineInfo.ToJson(),
+            ["machine"] = MachineWithKernelPath(),
             ["settings"] = new JsonObject
             {
                 ["threads"] = settings.Threads,
@@ -111,6 +128,14 @@ public static class BenchCommand
         else
             BenchTables.Write(AnsiConsole.Console, report);
         return CommandLineErrors.Ok;
+    }
+
+    /// <summary>The machine description plus the kernel path in use (after --kernel-path), as vector512, vector256, vector128 or scalar.</summary>
+    private static JsonObject MachineWithKernelPath()
+    {
+        var machine = MachineInfo.ToJson();
+        machine["kernel_path"] = KernelOptions.FormatKernelPath(KernelOptions.ActivePath);
+        return machine;
     }
 
     private static long PeakWorkingSet()

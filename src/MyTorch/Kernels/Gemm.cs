@@ -19,7 +19,8 @@ namespace MyTorch.Kernels;
 /// double: 12 Vector256 accumulators, FMA where the CPU has it) runs over the packed panels. Where 512-bit vectors
 /// are hardware accelerated (AVX-512) the same kernel runs on Vector512 with NR doubled (6 x 32 float, 6 x 16
 /// double); setting DOTNET_PreferredVectorBitWidth=256 turns that off. Without Vector256 acceleration a Vector128
-/// kernel (or, without any SIMD, a scalar one) is used. Large problems are
+/// kernel (or, without any SIMD, a scalar one) is used; <see cref="KernelOptions.Path"/> forces any of these paths
+/// (with the micro-tile width and packing that go with it) for tests and benchmarks. Large problems are
 /// split into disjoint rectangles of C, one per thread; every element of C receives the same sequence of
 /// operations whatever the split, so results are bit-identical for any thread count.
 /// </para>
@@ -162,18 +163,235 @@ public static class Gemm
         }
     }
 
-    /// <summary>c[0, :] (+)= sum_p a[p] * b[p, :], one vectorized multiply-add per row of B.</summary>
+    /// <summary>
+    /// c[0, :] (+)= sum_p a[p] * b[p, :]: sweeps of the row of C, each adding four rows of B (four sequential streams,
+    /// so C is loaded and stored once per four rows), with vectors as wide as <see cref="KernelOptions.Path"/> allows,
+    /// then narrower ones and single columns for the rest. Every column is the running sum c (or 0) + a[0] b[0, j] +
+    /// a[1] b[1, j] + ..., each step a separate multiply and add (no FMA), so every path gives the same bits.
+    /// </summary>
     private static void RowTimesMatrix<T>(bool transposeA, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
         Span<T> c, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var row = c[..n];
-        if (!accumulate) row.Clear();
-        for (int p = 0; p < k; p++)
+        // The caller validated the sizes: a holds k values lda (transposed) or 1 apart, b is k x n with ldb, c >= n.
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        ref T rb = ref MemoryMarshal.GetReference(b);
+        ref T rc = ref MemoryMarshal.GetReference(c[..n]);
+        nint sa = transposeA ? lda : 1;
+        for (int p = 0; p < k; p += 4)
         {
-            T x = transposeA ? a[p * lda] : a[p];
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Slice(p * ldb, n), x, row, row);
+            var rows = new RowChunk<T>(ref ra, sa, ldb, p, Math.Min(4, k - p), fromZero: p == 0 && !accumulate);
+            int j = 0;
+            if (KernelOptions.UseVector512)
+            {
+                j = RowChunk512(rows, ref rb, ref rc, j, n);
+            }
+
+            if (KernelOptions.UseVector256)
+            {
+                j = RowChunk256(rows, ref rb, ref rc, j, n);
+            }
+
+            if (KernelOptions.UseVector128)
+            {
+                j = RowChunk128(rows, ref rb, ref rc, j, n);
+            }
+
+            for (; j < n; j++)
+            {
+                T sum = rows.FromZero ? T.Zero : Unsafe.Add(ref rc, j);
+                sum += Unsafe.Add(ref rb, rows.Offset0 + (nuint)j) * rows.X0;
+                if (rows.Count > 1)
+                {
+                    sum += Unsafe.Add(ref rb, rows.Offset1 + (nuint)j) * rows.X1;
+                    if (rows.Count > 2)
+                    {
+                        sum += Unsafe.Add(ref rb, rows.Offset2 + (nuint)j) * rows.X2;
+                        if (rows.Count > 3)
+                        {
+                            sum += Unsafe.Add(ref rb, rows.Offset3 + (nuint)j) * rows.X3;
+                        }
+                    }
+                }
+
+                Unsafe.Add(ref rc, j) = sum;
+            }
         }
+    }
+
+    /// <summary>Up to four rows p, p+1, ... of B for <see cref="RowTimesMatrix{T}"/>: their offsets and their factors a[p].</summary>
+    private readonly struct RowChunk<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public RowChunk(ref T a, nint sa, nint ldb, int p, int count, bool fromZero)
+        {
+            Count = count;
+            FromZero = fromZero;
+            X0 = Unsafe.Add(ref a, p * sa);
+            Offset0 = (nuint)(p * ldb);
+            if (count > 1)
+            {
+                X1 = Unsafe.Add(ref a, (p + 1) * sa);
+                Offset1 = Offset0 + (nuint)ldb;
+            }
+
+            if (count > 2)
+            {
+                X2 = Unsafe.Add(ref a, (p + 2) * sa);
+                Offset2 = Offset1 + (nuint)ldb;
+            }
+
+            if (count > 3)
+            {
+                X3 = Unsafe.Add(ref a, (p + 3) * sa);
+                Offset3 = Offset2 + (nuint)ldb;
+            }
+        }
+
+        /// <summary>How many rows (1 to 4).</summary>
+        public int Count { get; }
+
+        /// <summary>The sums start from zero (the first rows, not accumulating) instead of from C.</summary>
+        public bool FromZero { get; }
+
+        public T X0 { get; }
+
+        public T X1 { get; }
+
+        public T X2 { get; }
+
+        public T X3 { get; }
+
+        public nuint Offset0 { get; }
+
+        public nuint Offset1 { get; }
+
+        public nuint Offset2 { get; }
+
+        public nuint Offset3 { get; }
+    }
+
+    /// <summary>One <see cref="RowChunk{T}"/> on Vector512 columns from <paramref name="j"/>; returns the first column left.</summary>
+    private static int RowChunk512<T>(in RowChunk<T> rows, ref T rb, ref T rc, int j, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> x0 = Vector512.Create(rows.X0), x1 = Vector512.Create(rows.X1);
+        Vector512<T> x2 = Vector512.Create(rows.X2), x3 = Vector512.Create(rows.X3);
+        if (rows.Count == 4)
+        {
+            for (; j <= n - v; j += v)
+            {
+                Vector512<T> sum = rows.FromZero ? Vector512<T>.Zero : Vector512.LoadUnsafe(ref rc, (nuint)j);
+                sum += Vector512.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
+                sum += Vector512.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
+                sum += Vector512.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
+                sum += Vector512.LoadUnsafe(ref rb, rows.Offset3 + (nuint)j) * x3;
+                sum.StoreUnsafe(ref rc, (nuint)j);
+            }
+        }
+        else
+        {
+            for (; j <= n - v; j += v)
+            {
+                Vector512<T> sum = rows.FromZero ? Vector512<T>.Zero : Vector512.LoadUnsafe(ref rc, (nuint)j);
+                sum += Vector512.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
+                if (rows.Count > 1)
+                {
+                    sum += Vector512.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
+                    if (rows.Count > 2)
+                    {
+                        sum += Vector512.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
+                    }
+                }
+
+                sum.StoreUnsafe(ref rc, (nuint)j);
+            }
+        }
+
+        return j;
+    }
+
+    /// <summary>One <see cref="RowChunk{T}"/> on Vector256 columns from <paramref name="j"/>; returns the first column left.</summary>
+    private static int RowChunk256<T>(in RowChunk<T> rows, ref T rb, ref T rc, int j, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector256<T>.Count;
+        Vector256<T> x0 = Vector256.Create(rows.X0), x1 = Vector256.Create(rows.X1);
+        Vector256<T> x2 = Vector256.Create(rows.X2), x3 = Vector256.Create(rows.X3);
+        if (rows.Count == 4)
+        {
+            for (; j <= n - v; j += v)
+            {
+                Vector256<T> sum = rows.FromZero ? Vector256<T>.Zero : Vector256.LoadUnsafe(ref rc, (nuint)j);
+                sum += Vector256.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
+                sum += Vector256.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
+                sum += Vector256.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
+                sum += Vector256.LoadUnsafe(ref rb, rows.Offset3 + (nuint)j) * x3;
+                sum.StoreUnsafe(ref rc, (nuint)j);
+            }
+        }
+        else
+        {
+            for (; j <= n - v; j += v)
+            {
+                Vector256<T> sum = rows.FromZero ? Vector256<T>.Zero : Vector256.LoadUnsafe(ref rc, (nuint)j);
+                sum += Vector256.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
+                if (rows.Count > 1)
+                {
+                    sum += Vector256.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
+                    if (rows.Count > 2)
+                    {
+                        sum += Vector256.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
+                    }
+                }
+
+                sum.StoreUnsafe(ref rc, (nuint)j);
+            }
+        }
+
+        return j;
+    }
+
+    /// <summary>One <see cref="RowChunk{T}"/> on Vector128 columns from <paramref name="j"/>; returns the first column left.</summary>
+    private static int RowChunk128<T>(in RowChunk<T> rows, ref T rb, ref T rc, int j, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector128<T>.Count;
+        Vector128<T> x0 = Vector128.Create(rows.X0), x1 = Vector128.Create(rows.X1);
+        Vector128<T> x2 = Vector128.Create(rows.X2), x3 = Vector128.Create(rows.X3);
+        if (rows.Count == 4)
+        {
+            for (; j <= n - v; j += v)
+            {
+                Vector128<T> sum = rows.FromZero ? Vector128<T>.Zero : Vector128.LoadUnsafe(ref rc, (nuint)j);
+                sum += Vector128.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
+                sum += Vector128.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
+                sum += Vector128.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
+                sum += Vector128.LoadUnsafe(ref rb, rows.Offset3 + (nuint)j) * x3;
+                sum.StoreUnsafe(ref rc, (nuint)j);
+            }
+        }
+        else
+        {
+            for (; j <= n - v; j += v)
+            {
+                Vector128<T> sum = rows.FromZero ? Vector128<T>.Zero : Vector128.LoadUnsafe(ref rc, (nuint)j);
+                sum += Vector128.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
+                if (rows.Count > 1)
+                {
+                    sum += Vector128.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
+                    if (rows.Count > 2)
+                    {
+                        sum += Vector128.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
+                    }
+                }
+
+                sum.StoreUnsafe(ref rc, (nuint)j);
+            }
+        }
+
+        return j;
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -314,15 +532,10 @@ public static class Gemm
     // an AMD EPYC's (L1d 32 KB, L2 512 KB): a B micro-panel (KC x NR) plus an A micro-panel (MR x KC) fit in L1,
     // an A block (MC x KC) in L2, and a B block (KC x NC) in L3.
 
-    /// <summary>Columns of a micro-tile: two vectors (256-bit, or 512-bit where those are accelerated).</summary>
-    internal static int NR<T>()
-        where T : unmanaged => (Vector512.IsHardwareAccelerated ? 128 : 64) / Unsafe.SizeOf<T>();
-
-    /// <summary>
-    /// Depth of a k block (the packed panels' depth): 256, or 192 with the wider 512-bit B panels (24 KB).
-    /// It depends only on the machine, never on the thread split.
-    /// </summary>
-    internal static int KC() => Vector512.IsHardwareAccelerated ? 192 : 256;
+    // Columns of a micro-tile (Operands.NR): 64 bytes (two Vector256, four Vector128, or the scalar kernel's 16 floats
+    // / 8 doubles), or 128 bytes (two Vector512) on the Vector512 path. Depth of a k block (Operands.KC): 256, or 192
+    // with the wider 512-bit B panels (24 KB); it depends only on the machine and the kernel path, never on the thread
+    // split. Both follow KernelOptions.Path as read once per product, as MicroKernel does: packing and kernel agree.
 
     /// <summary>Rows of C per packed A block (a multiple of MR): about 110-150 KB of A, well inside L2.</summary>
     internal static int MC<T>()
@@ -347,27 +560,39 @@ public static class Gemm
             return;
         }
 
-        var job = new ParallelJob<T>(o, threads);
+        var job = ParallelJob<T>.ForThisThread(o, threads);
         if (job.Tasks <= 1)
         {
             BlockedRange(o, 0, o.M, 0, o.N);
             return;
         }
 
-        Parallel.For(0, job.Tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.Run);
+        WorkerPool.Run(job, job.Tasks, threads);
     }
 
     /// <summary>Splits C into a grid of rectangles, one per thread, aligned to micro-tiles.</summary>
-    private sealed class ParallelJob<T>
+    /// <remarks>One instance per calling thread, refilled for each call, so a parallel GEMM allocates nothing.</remarks>
+    private sealed class ParallelJob<T> : ParallelWork
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly Operands<T> _o;
-        private readonly int _mTiles, _nTiles, _tm, _tn;
+        [ThreadStatic]
+        private static ParallelJob<T>? t_instance;
 
-        public ParallelJob(in Operands<T> o, int threads)
+        private Operands<T> _o;
+        private int _mTiles, _nTiles, _tm, _tn;
+
+        public static ParallelJob<T> ForThisThread(in Operands<T> o, int threads)
+        {
+            var job = t_instance ??= new ParallelJob<T>();
+            job.Plan(o, threads);
+            return job;
+        }
+
+        private void Plan(in Operands<T> o, int threads)
         {
             _o = o;
-            int nr = NR<T>();
+            _tm = _tn = 0;
+            int nr = o.NR;
             _mTiles = (o.M + MR - 1) / MR;
             _nTiles = (o.N + nr - 1) / nr;
             int nc = NC<T>();
@@ -405,10 +630,10 @@ public static class Gemm
 
         public int Tasks => _tm * _tn;
 
-        public void Run(int task)
+        public override void Execute(int task)
         {
             int ti = task / _tn, tj = task % _tn;
-            int nr = NR<T>();
+            int nr = _o.NR;
             int i0 = Math.Min(_o.M, (int)((long)_mTiles * ti / _tm) * MR);
             int i1 = Math.Min(_o.M, (int)((long)_mTiles * (ti + 1) / _tm) * MR);
             int j0 = Math.Min(_o.N, (int)((long)_nTiles * tj / _tn) * nr);
@@ -424,13 +649,13 @@ public static class Gemm
     private static unsafe void BlockedRange<T>(in Operands<T> o, int i0, int i1, int j0, int j1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int nr = NR<T>();
+        int nr = o.NR;
         int mcMax = MC<T>();
         int ncMax = NC<T>();
         int k = o.K;
 
         // Balanced k blocks of at most KC: depends on k only, never on the thread split.
-        int kBlocks = (k + KC() - 1) / KC();
+        int kBlocks = (k + o.KC - 1) / o.KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
 
         int width = j1 - j0;
@@ -452,7 +677,7 @@ public static class Gemm
                 {
                     int mc = Math.Min(mcMax, i1 - ic);
                     PackA(o, ic, pc, mc, kc, packedA);
-                    Macro(mc, nc, kc, packedA, packedB, o.C + ((nint)ic * o.Ldc) + jc, o.Ldc, overwrite, tile);
+                    Macro(mc, nc, kc, packedA, packedB, o.C + ((nint)ic * o.Ldc) + jc, o.Ldc, overwrite, tile, o.Width, o.NR);
                 }
             }
         }
@@ -460,10 +685,9 @@ public static class Gemm
 
     /// <summary>Runs the micro-kernel over every MR x NR tile of an mc x nc block of C.</summary>
     private static unsafe void Macro<T>(int mc, int nc, int kc, T* packedA, T* packedB, T* c, int ldc, bool overwrite,
-        T* tile)
+        T* tile, int width, int nr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int nr = NR<T>();
         for (int jr = 0; jr < nc; jr += nr)
         {
             int nValid = Math.Min(nr, nc - jr);
@@ -475,11 +699,11 @@ public static class Gemm
                 T* cp = c + ((nint)ir * ldc) + jr;
                 if (mValid == MR && nValid == nr)
                 {
-                    MicroKernel(kc, ap, bp, cp, ldc, overwrite);
+                    MicroKernel(kc, ap, bp, cp, ldc, overwrite, width, nr);
                 }
                 else
                 {
-                    MicroKernel(kc, ap, bp, tile, nr, overwrite: true);
+                    MicroKernel(kc, ap, bp, tile, nr, overwrite: true, width, nr);
                     for (int r = 0; r < mValid; r++)
                     {
                         T* src = tile + (r * nr);
@@ -601,7 +825,7 @@ public static class Gemm
     private static unsafe void PackB<T>(in Operands<T> o, int pc, int jc, int kc, int nc, T* dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int nr = NR<T>();
+        int nr = o.NR;
         nint ldb = o.Ldb;
         for (int jr = 0; jr < nc; jr += nr)
         {
@@ -613,17 +837,29 @@ public static class Gemm
                 T* s = o.B + (pc * ldb) + jc + jr;
                 if (nValid == nr)
                 {
+                    // The copy follows KernelOptions.Path like the kernel; each branch moves exactly nr values.
+                    int copy = o.Width >= 512 && nr == 2 * Vector512<T>.Count ? 512
+                        : o.Width >= 256 && nr == 2 * Vector256<T>.Count ? 256
+                        : o.Width >= 128 && nr == 4 * Vector128<T>.Count ? 128
+                        : 0;
                     for (int p = 0; p < kc; p++)
                     {
-                        if (Vector512.IsHardwareAccelerated)
+                        if (copy == 512)
                         {
                             Vector512.Store(Vector512.Load(s), d);
                             Vector512.Store(Vector512.Load(s + Vector512<T>.Count), d + Vector512<T>.Count);
                         }
-                        else if (Vector256.IsHardwareAccelerated)
+                        else if (copy == 256)
                         {
                             Vector256.Store(Vector256.Load(s), d);
                             Vector256.Store(Vector256.Load(s + Vector256<T>.Count), d + Vector256<T>.Count);
+                        }
+                        else if (copy == 128)
+                        {
+                            Vector128.Store(Vector128.Load(s), d);
+                            Vector128.Store(Vector128.Load(s + Vector128<T>.Count), d + Vector128<T>.Count);
+                            Vector128.Store(Vector128.Load(s + (2 * Vector128<T>.Count)), d + (2 * Vector128<T>.Count));
+                            Vector128.Store(Vector128.Load(s + (3 * Vector128<T>.Count)), d + (3 * Vector128<T>.Count));
                         }
                         else
                         {
@@ -661,7 +897,8 @@ public static class Gemm
             {
                 // Stored n x k: each column of op(B) is contiguous along p; transpose NR of them.
                 T* s = o.B + ((jc + jr) * ldb) + pc;
-                if (Avx.IsSupported && nValid == nr)
+                // AVX transposes are 256-bit work: only on the Vector256 and Vector512 paths.
+                if (o.Width >= 256 && Avx.IsSupported && nValid == nr)
                 {
                     if (typeof(T) == typeof(float))
                     {
@@ -791,26 +1028,31 @@ public static class Gemm
     // ------------------------------------------------------------------------------------------------------------
     // Micro-kernels: C[0..MR, 0..NR] (=|+=) sum_p a[p*MR + i] * b[p*NR + j].
 
+    /// <summary>
+    /// Runs the widest kernel <see cref="KernelOptions.Path"/> allows; the tile is MR x NR, which
+    /// follows the same flags (Vector512: 2 x Vector512 wide; otherwise 64 bytes, as 2 x Vector256, 4 x Vector128 or
+    /// scalar columns).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void MicroKernel<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
+    private static unsafe void MicroKernel<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite, int width, int nr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (width == 512)
         {
             Kernel512(kc, a, b, c, ldc, overwrite);
         }
-        else if (Vector256.IsHardwareAccelerated)
+        else if (width == 256)
         {
             Kernel256(kc, a, b, c, ldc, overwrite);
         }
-        else if (Vector128.IsHardwareAccelerated)
+        else if (width == 128)
         {
             Kernel128(kc, a, b, c, ldc, overwrite, 0);
             Kernel128(kc, a, b, c, ldc, overwrite, 2 * Vector128<T>.Count);
         }
         else
         {
-            KernelScalar(kc, a, b, c, ldc, overwrite);
+            KernelScalar(kc, a, b, c, ldc, overwrite, nr);
         }
     }
 
@@ -1046,7 +1288,7 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector128<T>.Count;
-        int nr = NR<T>();
+        int nr = 64 / Unsafe.SizeOf<T>(); // the tile width on the Vector128 path
         b += offset;
         c += offset;
         Vector128<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -1101,10 +1343,9 @@ public static class Gemm
     }
 
     /// <summary>The kernel for hardware without SIMD acceleration.</summary>
-    private static unsafe void KernelScalar<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
+    private static unsafe void KernelScalar<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite, int nr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int nr = NR<T>();
         T* acc = stackalloc T[MR * 32];
         new Span<T>(acc, MR * nr).Clear();
         for (int p = 0; p < kc; p++)
@@ -1156,7 +1397,21 @@ public static class Gemm
             C = c;
             Ldc = ldc;
             Accumulate = accumulate;
+            // The kernel path is read once per multiplication: packing, tiling and micro-kernel must agree even if
+            // KernelOptions.Path changes while this product runs on several threads.
+            Width = KernelOptions.UseVector512 ? 512 : KernelOptions.UseVector256 ? 256 : KernelOptions.UseVector128 ? 128 : 0;
+            NR = (Width == 512 ? 128 : 64) / sizeof(T);
+            KC = Width == 512 ? 192 : 256;
         }
+
+        /// <summary>The widest vectors this product uses (512, 256, 128, or 0 for scalar), fixed for its whole run.</summary>
+        public int Width { get; }
+
+        /// <summary>Columns of a micro-tile on this product's path.</summary>
+        public int NR { get; }
+
+        /// <summary>Depth of a k block on this product's path.</summary>
+        public int KC { get; }
 
         public bool TransA { get; }
 
