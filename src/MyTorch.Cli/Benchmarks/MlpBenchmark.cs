@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MyTorch.Cli.Training;
+using MyTorch.Compiled;
 using MyTorch.Data;
 using MyTorch.IO;
 using MyTorch.Losses;
@@ -52,7 +53,10 @@ public sealed class MlpRecipe
     private readonly CrossEntropyLoss criterion = new();
 
     /// <summary>A freshly initialized network (PyTorch's default uniform initialization), optimizer and shuffling loader.</summary>
-    public MlpRecipe(MlpData data, ulong seed)
+    /// <param name="data">The training and test sets.</param>
+    /// <param name="seed">Seeds the initialization and the shuffling.</param>
+    /// <param name="useGraph">Train through the dynamic graph (ZeroGrad, Forward, Backward, Step) instead of the compiled step.</param>
+    public MlpRecipe(MlpData data, ulong seed, bool useGraph = false)
     {
         ArgumentNullException.ThrowIfNull(data);
         var generator = new Generator(seed);
@@ -62,9 +66,13 @@ public sealed class MlpRecipe
             new Linear(256, 128, generator: generator), new ReLU(),
             new Linear(128, 10, generator: generator));
         Optimizer = new SGD(Model.Parameters(), LearningRate, Momentum);
-        Loader = new DataLoader(data.Train, BatchSize, shuffle: true, generator: generator);
+        Loader = new DataLoader(data.Train, BatchSize, shuffle: true, generator: generator) { ReuseBuffers = true };
         Batches = new EndlessBatches(Loader);
+        Compiled = useGraph ? null : CompiledTrainingStep.Compile(Model, criterion, Optimizer);
     }
+
+    /// <summary>The planned step mytorch train runs for this network; null when the recipe trains through the dynamic graph.</summary>
+    public CompiledTrainingStep? Compiled { get; }
 
     /// <summary>The network.</summary>
     public Sequential Model { get; }
@@ -82,6 +90,12 @@ public sealed class MlpRecipe
     /// <exception cref="NonFiniteLossException">The loss is NaN or infinite.</exception>
     public double Step(Tensor inputs, Tensor targets)
     {
+        if (Compiled is not null)
+        {
+            double planned = Compiled.Run(inputs, targets);
+            if (!double.IsFinite(planned)) throw new NonFiniteLossException(0, 0, planned);
+            return planned;
+        }
         Optimizer.ZeroGrad();
         var outputs = Model.Forward(inputs);
         var loss = criterion.Forward(outputs, Evaluation.LossTargets(outputs, targets));
@@ -204,7 +218,11 @@ public static class MlpBenchmark
         var withLoader = AllocationCount.Measure(settings.AllocationSteps, _ => recipe.Step());
         // The step alone (ZeroGrad .. Step) on batches fetched beforehand: what the library's hot path allocates.
         var prefetched = new (Tensor Inputs, Tensor Targets)[settings.AllocationSteps];
-        for (int i = 0; i < prefetched.Length; i++) prefetched[i] = recipe.Batches.Next();
+        for (int i = 0; i < prefetched.Length; i++)
+        {
+            var (inputs, targets) = recipe.Batches.Next(); // the loader reuses its buffers: keep copies
+            prefetched[i] = (inputs.Clone(), targets.Clone());
+        }
         var stepOnly = AllocationCount.Measure(prefetched.Length, i => recipe.Step(prefetched[i].Inputs, prefetched[i].Targets));
 
         var result = new JsonObject
@@ -224,9 +242,36 @@ public static class MlpBenchmark
             ["step_ms_median"] = SampleSummary.Round(SampleSummary.Of(stepMilliseconds).Median),
             ["allocations"] = withLoader.ToJson(),
             ["allocations_step_only"] = stepOnly.ToJson(),
+            ["graph"] = GraphStep(settings, data, progress),
         };
         if (settings.Epochs > 0) result["accuracy"] = Accuracy(settings, data, progress);
         return result;
+    }
+
+    /// <summary>
+    /// The same recipe through the dynamic graph (ZeroGrad, Forward, loss, Backward, Step), as a custom training loop
+    /// runs it: samples per second and the bytes each step allocates, beside the compiled step's.
+    /// </summary>
+    private static JsonObject GraphStep(BenchSettings settings, MlpData data, Action<string> progress)
+    {
+        progress("train: the same steps through the dynamic graph");
+        var recipe = new MlpRecipe(data, settings.Seed, useGraph: true);
+        recipe.Model.Train();
+        for (int i = 0; i < settings.WarmupSteps; i++) recipe.Step();
+        var rates = new double[settings.Repetitions];
+        for (int r = 0; r < rates.Length; r++)
+        {
+            long samples = 0;
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < settings.StepsPerRepetition; i++) samples += recipe.Step();
+            rates[r] = samples / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        var allocations = AllocationCount.Measure(settings.AllocationSteps, _ => recipe.Step());
+        return new JsonObject
+        {
+            ["samples_per_second"] = SampleSummary.Of(rates).ToJson(),
+            ["allocations"] = allocations.ToJson(),
+        };
     }
 
     private static JsonObject Accuracy(BenchSettings settings, MlpData data, Action<string> progress)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MyTorch.Compiled;
 using MyTorch.Data;
 using MyTorch.IO;
 using MyTorch.Losses;
@@ -125,9 +126,13 @@ public sealed class Trainer
         reporter.Start(config, data, Model, History.Epochs.Count);
         try
         {
-            var loader = new DataLoader(data.Train, config.BatchSize, shuffle: true, generator: generator);
+            // Each batch is used up before the next is fetched, so the loader may write every batch into the same tensors.
+            var loader = new DataLoader(data.Train, config.BatchSize, shuffle: true, generator: generator) { ReuseBuffers = true };
+            // The planned step gives the graph's numbers bit for bit, faster and without allocating; anomaly detection
+            // needs the graph's per-op checks, and layers the plan does not know (BatchNorm, dropout) need the graph.
+            var compiled = Autograd.IsAnomalyDetectionEnabled ? null : CompiledTrainingStep.TryCompile(Model, criterion, Optimizer, out _);
             for (int epoch = History.Epochs.Count + 1; epoch <= config.Epochs; epoch++)
-                TrainEpoch(epoch, loader, reporter);
+                TrainEpoch(epoch, loader, compiled, reporter);
         }
         finally
         {
@@ -135,7 +140,7 @@ public sealed class Trainer
         }
     }
 
-    private void TrainEpoch(int epoch, DataLoader loader, ITrainingReporter reporter)
+    private void TrainEpoch(int epoch, DataLoader loader, CompiledTrainingStep? compiled, ITrainingReporter reporter)
     {
         // The rate is a function of the epoch alone, so a resumed run picks up the schedule where it stopped.
         if (schedule is not null)
@@ -147,13 +152,8 @@ public sealed class Trainer
         foreach (var (inputs, targets) in loader)
         {
             batch++;
-            Optimizer.ZeroGrad();
-            var outputs = Model.Forward(inputs);
-            var loss = criterion.Forward(outputs, Evaluation.LossTargets(outputs, targets));
-            double value = loss.Item();
+            var (value, outputs) = compiled is null ? GraphStep(inputs, targets) : (compiled.Run(inputs, targets), compiled.Outputs!);
             if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, batch, value);
-            loss.Backward();
-            Optimizer.Step();
 
             int count = inputs.Shape[0];
             lossSum += value * count;
@@ -177,6 +177,19 @@ public sealed class Trainer
         History.Epochs.Add(record);
         Safetensors.Save(checkpointPath, Checkpoint.TrainingState(Model, config, data, Optimizer, generator, epoch, History));
         reporter.Epoch(record);
+    }
+
+    /// <summary>One step through the dynamic graph; stops before Backward when the loss is not finite.</summary>
+    private (double Loss, Tensor Outputs) GraphStep(Tensor inputs, Tensor targets)
+    {
+        Optimizer.ZeroGrad();
+        var outputs = Model.Forward(inputs);
+        var loss = criterion.Forward(outputs, Evaluation.LossTargets(outputs, targets));
+        double value = loss.Item();
+        if (!double.IsFinite(value)) return (value, outputs);
+        loss.Backward();
+        Optimizer.Step();
+        return (value, outputs);
     }
 
     private double BatchError(Tensor outputs, Tensor targets)

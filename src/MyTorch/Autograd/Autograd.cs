@@ -29,6 +29,9 @@ public static class Autograd
     /// </summary>
     public static AnomalyScope DetectAnomaly() => new();
 
+    /// <summary>Whether a <see cref="DetectAnomaly"/> scope is active on this thread.</summary>
+    public static bool IsAnomalyDetectionEnabled => AnomalyMode.IsEnabled;
+
     /// <summary>Records <paramref name="result"/> as the output of op <paramref name="name"/> when any input requires grad.</summary>
     internal static Tensor Record(Tensor result, string name, Tensor[] inputs, BackwardFunction backward)
     {

@@ -43,6 +43,13 @@ public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
     /// <summary>The generator that draws each epoch's permutation when <see cref="Shuffle"/> is on.</summary>
     public Generator Generator { get; }
 
+    /// <summary>
+    /// Whether every batch is copied into the same pair of tensors (one pair per batch size) instead of new ones. A batch
+    /// then stays valid only until the next one is fetched, which is how a training loop uses it, and an epoch
+    /// allocates nothing per batch. Off by default: each batch is a fresh copy that may be kept.
+    /// </summary>
+    public bool ReuseBuffers { get; init; }
+
     /// <summary>The number of batches in one epoch.</summary>
     public int BatchCount
     {
@@ -57,7 +64,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
     public IEnumerator<(Tensor Inputs, Tensor Targets)> GetEnumerator()
     {
         int[] order = Shuffle ? Generator.Permutation(Dataset.Count) : Enumerable.Range(0, Dataset.Count).ToArray();
-        return Batches(order, BatchCount).GetEnumerator();
+        return (ReuseBuffers ? ReusedBatches(order, BatchCount) : Batches(order, BatchCount)).GetEnumerator();
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -72,5 +79,38 @@ public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
             var index = Tensor.FromArray(rows);
             yield return (Dataset.Inputs.IndexSelect(0, index), Dataset.Targets.IndexSelect(0, index));
         }
+    }
+
+    private IEnumerable<(Tensor Inputs, Tensor Targets)> ReusedBatches(int[] order, int batchCount)
+    {
+        for (int batch = 0; batch < batchCount; batch++)
+        {
+            int start = batch * BatchSize;
+            int count = Math.Min(BatchSize, order.Length - start);
+            var (inputs, targets) = Buffers(count);
+            var rows = order.AsSpan(start, count);
+            Dataset.Inputs.CopyRowsTo(rows, inputs);
+            Dataset.Targets.CopyRowsTo(rows, targets);
+            yield return (inputs, targets);
+        }
+    }
+
+    private (Tensor Inputs, Tensor Targets)? reusedFull, reusedLast;
+
+    /// <summary>The reused pair for batches of <paramref name="count"/> rows: the full size or the epoch's last, smaller one.</summary>
+    private (Tensor Inputs, Tensor Targets) Buffers(int count)
+    {
+        if (reusedFull is { } full && full.Inputs.Shape[0] == count) return full;
+        if (reusedLast is { } last && last.Inputs.Shape[0] == count) return last;
+        static Tensor Like(Tensor source, int rows)
+        {
+            int[] shape = source.ShapeArray.ToArray();
+            shape[0] = rows;
+            return Tensor.Empty(shape, source.DType);
+        }
+        var buffers = (Like(Dataset.Inputs, count), Like(Dataset.Targets, count));
+        if (count == BatchSize) reusedFull = buffers;
+        else reusedLast = buffers;
+        return buffers;
     }
 }

@@ -20,12 +20,16 @@ internal sealed class CrossEntropyFunction(long[] classIndices) : AutogradFuncti
         int rows = logits.Shape[0], classes = logits.Shape[1];
         var losses = Tensor.Empty([rows], logits.DType);
         softmax = Tensor.Empty([rows, classes], logits.DType);
-        if (logits.DType == DType.Float32) Rows<float>(logits.F32, softmax.F32, losses.F32, classes);
-        else Rows<double>(logits.F64, softmax.F64, losses.F64, classes);
+        if (logits.DType == DType.Float32) Rows<float>(logits.F32, classIndices, softmax.F32, losses.F32, classes);
+        else Rows<double>(logits.F64, classIndices, softmax.F64, losses.F64, classes);
         return losses;
     }
 
-    private void Rows<T>(ReadOnlySpan<T> logits, Span<T> probabilities, Span<T> losses, int classes)
+    /// <summary>
+    /// Per row: the softmax into <paramref name="probabilities"/> and logsumexp - logit of the row's class into
+    /// <paramref name="losses"/> (one per row). Also the kernel of CompiledTrainingStep.
+    /// </summary>
+    internal static void Rows<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> classIndices, Span<T> probabilities, Span<T> losses, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < losses.Length; i++)
@@ -53,12 +57,14 @@ internal sealed class CrossEntropyFunction(long[] classIndices) : AutogradFuncti
             // Building a graph of the backward pass (createGraph): use differentiable ops.
             return [(softmax - ClassTargets.OneHot(classIndices, classes, softmax.DType)) * gradOutput.Unsqueeze(1)];
         }
-        if (grad.DType == DType.Float32) Gradient<float>(softmax.F32, gradOutput.F32, grad.F32, classes);
-        else Gradient<double>(softmax.F64, gradOutput.F64, grad.F64, classes);
+        if (grad.DType == DType.Float32) Gradient<float>(softmax.F32, gradOutput.F32, grad.F32, classIndices, classes);
+        else Gradient<double>(softmax.F64, gradOutput.F64, grad.F64, classIndices, classes);
         return [grad];
     }
 
-    private void Gradient<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<T> upstream, Span<T> grad, int classes)
+    /// <summary>dL/dlogits = upstream_i (softmax_i - onehot(c_i)) per row. Also the kernel of CompiledTrainingStep.</summary>
+    internal static void Gradient<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<T> upstream, Span<T> grad, ReadOnlySpan<long> classIndices,
+        int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < upstream.Length; i++)

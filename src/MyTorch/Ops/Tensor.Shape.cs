@@ -242,6 +242,17 @@ public sealed partial class Tensor
         return Autograd.Record(result, "index_select", [this], g => [g.IndexAdd(d, index, x.shape[d])]);
     }
 
+    /// <summary>
+    /// Copies rows (indices along dimension 0, already checked by the caller) into <paramref name="destination"/>, which has
+    /// this tensor's shape with rows.Length rows: IndexSelect without a new tensor, for loaders that reuse their batches.
+    /// </summary>
+    internal void CopyRowsTo(ReadOnlySpan<int> rows, Tensor destination)
+    {
+        int inner = shape[0] == 0 ? 0 : Count / shape[0];
+        for (int j = 0; j < rows.Length; j++)
+            System.Array.Copy(storage, rows[j] * inner, destination.storage, j * inner, inner);
+    }
+
     /// <summary>Rows of a tensor picked by index (dimension 0), for mini-batches.</summary>
     public Tensor Rows(int[] indices) => IndexSelect(0, FromArray(indices));
 

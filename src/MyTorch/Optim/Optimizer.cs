@@ -61,8 +61,14 @@ public abstract class Optimizer
         using (Autograd.NoGrad())
         {
             foreach (var group in groups)
-                foreach (var p in group.Parameters)
+            {
+                var parameters = group.Parameters; // indexed: an interface enumerator would allocate every step
+                for (int i = 0; i < parameters.Count; i++)
+                {
+                    var p = parameters[i];
                     if (p.Grad is not null) Update(group, p, p.Grad);
+                }
+            }
         }
         StepCount++;
     }
@@ -74,11 +80,15 @@ public abstract class Optimizer
     public void ZeroGrad(bool setToZero = false)
     {
         foreach (var g in groups)
-            foreach (var p in g.Parameters)
+        {
+            var parameters = g.Parameters;
+            for (int i = 0; i < parameters.Count; i++)
             {
+                var p = parameters[i];
                 if (setToZero && p.Grad is not null) p.Grad.Fill(0);
                 else p.Grad = null;
             }
+        }
     }
 
     /// <summary>The state tensor <paramref name="name"/> of <paramref name="parameter"/>, or null before the first step that creates it.</summary>

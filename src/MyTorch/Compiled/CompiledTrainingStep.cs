@@ -1,0 +1,87 @@
+using MyTorch.Losses;
+using MyTorch.NN;
+using MyTorch.Optim;
+
+namespace MyTorch.Compiled;
+
+/// <summary>
+/// One training step of a feed-forward network — forward pass, loss, backward pass and optimizer step — planned once
+/// for a model, loss and optimizer and then run on every batch with no graph recording and no allocation: every
+/// activation, gradient and scratch buffer is kept and reused from step to step.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The dynamic graph (<see cref="Tensor.Backward"/>) builds nodes and allocates every intermediate tensor on every
+/// step; that freedom is what a learner or a new architecture needs. A plain stack of layers does the same work each
+/// step, so this plan does it with fused kernels into buffers it owns: the bias is written into the output and the
+/// GEMM accumulates onto it, the activation's backward pass is one masked pass, the softmax cross-entropy's gradient
+/// is written straight into the last layer's gradient buffer, and each weight gradient goes straight into the
+/// parameter's <see cref="Tensor.Grad"/>. Then the optimizer's own <see cref="Optimizer.Step"/> runs.
+/// </para>
+/// <para>
+/// The numbers are those of the graph: every kernel is the one the graph's ops call, in the same order, so a step
+/// gives bit-for-bit the same loss, gradients and parameters as <c>ZeroGrad(); loss = criterion.Forward(model.Forward(x), y);
+/// loss.Backward(); Step()</c> (the tests check this for every supported layer, loss and optimizer).
+/// </para>
+/// <para>
+/// Supported: <see cref="Sequential"/> (nested too) of <see cref="Linear"/>, <see cref="Identity"/>, <see cref="ReLU"/>,
+/// <see cref="LeakyReLU"/>, <see cref="Sigmoid"/>, <see cref="Tanh"/> and <see cref="Dropout"/> with p = 0, on 2-D
+/// float32 or float64 batches, with <see cref="CrossEntropyLoss"/> (class indices; mean or sum) or
+/// <see cref="MSELoss"/> (mean or sum), and any optimizer. <see cref="TryCompile"/> says why anything else is not.
+/// Activation modules' <see cref="Activation.State"/> is not updated by a compiled step.
+/// </para>
+/// </remarks>
+/// <example><code>
+/// var step = CompiledTrainingStep.Compile(model, new CrossEntropyLoss(), optimizer);
+/// foreach (var (x, y) in loader) { double loss = step.Run(x, y); }
+/// </code></example>
+public sealed class CompiledTrainingStep
+{
+    private readonly StepPlan plan;
+
+    private CompiledTrainingStep(StepPlan plan) => this.plan = plan;
+
+    /// <summary>
+    /// The model's outputs (rows, outputs) for the batch of the last <see cref="Run"/>, computed before the optimizer
+    /// step, for metrics such as the training accuracy; null before the first run. The tensor is reused: it holds the
+    /// outputs only until the next run.
+    /// </summary>
+    public Tensor? Outputs => plan.Outputs;
+
+    /// <summary>The optimizer the step calls.</summary>
+    public Optimizer Optimizer => plan.Optimizer;
+
+    /// <summary>
+    /// Plans a step for <paramref name="model"/> trained with <paramref name="criterion"/> and <paramref name="optimizer"/>;
+    /// null, with the reason, when the model, loss or optimizer has something the plan does not support.
+    /// </summary>
+    public static CompiledTrainingStep? TryCompile(Module model, Loss criterion, Optimizer optimizer, out string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(criterion);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var plan = StepPlan.TryCreate(model, criterion, optimizer, out reason);
+        return plan is null ? null : new CompiledTrainingStep(plan);
+    }
+
+    /// <summary>Plans a step as <see cref="TryCompile"/> does.</summary>
+    /// <exception cref="NotSupportedException">The model, loss or optimizer has something the plan does not support (the message says what).</exception>
+    public static CompiledTrainingStep Compile(Module model, Loss criterion, Optimizer optimizer) =>
+        TryCompile(model, criterion, optimizer, out string? reason)
+        ?? throw new NotSupportedException($"CompiledTrainingStep: {reason} Train with the dynamic graph (Backward) instead.");
+
+    /// <summary>
+    /// Runs one step on a batch: forward pass, loss, gradients of every parameter that requires grad (replacing
+    /// their <see cref="Tensor.Grad"/>, as after ZeroGrad and Backward) and <see cref="Optimizer.Step"/>. Returns the
+    /// loss. A NaN or infinite loss is returned without computing gradients or changing any parameter.
+    /// </summary>
+    /// <param name="inputs">The batch, shape (rows, input features), the parameters' dtype.</param>
+    /// <param name="targets">Class indices (int64, shape (rows,)) for cross-entropy; for MSE the outputs' shape and dtype.</param>
+    /// <exception cref="TensorShapeException">A shape, dtype or class index does not fit the model.</exception>
+    public double Run(Tensor inputs, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        return plan.Run(inputs, targets);
+    }
+}

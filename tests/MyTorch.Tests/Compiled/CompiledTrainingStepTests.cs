@@ -1,0 +1,152 @@
+using MyTorch.Compiled;
+using MyTorch.Losses;
+using MyTorch.NN;
+using MyTorch.Optim;
+using Xunit;
+
+namespace MyTorch.Tests.Compiled;
+
+/// <summary>
+/// The compiled step must be the dynamic graph's step, bit for bit: same loss, same gradients, same parameters after
+/// every step, for every layer, loss, reduction, optimizer and dtype it accepts, and for batches of changing size.
+/// </summary>
+public class CompiledTrainingStepTests
+{
+    private static Sequential Network(string activation, DType dtype, int inputs, int outputs, ulong seed)
+    {
+        var generator = new Generator(seed);
+        Module Act() => activation switch
+        {
+            "relu" => new ReLU(),
+            "leaky" => new LeakyReLU(0.1),
+            "leaky-negative" => new LeakyReLU(-0.3),
+            "sigmoid" => new Sigmoid(),
+            "tanh" => new Tanh(),
+            _ => new Identity(),
+        };
+        return new Sequential(
+            new Linear(inputs, 9, dtype: dtype, generator: generator), Act(),
+            new Sequential(new Linear(9, 7, dtype: dtype, generator: generator), Act(), new Dropout(0)),
+            new Linear(7, outputs, dtype: dtype, generator: generator, bias: activation != "tanh"));
+    }
+
+    private static Optimizer MakeOptimizer(string name, Module model) => name switch
+    {
+        "sgd" => new SGD(model.Parameters(), 0.05, momentum: 0.9),
+        "nesterov" => new SGD(model.Parameters(), 0.05, momentum: 0.8, nesterov: true, weightDecay: 0.01),
+        "plain" => new SGD(model.Parameters(), 0.1),
+        "adam" => new Adam(model.Parameters(), 0.01),
+        _ => new AdamW(model.Parameters(), 0.01, weightDecay: 0.1),
+    };
+
+    public static TheoryData<string, string, string, Reduction, DType> Configurations()
+    {
+        var data = new TheoryData<string, string, string, Reduction, DType>();
+        foreach (var activation in new[] { "relu", "leaky", "leaky-negative", "sigmoid", "tanh", "identity" })
+            data.Add(activation, "ce", "sgd", Reduction.Mean, DType.Float32);
+        foreach (var optimizer in new[] { "nesterov", "plain", "adam", "adamw" })
+            data.Add("relu", "ce", optimizer, Reduction.Mean, DType.Float32);
+        data.Add("relu", "ce", "sgd", Reduction.Sum, DType.Float32);
+        data.Add("tanh", "ce", "adam", Reduction.Mean, DType.Float64);
+        data.Add("relu", "mse", "sgd", Reduction.Mean, DType.Float32);
+        data.Add("sigmoid", "mse", "adam", Reduction.Sum, DType.Float32);
+        data.Add("leaky", "mse", "nesterov", Reduction.Mean, DType.Float64);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void Steps_AreTheDynamicGraphsStepsBitForBit(string activation, string loss, string optimizer, Reduction reduction, DType dtype)
+    {
+        const int inputs = 11, outputs = 4;
+        var graphModel = Network(activation, dtype, inputs, outputs, 7);
+        var compiledModel = Network(activation, dtype, inputs, outputs, 7);
+        Loss criterion = loss == "ce" ? new CrossEntropyLoss(reduction) : new MSELoss(reduction);
+        var graphOptimizer = MakeOptimizer(optimizer, graphModel);
+        var step = CompiledTrainingStep.Compile(compiledModel, criterion, MakeOptimizer(optimizer, compiledModel));
+
+        var data = new Generator(3);
+        foreach (int rows in new[] { 8, 8, 3, 8, 1, 8, 5 })
+        {
+            var x = Tensor.Normal([rows, inputs], 0, 2, data, dtype);
+            var y = loss == "ce"
+                ? Tensor.FromArray(Enumerable.Range(0, rows).Select(_ => data.NextInt64(outputs)).ToArray())
+                : Tensor.Normal([rows, outputs], 0, 1, data, dtype);
+
+            graphOptimizer.ZeroGrad();
+            var graphLoss = criterion.Forward(graphModel.Forward(x), y);
+            double expected = graphLoss.Item();
+            graphLoss.Backward();
+            graphOptimizer.Step();
+
+            double actual = step.Run(x, y);
+            Assert.Equal(expected, actual);
+            var graphParameters = graphModel.Parameters().ToArray();
+            var compiledParameters = compiledModel.Parameters().ToArray();
+            for (int i = 0; i < graphParameters.Length; i++)
+            {
+                Assert.Equal(graphParameters[i].ToArray<double>(), compiledParameters[i].ToArray<double>());
+                Assert.Equal(graphParameters[i].Grad!.ToArray<double>(), compiledParameters[i].Grad!.ToArray<double>());
+            }
+        }
+    }
+
+    [Fact]
+    public void SteadyState_AllocatesNothing()
+    {
+        var model = Network("relu", DType.Float32, 20, 5, 1);
+        var step = CompiledTrainingStep.Compile(model, new CrossEntropyLoss(), new SGD(model.Parameters(), 0.01, momentum: 0.9));
+        var x = Tensor.Normal([16, 20], 0, 1, new Generator(2));
+        var y = Tensor.FromArray(Enumerable.Range(0, 16).Select(i => (long)(i % 5)).ToArray());
+        for (int i = 0; i < 50; i++) step.Run(x, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) step.Run(x, y);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void NonFiniteLoss_IsReturnedWithoutChangingParameters()
+    {
+        var model = Network("relu", DType.Float32, 3, 2, 1);
+        var step = CompiledTrainingStep.Compile(model, new MSELoss(), new SGD(model.Parameters(), 0.1));
+        var before = model.Parameters().Select(p => p.ToArray()).ToArray();
+        double loss = step.Run(Tensor.FromArray(new float[] { float.NaN, 1, 2 }).Reshape(1, 3), Tensor.Zeros([1, 2]));
+        Assert.True(double.IsNaN(loss));
+        Assert.Equal(before, model.Parameters().Select(p => p.ToArray()).ToArray());
+    }
+
+    [Fact]
+    public void UnsupportedModels_SayWhy()
+    {
+        var withBatchNorm = new Sequential(new Linear(3, 4), new BatchNorm1d(4), new ReLU(), new Linear(4, 2));
+        Assert.Null(CompiledTrainingStep.TryCompile(withBatchNorm, new CrossEntropyLoss(), new SGD(withBatchNorm.Parameters(), 0.1), out var reason));
+        Assert.Contains("BatchNorm1d", reason, StringComparison.Ordinal);
+
+        var withDropout = new Sequential(new Linear(3, 4), new Dropout(0.5), new Linear(4, 2));
+        var error = Assert.Throws<NotSupportedException>(() =>
+            CompiledTrainingStep.Compile(withDropout, new CrossEntropyLoss(), new SGD(withDropout.Parameters(), 0.1)));
+        Assert.Contains("Dropout", error.Message, StringComparison.Ordinal);
+
+        var linear = new Sequential(new Linear(3, 2));
+        Assert.Null(CompiledTrainingStep.TryCompile(linear, new BCEWithLogitsLoss(), new SGD(linear.Parameters(), 0.1), out reason));
+        Assert.Contains("BCEWithLogitsLoss", reason, StringComparison.Ordinal);
+        Assert.Null(CompiledTrainingStep.TryCompile(linear, new CrossEntropyLoss(Reduction.None), new SGD(linear.Parameters(), 0.1), out reason));
+        Assert.Null(CompiledTrainingStep.TryCompile(new Sequential(new ReLU(), new Linear(3, 2)), new CrossEntropyLoss(),
+            new SGD(linear.Parameters(), 0.1), out reason));
+        Assert.Contains("start with a Linear", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadBatches_NameTheShapes()
+    {
+        var model = Network("relu", DType.Float32, 3, 2, 1);
+        var step = CompiledTrainingStep.Compile(model, new CrossEntropyLoss(), new SGD(model.Parameters(), 0.1));
+        var wrongWidth = Assert.Throws<TensorShapeException>(() => step.Run(Tensor.Zeros([4, 5]), Tensor.FromArray(new long[] { 0, 1, 0, 1 })));
+        Assert.Contains("(rows, 3)", wrongWidth.Message, StringComparison.Ordinal);
+        Assert.Contains("(4, 5)", wrongWidth.Message, StringComparison.Ordinal);
+        var badClass = Assert.Throws<TensorShapeException>(() => step.Run(Tensor.Zeros([2, 3]), Tensor.FromArray(new long[] { 0, 2 })));
+        Assert.Contains("class 2", badClass.Message, StringComparison.Ordinal);
+        var wrongCount = Assert.Throws<TensorShapeException>(() => step.Run(Tensor.Zeros([2, 3]), Tensor.FromArray(new long[] { 0 })));
+        Assert.Contains("(2,)", wrongCount.Message, StringComparison.Ordinal);
+    }
+}
