@@ -72,6 +72,9 @@ public sealed record BenchSettings
     /// <summary>Untimed training steps before the timed ones.</summary>
     public int WarmupSteps => Quick ? 5 : 100;
 
+    /// <summary>The least time training warms up before it is timed, so tiered compilation has finished (seconds).</summary>
+    public double TrainWarmupSeconds => Quick ? 0 : 2;
+
     /// <summary>Training steps in one timed repetition.</summary>
     public int StepsPerRepetition => Quick ? 5 : 100;
 

@@ -198,8 +198,8 @@ public static class MlpBenchmark
         ArgumentNullException.ThrowIfNull(progress);
         recipe.Model.Train();
 
-        progress($"train: {settings.WarmupSteps} warm-up steps, then {settings.Repetitions} x {settings.StepsPerRepetition} timed steps");
-        for (int i = 0; i < settings.WarmupSteps; i++) recipe.Step();
+        progress($"train: {settings.WarmupSteps} warm-up steps (and at least {settings.TrainWarmupSeconds} s), then {settings.Repetitions} x {settings.StepsPerRepetition} timed steps");
+        WarmUp(settings, recipe);
         var rates = new double[settings.Repetitions];
         var stepMilliseconds = new double[settings.Repetitions];
         for (int r = 0; r < rates.Length; r++)
@@ -237,6 +237,7 @@ public static class MlpBenchmark
             ["momentum"] = MlpRecipe.Momentum,
             ["threads"] = settings.Threads,
             ["warmup_steps"] = settings.WarmupSteps,
+            ["warmup_seconds"] = settings.TrainWarmupSeconds,
             ["steps_per_repetition"] = settings.StepsPerRepetition,
             ["samples_per_second"] = SampleSummary.Of(rates).ToJson(),
             ["step_ms_median"] = SampleSummary.Round(SampleSummary.Of(stepMilliseconds).Median),
@@ -249,6 +250,18 @@ public static class MlpBenchmark
     }
 
     /// <summary>
+    /// Untimed steps: at least <see cref="BenchSettings.WarmupSteps"/>, and for at least
+    /// <see cref="BenchSettings.TrainWarmupSeconds"/>, so the runtime's tiered JIT has recompiled the step's methods with
+    /// full optimization before timing starts (as it has within the first seconds of any real training run).
+    /// </summary>
+    private static void WarmUp(BenchSettings settings, MlpRecipe recipe)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < settings.WarmupSteps || Stopwatch.GetElapsedTime(start).TotalSeconds < settings.TrainWarmupSeconds; i++)
+            recipe.Step();
+    }
+
+    /// <summary>
     /// The same recipe through the dynamic graph (ZeroGrad, Forward, loss, Backward, Step), as a custom training loop
     /// runs it: samples per second and the bytes each step allocates, beside the compiled step's.
     /// </summary>
@@ -257,7 +270,7 @@ public static class MlpBenchmark
         progress("train: the same steps through the dynamic graph");
         var recipe = new MlpRecipe(data, settings.Seed, useGraph: true);
         recipe.Model.Train();
-        for (int i = 0; i < settings.WarmupSteps; i++) recipe.Step();
+        WarmUp(settings, recipe);
         var rates = new double[settings.Repetitions];
         for (int r = 0; r < rates.Length; r++)
         {

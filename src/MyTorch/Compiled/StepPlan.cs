@@ -156,6 +156,7 @@ internal sealed class StepPlan<T> : StepPlan
 
     private int OutputWidth => ops[^1].OutWidth;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override double Run(Tensor inputs, Tensor targets)
     {
         int rows = CheckInputs(inputs, targets);
@@ -251,6 +252,7 @@ internal sealed class StepPlan<T> : StepPlan
 
     private static DType DTypeOfT => typeof(T) == typeof(float) ? DType.Float32 : DType.Float64;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Forward(int i, int rows, ReadOnlySpan<T> x, Span<T> y)
     {
         var op = ops[i];
@@ -294,6 +296,7 @@ internal sealed class StepPlan<T> : StepPlan
     /// Op i's backward step: reads dL/d(output) from <see cref="gradient"/>, writes the parameters' gradients and,
     /// when asked, dL/d(input) into <see cref="gradientNext"/>.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Backward(int i, int rows, ReadOnlySpan<T> input, bool needInputGradient)
     {
         var op = ops[i];
@@ -389,6 +392,7 @@ internal sealed class StepPlan<T> : StepPlan
         return Reduce(squares);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void SquaredErrorBackward(int rows, Tensor targets)
     {
         // d * d's backward hands u * d to both factors of the same tensor, which the engine adds: u*d + u*d;

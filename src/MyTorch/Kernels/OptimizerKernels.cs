@@ -13,6 +13,7 @@ internal static class OptimizerKernels
     /// parameter += velocity. Each element gets the roundings of the three in-place passes it replaces (a product, a
     /// product added, a sum; no fused multiply-add), so results are the same bits on every path.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void SgdMomentum<T>(Span<T> parameter, Span<T> velocity, ReadOnlySpan<T> gradient, T momentum, T negativeLearningRate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

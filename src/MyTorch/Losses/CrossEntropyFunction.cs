@@ -29,6 +29,7 @@ internal sealed class CrossEntropyFunction(long[] classIndices) : AutogradFuncti
     /// Per row: the softmax into <paramref name="probabilities"/> and logsumexp - logit of the row's class into
     /// <paramref name="losses"/> (one per row). Also the kernel of CompiledTrainingStep.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void Rows<T>(ReadOnlySpan<T> logits, ReadOnlySpan<long> classIndices, Span<T> probabilities, Span<T> losses, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -63,6 +64,7 @@ internal sealed class CrossEntropyFunction(long[] classIndices) : AutogradFuncti
     }
 
     /// <summary>dL/dlogits = upstream_i (softmax_i - onehot(c_i)) per row. Also the kernel of CompiledTrainingStep.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void Gradient<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<T> upstream, Span<T> grad, ReadOnlySpan<long> classIndices,
         int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
