@@ -502,6 +502,7 @@ public static class Gemm
     }
 
     /// <summary>A direct loop for problems too small to be worth packing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no slow tier-0 code while a model warms up
     private static unsafe void Direct<T>(in Operands<T> o)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -646,6 +647,7 @@ public static class Gemm
     }
 
     /// <summary>The BLIS loop nest over the rectangle [i0, i1) x [j0, j1) of C, on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no slow tier-0 code while a model warms up
     private static unsafe void BlockedRange<T>(in Operands<T> o, int i0, int i1, int j0, int j1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -684,6 +686,7 @@ public static class Gemm
     }
 
     /// <summary>Runs the micro-kernel over every MR x NR tile of an mc x nc block of C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no slow tier-0 code while a model warms up
     private static unsafe void Macro<T>(int mc, int nc, int kc, T* packedA, T* packedB, T* c, int ldc, bool overwrite,
         T* tile, int width, int nr)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -732,6 +735,7 @@ public static class Gemm
     /// Packs op(A)[ic.., pc..] (mc x kc) as MR-row strips: strip s holds, for each p, the MR values
     /// op(A)[ic + s*MR + r, pc + p] contiguously; rows past mc are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no slow tier-0 code while a model warms up
     private static unsafe void PackA<T>(in Operands<T> o, int ic, int pc, int mc, int kc, T* dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -822,6 +826,7 @@ public static class Gemm
     /// Packs op(B)[pc.., jc..] (kc x nc) as NR-column strips: strip s holds, for each p, the NR values
     /// op(B)[pc + p, jc + s*NR + j] contiguously; columns past nc are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no slow tier-0 code while a model warms up
     private static unsafe void PackB<T>(in Operands<T> o, int pc, int jc, int kc, int nc, T* dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -939,6 +944,7 @@ public static class Gemm
     /// Packs one full NR-column strip of a transposed B with 8 x 8 AVX transposes: d[p * nr + j] = s[j * ldb + p]
     /// for j &lt; nr, p &lt; kc.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no slow tier-0 code while a model warms up
     private static unsafe void PackTransposedAvx(float* s, nint ldb, int kc, int nr, float* d)
     {
         int pEnd = kc & ~7;
@@ -990,6 +996,7 @@ public static class Gemm
     }
 
     /// <summary>The double version of <see cref="PackTransposedAvx(float*, nint, int, int, float*)"/>, with 4 x 4 transposes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no slow tier-0 code while a model warms up
     private static unsafe void PackTransposedAvx(double* s, nint ldb, int kc, int nr, double* d)
     {
         int pEnd = kc & ~3;
@@ -1343,6 +1350,7 @@ public static class Gemm
     }
 
     /// <summary>The kernel for hardware without SIMD acceleration.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no slow tier-0 code while a model warms up
     private static unsafe void KernelScalar<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite, int nr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
