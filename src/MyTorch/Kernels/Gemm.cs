@@ -150,7 +150,14 @@ public static class Gemm
             {
                 // A single row (inference on one example): packing would pad it to a 6-row tile and waste 5/6 of
                 // the work, while the product is just k scaled rows of B added up, a memory-bound sweep.
-                RowTimesMatrix(transposeA, n, k, a, lda, b, ldb, c, accumulate);
+                if (work >= ParallelRowThreshold && maxThreads > 1 && n >= 2 * RowColumnsPerTask)
+                {
+                    RowJob<T>.ForThisThread(args).Run(maxThreads);
+                }
+                else
+                {
+                    RowTimesMatrix(transposeA, n, k, a, lda, b, ldb, c, accumulate);
+                }
             }
             else if (work < directThreshold)
             {
@@ -216,6 +223,56 @@ public static class Gemm
 
                 Unsafe.Add(ref rc, j) = sum;
             }
+        }
+    }
+
+    /// <summary>Single-row products with at least this much of n*k are split by columns over the kernel threads.</summary>
+    internal const long ParallelRowThreshold = 1L << 17;
+
+    /// <summary>The fewest columns of C one thread takes in a split single-row product (a multiple of every vector width).</summary>
+    internal const int RowColumnsPerTask = 64;
+
+    /// <summary>
+    /// A single-row product split into column ranges, one per thread: memory-bound, so each core streams its own part
+    /// of B. Every column gets the same operations as in one sweep, so the split never changes a bit.
+    /// </summary>
+    private sealed unsafe class RowJob<T> : ParallelWork
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic]
+        private static RowJob<T>? t_instance;
+
+        private Operands<T> _o;
+        private int _tasks;
+
+        public static RowJob<T> ForThisThread(in Operands<T> o)
+        {
+            var job = t_instance ??= new RowJob<T>();
+            job._o = o;
+            return job;
+        }
+
+        public void Run(int maxThreads)
+        {
+            _tasks = (int)Math.Min(maxThreads, _o.N / RowColumnsPerTask);
+            WorkerPool.Run(this, _tasks, _tasks);
+        }
+
+        public override void Execute(int task)
+        {
+            int blocks = (_o.N + RowColumnsPerTask - 1) / RowColumnsPerTask;
+            int j0 = Math.Min(_o.N, blocks * task / _tasks * RowColumnsPerTask);
+            int j1 = Math.Min(_o.N, blocks * (task + 1) / _tasks * RowColumnsPerTask);
+            if (j0 >= j1)
+            {
+                return;
+            }
+
+            int width = j1 - j0;
+            long aLength = _o.TransA ? ((long)(_o.K - 1) * _o.Lda) + 1 : _o.K;
+            long bLength = ((long)(_o.K - 1) * _o.Ldb) + width;
+            RowTimesMatrix(_o.TransA, width, _o.K, new ReadOnlySpan<T>(_o.A, (int)aLength), _o.Lda,
+                new ReadOnlySpan<T>(_o.B + j0, (int)bLength), _o.Ldb, new Span<T>(_o.C + j0, width), _o.Accumulate);
         }
     }
 
