@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using MyTorch.Kernels;
 using MyTorch.NN;
 
 namespace MyTorch.Data;
@@ -71,8 +72,7 @@ public sealed class InputNormalizer
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (Name == ScaleName) return this;
-        ColumnStatistics.Validate(inputs, "InputNormalizer.Fit", nameof(inputs));
-        var statistics = ColumnStatistics.Compute(inputs, PerFeature);
+        var statistics = ColumnStatistics.ComputeValidated(inputs, PerFeature, "InputNormalizer.Fit", nameof(inputs));
         (mean, std) = (statistics.Mean, statistics.NonZeroStd());
         return this;
     }
@@ -82,9 +82,58 @@ public sealed class InputNormalizer
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var x = ColumnStatistics.AsFloat(inputs);
-        if (Name == ScaleName) return x / scaleDivisor;
-        var (m, s) = Statistics(x, nameof(Transform));
-        return (x - m) / s;
+        // Inputs that autograd follows, or anomaly detection watches, go through the ops, which record and check;
+        // all others take one pass with no temporaries. Both round each element the same way.
+        if (inputs.RequiresGrad || AnomalyMode.IsEnabled)
+        {
+            if (Name == ScaleName) return x / scaleDivisor;
+            var (m, s) = Statistics(x, nameof(Transform));
+            return (x - m) / s;
+        }
+        // A converted copy of integer inputs is already new, so it is normalized where it is.
+        var result = ReferenceEquals(x, inputs) ? Tensor.EmptyLike(x) : x;
+        Apply(x, result, nameof(Transform));
+        return result;
+    }
+
+    /// <summary>
+    /// Normalizes float32 or float64 <paramref name="inputs"/> of shape (n, ...) in place, with exactly the values
+    /// <see cref="Transform"/> returns, and returns them: for a data set nothing else reads, it saves a second copy.
+    /// Not recorded in the graph.
+    /// </summary>
+    /// <exception cref="ArgumentException">The inputs are not float32 or float64, or require grad (normalizing them in
+    /// place would change a tensor the graph has saved; use <see cref="Transform"/>).</exception>
+    public Tensor TransformInPlace(Tensor inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (!inputs.DType.IsFloatingPoint())
+            throw new ArgumentException(
+                $"InputNormalizer.TransformInPlace: needs float32 or float64 inputs to overwrite, got {inputs.DType.Name()} {Shapes.Format(inputs.Shape)}; use Transform, which converts.",
+                nameof(inputs));
+        if (inputs.RequiresGrad)
+            throw new ArgumentException(
+                "InputNormalizer.TransformInPlace: the inputs require grad, and overwriting them would change values the graph may have saved; use Transform.",
+                nameof(inputs));
+        Apply(inputs, inputs, nameof(TransformInPlace));
+        return inputs;
+    }
+
+    /// <summary>
+    /// destination = (x - mean) / std, or x / divisor, with the statistics in x's dtype as the ops would convert
+    /// them; <paramref name="destination"/> may be <paramref name="x"/>. Each element gets the same two roundings
+    /// as the broadcasting ops give it.
+    /// </summary>
+    private void Apply(Tensor x, Tensor destination, string op)
+    {
+        if (Name == ScaleName)
+        {
+            if (x.DType == DType.Float32) DataKernels.Divide(x.F32, (float)scaleDivisor, destination.F32);
+            else DataKernels.Divide(x.F64, scaleDivisor, destination.F64);
+            return;
+        }
+        var (m, s) = Statistics(x, op);
+        if (x.DType == DType.Float32) DataKernels.Standardize<float>(x.F32, m.F32, s.F32, destination.F32);
+        else DataKernels.Standardize<double>(x.F64, m.F64, s.F64, destination.F64);
     }
 
     /// <summary>Undoes <see cref="Transform"/>.</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Numerics;
+using MyTorch.Kernels;
 
 namespace MyTorch.Data;
 
@@ -58,20 +58,13 @@ public sealed class TensorDataset
     {
         int flat = tensor.DType switch
         {
-            DType.Float32 => IndexOfNonFinite<float>(tensor.F32),
-            DType.Float64 => IndexOfNonFinite<double>(tensor.F64),
+            DType.Float32 => DataKernels.IndexOfNonFinite<float>(tensor.F32),
+            DType.Float64 => DataKernels.IndexOfNonFinite<double>(tensor.F64),
             _ => -1,
         };
         if (flat < 0) return (-1, -1);
         int rowWidth = tensor.Count / tensor.Shape[0];
         return (flat / rowWidth, flat % rowWidth);
-    }
-
-    private static int IndexOfNonFinite<T>(ReadOnlySpan<T> values) where T : IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < values.Length; i++)
-            if (!T.IsFinite(values[i])) return i;
-        return -1;
     }
 
     [DoesNotReturn]

@@ -168,18 +168,10 @@ public sealed partial class Tensor
     public Tensor Ne(double value) => Ne(ScalarLike(value, this));
 
     /// <summary>Whether every element is finite (no NaN or infinity).</summary>
-    public bool AllFinite()
+    public bool AllFinite() => DType switch
     {
-        switch (DType)
-        {
-            case DType.Float32:
-                foreach (var v in F32) if (!float.IsFinite(v)) return false;
-                return true;
-            case DType.Float64:
-                foreach (var v in F64) if (!double.IsFinite(v)) return false;
-                return true;
-            default:
-                return true;
-        }
-    }
+        DType.Float32 => Kernels.DataKernels.IndexOfNonFinite<float>(F32) < 0,
+        DType.Float64 => Kernels.DataKernels.IndexOfNonFinite<double>(F64) < 0,
+        _ => true,
+    };
 }
