@@ -29,9 +29,10 @@ public sealed record MlpData(TensorDataset Train, TensorDataset Test, string Nam
         var mnist = Mnist.Load(directory);
         // The same preparation as mytorch train's default (--normalize auto), as torchvision's Normalize does.
         var normalizer = InputNormalizer.Standardize(perFeature: false).Fit(mnist.TrainImages);
+        // In place: the loaded images are this method's own, so no second full-size copy is made.
         return new MlpData(
-            new TensorDataset(normalizer.Transform(mnist.TrainImages), mnist.TrainLabels),
-            new TensorDataset(normalizer.Transform(mnist.TestImages), mnist.TestLabels),
+            new TensorDataset(normalizer.TransformInPlace(mnist.TrainImages), mnist.TrainLabels),
+            new TensorDataset(normalizer.TransformInPlace(mnist.TestImages), mnist.TestLabels),
             name, Path.GetFullPath(directory));
     }
 }

@@ -187,9 +187,24 @@ public static class TrainCommand
             (reporter as IDisposable)?.Dispose();
         }
 
-        var test = trainer.Test();
-        Safetensors.Save(Path.Combine(trainer.OutputDirectory, "model.safetensors"), Checkpoint.ModelFile(trainer.Model, trainer.Config, trainer.Data));
-        TrainingPlot.Save(Path.Combine(trainer.OutputDirectory, "training-curves.png"), trainer.History, trainer.Config.IsRegression);
+        // The plot needs only the finished history, and its first render (loading SkiaSharp, compiling much of ScottPlot)
+        // takes a few hundred milliseconds of one core, so it is drawn beside the test evaluation. Its error, if any, is
+        // still reported after the model is saved, and an error before that still wins.
+        string plotPath = Path.Combine(trainer.OutputDirectory, "training-curves.png");
+        var plot = Task.Run(() => TrainingPlot.Save(plotPath, trainer.History, trainer.Config.IsRegression));
+        EvaluationResult test;
+        try
+        {
+            test = trainer.Test();
+            Safetensors.Save(Path.Combine(trainer.OutputDirectory, "model.safetensors"), Checkpoint.ModelFile(trainer.Model, trainer.Config, trainer.Data));
+        }
+        catch
+        {
+            Task.WaitAny(plot);
+            _ = plot.Exception;
+            throw;
+        }
+        plot.GetAwaiter().GetResult();
         var metrics = Metrics.Build(trainer, test, clock.Elapsed.TotalSeconds);
         Metrics.Save(Path.Combine(trainer.OutputDirectory, "metrics.json"), metrics);
 

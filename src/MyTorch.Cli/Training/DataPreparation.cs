@@ -68,26 +68,36 @@ public static class DataPreparation
         if (config.IsRegression)
             throw new ArgumentException("Invalid value 'regression' for option --task: image data sets are for classification; regression needs a .csv file.");
         string directory = ResolveIdxDirectory(config.Data);
-        var mnist = Mnist.Load(directory);
-        var labels = mnist.TrainLabels.ToArray<long>();
-        if (labels.Length == 0)
+        // Each training image goes straight into its split as it is read, so the whole training set is never held
+        // beside the two splits; the splits and the test set are this run's own, so they are normalized in place.
+        var (train, validation, test) = Mnist.LoadSplit(directory, config.ValidationSplit, SplitGenerator(config));
+        if (train.Count + validation.Count == 0)
             throw new DataFormatException(Path.GetFullPath(directory), "the training images file holds no images", expected: "at least one training image", found: "0");
-        int classes = (int)Math.Max(labels.Max(), mnist.TestLabels.ToArray<long>().DefaultIfEmpty(0).Max()) + 1;
+        int classes = (int)Math.Max(Math.Max(MaxLabel(train), MaxLabel(validation)), MaxLabel(test)) + 1;
         if (config.Loss == "bce" && classes != 2)
             throw new ArgumentException($"Invalid value 'bce' for option --loss: binary cross-entropy needs 2 classes, the data has {classes}.");
-        var full = new TensorDataset(mnist.TrainImages, mnist.TrainLabels).CheckFinite();
-        var (train, validation) = DatasetSplit.TrainValidation(full, config.ValidationSplit, SplitGenerator(config));
+        // Pixels read from bytes are always finite; the check stays (for any reader to come) and costs one vectorized pass.
+        train.CheckFinite();
+        validation.CheckFinite();
         // auto: one mean and standard deviation over all training pixels, as torchvision's Normalize does for
         // MNIST; scale: seed 004's x / 255.
         var normalizer = config.Normalize is "auto" or "standardize" ? InputNormalizer.Standardize(perFeature: false)
             : config.Normalize == "none" ? InputNormalizer.Scale(1) : InputNormalizer.Scale(255);
         normalizer.Fit(train.Inputs);
-        var featureNames = Enumerable.Range(0, mnist.TrainImages.Shape[1]).Select(i => $"pixel{i}").ToArray();
+        int inputs = train.Inputs.Shape[1];
+        var featureNames = Enumerable.Range(0, inputs).Select(i => $"pixel{i}").ToArray();
         return new PreparedData(
-            Normalize(train, normalizer), Normalize(validation, normalizer),
-            Normalize(new TensorDataset(mnist.TestImages, mnist.TestLabels), normalizer),
-            mnist.TrainImages.Shape[1], classes, Path.GetFullPath(directory), normalizer, null, featureNames,
+            NormalizeOwned(train, normalizer), NormalizeOwned(validation, normalizer), NormalizeOwned(test, normalizer),
+            inputs, classes, Path.GetFullPath(directory), normalizer, null, featureNames,
             Enumerable.Range(0, classes).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    /// <summary>The largest label of an MNIST split, 0 for an empty one.</summary>
+    private static long MaxLabel(TensorDataset data)
+    {
+        long max = 0;
+        foreach (long label in data.Targets.ToArray<long>()) max = Math.Max(max, label);
+        return max;
     }
 
     private static PreparedData PrepareCsv(TrainConfig config)
@@ -142,7 +152,7 @@ public static class DataPreparation
             scaler.Fit(train.Targets);
         }
         return new PreparedData(
-            Normalize(train, normalizer, scaler), Normalize(validation, normalizer, scaler), Normalize(test, normalizer, scaler),
+            NormalizeOwned(train, normalizer, scaler), NormalizeOwned(validation, normalizer, scaler), NormalizeOwned(test, normalizer, scaler),
             features.Length, classes, Path.GetFullPath(config.Data), normalizer, scaler, features, targets);
     }
 
@@ -151,4 +161,10 @@ public static class DataPreparation
 
     private static TensorDataset Normalize(TensorDataset data, InputNormalizer normalizer, TargetScaler? scaler = null) =>
         new(normalizer.Transform(data.Inputs), scaler is null ? data.Targets : scaler.Transform(data.Targets));
+
+    /// <summary>Normalizes a split nothing else holds, in place when its inputs are float (a copy saved for nothing otherwise).</summary>
+    private static TensorDataset NormalizeOwned(TensorDataset data, InputNormalizer normalizer, TargetScaler? scaler = null) =>
+        data.Inputs.DType.IsFloatingPoint() && !data.Inputs.RequiresGrad
+            ? new(normalizer.TransformInPlace(data.Inputs), scaler is null ? data.Targets : scaler.Transform(data.Targets))
+            : Normalize(data, normalizer, scaler);
 }
