@@ -177,7 +177,10 @@ internal static class WorkerPool
                     Thread.SpinWait(20);
                     continue;
                 }
-                Volatile.Write(ref sleeping, 1);
+                // A full fence between announcing the sleep and the last look at `claim` (a plain store could still sit
+                // in the store buffer when that load runs): otherwise a job published in between finds `sleeping`
+                // still 0, sends no wake-up, and runs on the caller alone while this thread sleeps through it.
+                Interlocked.Exchange(ref sleeping, 1);
                 if (Generation(Volatile.Read(ref claim)) != seen)
                 {
                     // A job arrived while going to sleep: cancel the sleep, or absorb the wake-up already sent.
