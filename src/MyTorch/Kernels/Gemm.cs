@@ -176,6 +176,7 @@ public static class Gemm
     /// then narrower ones and single columns for the rest. Every column is the running sum c (or 0) + a[0] b[0, j] +
     /// a[1] b[1, j] + ..., each step a separate multiply and add (no FMA), so every path gives the same bits.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowTimesMatrix<T>(bool transposeA, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
         Span<T> c, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -227,10 +228,13 @@ public static class Gemm
     }
 
     /// <summary>Single-row products with at least this much of n*k are split by columns over the kernel threads.</summary>
-    internal const long ParallelRowThreshold = 1L << 17;
+    internal const long ParallelRowThreshold = 1L << 19;
 
     /// <summary>The fewest columns of C one thread takes in a split single-row product (a multiple of every vector width).</summary>
     internal const int RowColumnsPerTask = 64;
+
+    /// <summary>The widest part of a split single-row product that a thread sums in a row on its stack.</summary>
+    private const int MaxLocalRow = 4096;
 
     /// <summary>
     /// A single-row product split into column ranges, one per thread: memory-bound, so each core streams its own part
@@ -271,8 +275,26 @@ public static class Gemm
             int width = j1 - j0;
             long aLength = _o.TransA ? ((long)(_o.K - 1) * _o.Lda) + 1 : _o.K;
             long bLength = ((long)(_o.K - 1) * _o.Ldb) + width;
-            RowTimesMatrix(_o.TransA, width, _o.K, new ReadOnlySpan<T>(_o.A, (int)aLength), _o.Lda,
-                new ReadOnlySpan<T>(_o.B + j0, (int)bLength), _o.Ldb, new Span<T>(_o.C + j0, width), _o.Accumulate);
+            var a = new ReadOnlySpan<T>(_o.A, (int)aLength);
+            var b = new ReadOnlySpan<T>(_o.B + j0, (int)bLength);
+            var c = new Span<T>(_o.C + j0, width);
+            if (width > MaxLocalRow)
+            {
+                RowTimesMatrix(_o.TransA, width, _o.K, a, _o.Lda, b, _o.Ldb, c, _o.Accumulate);
+                return;
+            }
+
+            // The sweep rewrites its part of C once per four rows of B; in C itself, the cache line the two parts may
+            // share would bounce between the cores hundreds of times. A local row is written once at the end, and the
+            // same operations in the same order run on it, so the bits are the same.
+            Span<T> local = stackalloc T[width];
+            if (_o.Accumulate)
+            {
+                c.CopyTo(local);
+            }
+
+            RowTimesMatrix(_o.TransA, width, _o.K, a, _o.Lda, b, _o.Ldb, local, _o.Accumulate);
+            local.CopyTo(c);
         }
     }
 
@@ -329,6 +351,7 @@ public static class Gemm
     }
 
     /// <summary>One <see cref="RowChunk{T}"/> on Vector512 columns from <paramref name="j"/>; returns the first column left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int RowChunk512<T>(in RowChunk<T> rows, ref T rb, ref T rc, int j, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -370,6 +393,7 @@ public static class Gemm
     }
 
     /// <summary>One <see cref="RowChunk{T}"/> on Vector256 columns from <paramref name="j"/>; returns the first column left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int RowChunk256<T>(in RowChunk<T> rows, ref T rb, ref T rc, int j, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -411,6 +435,7 @@ public static class Gemm
     }
 
     /// <summary>One <see cref="RowChunk{T}"/> on Vector128 columns from <paramref name="j"/>; returns the first column left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int RowChunk128<T>(in RowChunk<T> rows, ref T rb, ref T rc, int j, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
