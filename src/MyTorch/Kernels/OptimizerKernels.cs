@@ -14,12 +14,68 @@ internal static class OptimizerKernels
     /// product added, a sum; no fused multiply-add), so results are the same bits on every path.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void SgdMomentum<T>(Span<T> parameter, Span<T> velocity, ReadOnlySpan<T> gradient, T momentum, T negativeLearningRate)
+    public static unsafe void SgdMomentum<T>(Span<T> parameter, Span<T> velocity, ReadOnlySpan<T> gradient, T momentum, T negativeLearningRate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = parameter.Length;
         if (velocity.Length != n || gradient.Length != n)
             throw new ArgumentException($"SgdMomentum: parameter {n}, velocity {velocity.Length} and gradient {gradient.Length} elements differ.");
+        int threads = Math.Min(KernelOptions.MaxThreads, n / MinElementsPerThread);
+        if (threads <= 1)
+        {
+            SgdMomentumRange(parameter, velocity, gradient, momentum, negativeLearningRate);
+            return;
+        }
+        // Memory-bound: each core streams its own part of the three arrays. Elements are independent, so the split
+        // changes no bit.
+        fixed (T* p = parameter)
+        fixed (T* v = velocity)
+        fixed (T* g = gradient)
+        {
+            SgdJob<T>.Run(p, v, g, n, momentum, negativeLearningRate, threads);
+        }
+    }
+
+    /// <summary>Parameters with at least this many elements per thread are updated by several threads.</summary>
+    internal const int MinElementsPerThread = 1 << 15;
+
+    /// <summary>One thread's part of a split SGD update; one instance per calling thread, so a split allocates nothing.</summary>
+    private sealed unsafe class SgdJob<T> : ParallelWork
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic]
+        private static SgdJob<T>? t_instance;
+
+        private T* parameter, velocity, gradient;
+        private int count, tasks;
+        private T momentum, negativeLearningRate;
+
+        public static void Run(T* parameter, T* velocity, T* gradient, int count, T momentum, T negativeLearningRate, int tasks)
+        {
+            var job = t_instance ??= new SgdJob<T>();
+            job.parameter = parameter;
+            job.velocity = velocity;
+            job.gradient = gradient;
+            (job.count, job.tasks, job.momentum, job.negativeLearningRate) = (count, tasks, momentum, negativeLearningRate);
+            WorkerPool.Run(job, tasks, tasks);
+        }
+
+        public override void Execute(int index)
+        {
+            // Parts start on 64-element boundaries, so no cache line is written by two threads.
+            int start = (int)((long)count * index / tasks) & ~63, end = index == tasks - 1 ? count : (int)((long)count * (index + 1) / tasks) & ~63;
+            int length = end - start;
+            SgdMomentumRange(new Span<T>(parameter + start, length), new Span<T>(velocity + start, length),
+                new ReadOnlySpan<T>(gradient + start, length), momentum, negativeLearningRate);
+        }
+    }
+
+    /// <summary>The update of <see cref="SgdMomentum{T}"/> over spans of equal length, on the calling thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SgdMomentumRange<T>(Span<T> parameter, Span<T> velocity, ReadOnlySpan<T> gradient, T momentum, T negativeLearningRate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = parameter.Length;
         ref T p = ref MemoryMarshal.GetReference(parameter);
         ref T v = ref MemoryMarshal.GetReference(velocity);
         ref T g = ref MemoryMarshal.GetReference(gradient);

@@ -56,4 +56,36 @@ public class OptimizerKernelTests
             KernelOptions.Path = previous;
         }
     }
+
+    [Fact]
+    public void SgdMomentum_SplitOverThreads_IsBitIdentical()
+    {
+        int previous = KernelOptions.MaxThreads;
+        try
+        {
+            var generator = new Generator(6);
+            int length = 3 * OptimizerKernels.MinElementsPerThread + 77;
+            var parameter = Tensor.Normal([length], 0, 1, generator).ToArray();
+            var velocity = Tensor.Normal([length], 0, 0.1, generator).ToArray();
+            var gradient = Tensor.Normal([length], 0, 3, generator).ToArray();
+            (float[] P, float[] V) Run(int threads)
+            {
+                KernelOptions.MaxThreads = threads;
+                var (p, v) = ((float[])parameter.Clone(), (float[])velocity.Clone());
+                OptimizerKernels.SgdMomentum<float>(p, v, gradient, 0.9f, -0.01f);
+                return (p, v);
+            }
+            var one = Run(1);
+            foreach (int threads in new[] { 2, 3 })
+            {
+                var split = Run(threads);
+                Assert.Equal(one.P, split.P);
+                Assert.Equal(one.V, split.V);
+            }
+        }
+        finally
+        {
+            KernelOptions.MaxThreads = previous;
+        }
+    }
 }
