@@ -88,9 +88,8 @@ public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
             int start = batch * BatchSize;
             int count = Math.Min(BatchSize, order.Length - start);
             var (inputs, targets) = Buffers(count);
-            var rows = order.AsSpan(start, count);
-            Dataset.Inputs.CopyRowsTo(rows, inputs);
-            Dataset.Targets.CopyRowsTo(rows, targets);
+            Dataset.Inputs.CopyRowsTo(order, start, count, inputs);
+            Dataset.Targets.CopyRowsTo(order, start, count, targets);
             yield return (inputs, targets);
         }
     }

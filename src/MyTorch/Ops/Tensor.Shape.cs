@@ -243,14 +243,58 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// Copies rows (indices along dimension 0, already checked by the caller) into <paramref name="destination"/>, which has
-    /// this tensor's shape with rows.Length rows: IndexSelect without a new tensor, for loaders that reuse their batches.
+    /// Copies rows order[start..start+count) (indices along dimension 0, already checked by the caller) into
+    /// <paramref name="destination"/>, which has this tensor's shape with count rows: IndexSelect without a new tensor,
+    /// for loaders that reuse their batches.
     /// </summary>
-    internal void CopyRowsTo(ReadOnlySpan<int> rows, Tensor destination)
+    internal void CopyRowsTo(int[] order, int start, int count, Tensor destination)
     {
         int inner = shape[0] == 0 ? 0 : Count / shape[0];
-        for (int j = 0; j < rows.Length; j++)
-            System.Array.Copy(storage, rows[j] * inner, destination.storage, j * inner, inner);
+        int threads = Math.Min(Kernels.KernelOptions.MaxThreads, (int)((long)count * inner / RowGather.MinElementsPerThread));
+        if (threads > 1)
+        {
+            // Rows scattered over a large data set: each copy waits on memory, so two cores fetch twice as many at once.
+            RowGather.Run(storage, destination.storage, order, start, count, inner, threads);
+            return;
+        }
+        RowGather.Copy(storage, destination.storage, order, start, 0, count, inner);
+    }
+
+    /// <summary>Copies of picked rows split over the kernel threads; one instance per calling thread.</summary>
+    private sealed class RowGather : Kernels.ParallelWork
+    {
+        public const int MinElementsPerThread = 1 << 15;
+
+        [ThreadStatic]
+        private static RowGather? t_instance;
+
+        private Array source = null!, destination = null!;
+        private int[] order = null!;
+        private int start, count, inner, tasks;
+
+        public static void Run(Array source, Array destination, int[] order, int start, int count, int inner, int tasks)
+        {
+            var job = t_instance ??= new RowGather();
+            (job.source, job.destination, job.order) = (source, destination, order);
+            (job.start, job.count, job.inner, job.tasks) = (start, count, inner, tasks);
+            try
+            {
+                Kernels.WorkerPool.Run(job, tasks, tasks);
+            }
+            finally
+            {
+                (job.source, job.destination, job.order) = (null!, null!, null!); // keep no data set alive
+            }
+        }
+
+        public static void Copy(Array source, Array destination, int[] order, int start, int from, int to, int inner)
+        {
+            for (int j = from; j < to; j++)
+                System.Array.Copy(source, order[start + j] * inner, destination, j * inner, inner);
+        }
+
+        public override void Execute(int index) =>
+            Copy(source, destination, order, start, (int)((long)count * index / tasks), (int)((long)count * (index + 1) / tasks), inner);
     }
 
     /// <summary>Rows of a tensor picked by index (dimension 0), for mini-batches.</summary>
