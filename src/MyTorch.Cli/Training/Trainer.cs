@@ -128,9 +128,9 @@ public sealed class Trainer
         {
             // Each batch is used up before the next is fetched, so the loader may write every batch into the same tensors.
             var loader = new DataLoader(data.Train, config.BatchSize, shuffle: true, generator: generator) { ReuseBuffers = true };
-            // The planned step gives the graph's numbers bit for bit, faster and without allocating; anomaly detection
-            // needs the graph's per-op checks, and layers the plan does not know (BatchNorm, dropout) need the graph.
-            var compiled = Autograd.IsAnomalyDetectionEnabled ? null : CompiledTrainingStep.TryCompile(Model, criterion, Optimizer, out _);
+            // The planned step gives the graph's numbers bit for bit, faster and without allocating (and takes the graph
+            // itself under --detect-anomaly); layers it does not know (BatchNorm, dropout) train through the graph.
+            var compiled = CompiledTrainingStep.TryCompile(Model, criterion, Optimizer, out _);
             for (int epoch = History.Epochs.Count + 1; epoch <= config.Epochs; epoch++)
                 TrainEpoch(epoch, loader, compiled, reporter);
         }

@@ -46,7 +46,7 @@ public sealed class CompiledTrainingStep
     /// step, for metrics such as the training accuracy; null before the first run. The tensor is reused: it holds the
     /// outputs only until the next run.
     /// </summary>
-    public Tensor? Outputs => plan.Outputs;
+    public Tensor? Outputs => graphOutputs ?? plan.Outputs;
 
     /// <summary>The optimizer the step calls.</summary>
     public Optimizer Optimizer => plan.Optimizer;
@@ -78,10 +78,23 @@ public sealed class CompiledTrainingStep
     /// <param name="inputs">The batch, shape (rows, input features), the parameters' dtype.</param>
     /// <param name="targets">Class indices (int64, shape (rows,)) for cross-entropy; for MSE the outputs' shape and dtype.</param>
     /// <exception cref="TensorShapeException">A shape, dtype or class index does not fit the model.</exception>
+    /// <remarks>
+    /// Inside an <see cref="Autograd.DetectAnomaly"/> scope the step runs through the dynamic graph instead, so that
+    /// every op and backward function is checked (same numbers, slower). The plan reads the layers it was compiled
+    /// from: compile again after adding or removing layers.
+    /// </remarks>
     public double Run(Tensor inputs, Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
+        if (Autograd.IsAnomalyDetectionEnabled)
+        {
+            (double loss, graphOutputs) = plan.GraphStep(inputs, targets);
+            return loss;
+        }
+        graphOutputs = null;
         return plan.Run(inputs, targets);
     }
+
+    private Tensor? graphOutputs;
 }

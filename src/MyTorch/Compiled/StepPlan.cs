@@ -21,9 +21,29 @@ internal enum StepOpKind
 internal sealed record StepOp(StepOpKind Kind, int InWidth, int OutWidth, Linear? Linear = null, double Slope = 0);
 
 /// <summary>A <see cref="CompiledTrainingStep"/>'s layers, loss and optimizer, independent of the element type.</summary>
-internal abstract class StepPlan(Optimizer optimizer)
+internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimizer)
 {
+    public Module Model { get; } = model;
+
+    public Loss Criterion { get; } = criterion;
+
     public Optimizer Optimizer { get; } = optimizer;
+
+    /// <summary>
+    /// The step through the dynamic graph, for anomaly detection, which checks every op the graph runs. Stops before
+    /// Backward when the loss is not finite, as the planned step does.
+    /// </summary>
+    public (double Loss, Tensor Outputs) GraphStep(Tensor inputs, Tensor targets)
+    {
+        Optimizer.ZeroGrad();
+        var outputs = Model.Forward(inputs);
+        var loss = Criterion.Forward(outputs, targets);
+        double value = loss.Item();
+        if (!double.IsFinite(value)) return (value, outputs);
+        loss.Backward();
+        Optimizer.Step();
+        return (value, outputs);
+    }
 
     public abstract double Run(Tensor inputs, Tensor targets);
 
@@ -75,8 +95,8 @@ internal abstract class StepPlan(Optimizer optimizer)
         }
         return dtype switch
         {
-            DType.Float32 => new StepPlan<float>([.. ops], criterion, crossEntropy, optimizer),
-            DType.Float64 => new StepPlan<double>([.. ops], criterion, crossEntropy, optimizer),
+            DType.Float32 => new StepPlan<float>(model, [.. ops], criterion, crossEntropy, optimizer),
+            DType.Float64 => new StepPlan<double>(model, [.. ops], criterion, crossEntropy, optimizer),
             _ => null,
         };
     }
@@ -135,7 +155,7 @@ internal sealed class StepPlan<T> : StepPlan
     private Tensor? lastOutputs, fullOutputs, otherOutputs; // the model's outputs for the full batch size and for one other
     private T[] gradient = [], gradientNext = [], probabilities = [], rowLosses = [], upstream = [];
 
-    public StepPlan(StepOp[] ops, Loss criterion, bool crossEntropy, Optimizer optimizer) : base(optimizer)
+    public StepPlan(Module model, StepOp[] ops, Loss criterion, bool crossEntropy, Optimizer optimizer) : base(model, criterion, optimizer)
     {
         this.ops = ops;
         this.criterion = criterion;

@@ -149,4 +149,28 @@ public class CompiledTrainingStepTests
         var wrongCount = Assert.Throws<TensorShapeException>(() => step.Run(Tensor.Zeros([2, 3]), Tensor.FromArray(new long[] { 0 })));
         Assert.Contains("(2,)", wrongCount.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void UnderAnomalyDetection_TheStepRunsThroughTheCheckedGraph()
+    {
+        var model = Network("relu", DType.Float32, 3, 2, 1);
+        var step = CompiledTrainingStep.Compile(model, new CrossEntropyLoss(), new SGD(model.Parameters(), 0.1));
+        var x = Tensor.FromArray(new float[] { float.PositiveInfinity, 1, 2 }).Reshape(1, 3);
+        var y = Tensor.FromArray(new long[] { 1 });
+        using (Autograd.DetectAnomaly())
+        {
+            var error = Assert.Throws<AnomalyException>(() => step.Run(x, y));
+            Assert.Equal("linear", error.Op);
+        }
+
+        var fine = Tensor.FromArray(new float[] { 0.5f, 1, 2 }).Reshape(1, 3);
+        double planned = step.Run(fine, y);
+        using (Autograd.DetectAnomaly())
+        {
+            var twin = Network("relu", DType.Float32, 3, 2, 1);
+            var twinStep = CompiledTrainingStep.Compile(twin, new CrossEntropyLoss(), new SGD(twin.Parameters(), 0.1));
+            Assert.Equal(planned, twinStep.Run(fine, y));
+            Assert.Equal([1, 2], twinStep.Outputs!.Shape.ToArray());
+        }
+    }
 }
