@@ -837,7 +837,14 @@ public static class Gemm
                 if (mValid == MR)
                 {
                     T* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
-                    for (int p = 0; p < kc; p++)
+                    int p = 0;
+                    if (typeof(T) == typeof(float) && o.Width >= 128 && Sse.IsSupported)
+                    {
+                        p = PackRowStripSse((float*)r0, lda, kc, (float*)d);
+                        d += p * MR;
+                    }
+
+                    for (; p < kc; p++)
                     {
                         d[0] = r0[p];
                         d[1] = r1[p];
@@ -906,6 +913,44 @@ public static class Gemm
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Packs four columns at a time of six consecutive rows (r0 and the next five, ld apart) of a row-major A into the
+    /// strip layout d[p * 6 + r]: a 4 x 4 SSE transpose for rows 0-3 and an interleave for rows 4-5, instead of six
+    /// scalar loads and stores per column. Returns the columns packed (a multiple of 4); the caller packs the rest.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int PackRowStripSse(float* r0, nint ld, int kc, float* d)
+    {
+        float* r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld;
+        int p = 0;
+        for (; p <= kc - 4; p += 4)
+        {
+            var a0 = Sse.LoadVector128(r0 + p);
+            var a1 = Sse.LoadVector128(r1 + p);
+            var a2 = Sse.LoadVector128(r2 + p);
+            var a3 = Sse.LoadVector128(r3 + p);
+            var low01 = Sse.UnpackLow(a0, a1);   // r0[p] r1[p] r0[p+1] r1[p+1]
+            var low23 = Sse.UnpackLow(a2, a3);
+            var high01 = Sse.UnpackHigh(a0, a1); // r0[p+2] r1[p+2] r0[p+3] r1[p+3]
+            var high23 = Sse.UnpackHigh(a2, a3);
+            var a4 = Sse.LoadVector128(r4 + p);
+            var a5 = Sse.LoadVector128(r5 + p);
+            var low45 = Sse.UnpackLow(a4, a5);   // r4[p] r5[p] r4[p+1] r5[p+1]
+            var high45 = Sse.UnpackHigh(a4, a5);
+            float* o = d + (p * MR);
+            Sse.Store(o, Sse.MoveLowToHigh(low01, low23));
+            *(long*)(o + 4) = low45.AsInt64().ToScalar();
+            Sse.Store(o + MR, Sse.MoveHighToLow(low23, low01));
+            *(long*)(o + MR + 4) = low45.AsInt64().GetElement(1);
+            Sse.Store(o + (2 * MR), Sse.MoveLowToHigh(high01, high23));
+            *(long*)(o + (2 * MR) + 4) = high45.AsInt64().ToScalar();
+            Sse.Store(o + (3 * MR), Sse.MoveHighToLow(high23, high01));
+            *(long*)(o + (3 * MR) + 4) = high45.AsInt64().GetElement(1);
+        }
+
+        return p;
     }
 
     /// <summary>
