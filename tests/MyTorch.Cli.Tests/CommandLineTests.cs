@@ -120,10 +120,14 @@ public class CommandLineTests
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
         Assert.Contains("epoch 2:", result.Error, StringComparison.Ordinal);
 
-        var eval = CliRunner.Run("eval", "--model", folder["model.safetensors"], "--json");
+        var eval = CliRunner.Run("eval", "--model", folder["model.safetensors"], "--json", "--threads", "1");
         Assert.True(eval.ExitCode == 0, eval.Error);
         using var evaluation = JsonDocument.Parse(eval.Output);
         Assert.Equal(root.GetProperty("test").GetProperty("accuracy").GetDouble(), evaluation.RootElement.GetProperty("accuracy").GetDouble(), 6);
+
+        var badThreads = CliRunner.Run("predict", "--model", folder["model.safetensors"], "--input", "x.csv", "--threads", "0");
+        Assert.Equal(2, badThreads.ExitCode);
+        Assert.Contains("--threads", badThreads.Error, StringComparison.Ordinal);
     }
 
     [Fact]

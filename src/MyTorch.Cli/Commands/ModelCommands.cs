@@ -47,9 +47,11 @@ public static class ModelCommands
         var model = ModelOption();
         var data = new Option<string?>("--data") { Description = "data to evaluate on (default: the data the model was trained on); its test split is used" };
         var json = new Option<bool>("--json") { Description = "print one JSON object instead of tables" };
-        var command = new Command("eval", "Evaluate a trained model on the test split of a data set.") { model, data, json };
+        var threads = ThreadsOption.Create();
+        var command = new Command("eval", "Evaluate a trained model on the test split of a data set.") { model, data, json, threads };
         command.SetAction(result => CommandLineErrors.Run(() =>
         {
+            ThreadsOption.Apply(result, threads);
             var loaded = LoadedModel.Load(result.GetValue(model)!);
             var config = loaded.Config with { Data = result.GetValue(data) ?? loaded.Config.Data };
             var prepared = DataPreparation.Prepare(config);
@@ -115,9 +117,11 @@ public static class ModelCommands
             Required = true,
         };
         var output = new Option<string?>("--output") { Description = "write the predictions to this CSV file instead of stdout" };
-        var command = new Command("predict", "Run a trained model on new inputs; regression outputs are in the targets' original units.") { model, input, output };
+        var threads = ThreadsOption.Create();
+        var command = new Command("predict", "Run a trained model on new inputs; regression outputs are in the targets' original units.") { model, input, output, threads };
         command.SetAction(result => CommandLineErrors.Run(() =>
         {
+            ThreadsOption.Apply(result, threads);
             var loaded = LoadedModel.Load(result.GetValue(model)!);
             var path = result.GetValue(input)!;
             var raw = ReadInputs(path, loaded);

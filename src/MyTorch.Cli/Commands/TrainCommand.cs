@@ -56,7 +56,7 @@ public static class TrainCommand
         Description = "fraction of a CSV file held out as the test set",
         DefaultValueFactory = _ => 0.2,
     };
-    private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "threads for the kernels (default: all cores, or MYTORCH_NUM_THREADS)" };
+    private static readonly Option<int?> Threads = ThreadsOption.Create();
     private static readonly Option<string?> OutOption = new("--out") { Description = "output folder (default runs/<timestamp>)" };
     private static readonly Option<string?> ResumeOption = new("--resume") { Description = "continue from a checkpoint.safetensors written by an earlier run" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "no live display: plain lines on stderr and one JSON object of final metrics on stdout" };
@@ -109,12 +109,11 @@ public static class TrainCommand
         var command = new Command("train", "Train a network on the shipped MNIST digits, Fashion-MNIST, IDX files or a CSV file.");
         Option[] options = [DataOption, TaskOption, HiddenOption, ActivationOption, BatchNormOption, DropoutOption, EpochsOption, BatchSizeOption,
             LearningRateOption, MomentumOption, OptimizerOption, ScheduleOption, DecayOption, InitOption, WeightDecayOption, SeedOption, ValidationSplitOption, TestSplitOption,
-            ThreadsOption, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption, DetectAnomalyOption];
+            Threads, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption, DetectAnomalyOption];
         foreach (var option in options) command.Options.Add(option);
         AddRange(EpochsOption, 0, "0 or more");
         AddRange(BatchSizeOption, 1, "a positive number");
         AddRange(BatchNormOption, 0, "0 or more");
-        AddRange(ThreadsOption, 1, "a positive number");
         command.SetAction(result => CommandLineErrors.Run(() => Execute(result)));
         return command;
     }
@@ -160,7 +159,7 @@ public static class TrainCommand
     private static int Execute(ParseResult result)
     {
         var clock = Stopwatch.StartNew();
-        if (result.GetValue(ThreadsOption) is int threads) KernelOptions.MaxThreads = threads;
+        ThreadsOption.Apply(result, Threads);
         bool json = result.GetValue(JsonOption);
         string output = result.GetValue(OutOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         var resume = result.GetValue(ResumeOption);
