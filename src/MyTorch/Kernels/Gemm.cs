@@ -679,6 +679,8 @@ public static class Gemm
             _mTiles = (o.M + MR - 1) / MR;
             _nTiles = (o.N + nr - 1) / nr;
             int nc = NC<T>();
+            int kBlocks = (o.K + o.KC - 1) / o.KC;
+            int kcMax = (o.K + kBlocks - 1) / kBlocks; // as BlockedRange blocks k
 
             // Pick the grid tm x tn (tm * tn = t, largest t <= threads that fits) that minimizes the busiest
             // thread's compute plus its packing (A is packed once per NC block of its columns, B once).
@@ -700,11 +702,16 @@ public static class Gemm
 
                     double rows = (double)((_mTiles + tm - 1) / tm) * MR;
                     double cols = (double)((_nTiles + tn - 1) / tn) * nr;
-                    // Packing a row-major A is a scalar gather of MR rows, about three times the cost per element of
-                    // the vector copies that pack B or a transposed A: weigh it so, which favours splitting the rows
-                    // of a forward pass's product (measured at 128x784x256: ~140 -> ~190 GFLOP/s on 2 threads).
+                    // Packing a row-major A costs more per element than the vector copies that pack B or a transposed
+                    // A: weigh it so, which favours splitting the rows of a forward pass's product (measured at
+                    // 128x784x256: ~140 -> ~190 GFLOP/s on 2 threads).
                     double aWeight = o.TransA ? 12.0 : 36.0;
                     double cost = (rows * cols) + (aWeight * rows * Math.Ceiling(cols / nc)) + (12.0 * cols);
+                    // A thread's packed B block stays in its L2 beside C's rows only while it is small: past 512 KB,
+                    // charge the compute for the misses (1024^3 split by rows, 700 KB blocks: ~125 GFLOP/s sustained;
+                    // by columns, 350 KB: ~150).
+                    double blockBytes = (double)kcMax * Math.Min(cols, nc) * Unsafe.SizeOf<T>();
+                    cost += rows * cols * 0.1 * Math.Max(0, (blockBytes / (512 * 1024)) - 1);
                     if (cost < best)
                     {
                         best = cost;
