@@ -200,18 +200,7 @@ public static class MlpBenchmark
         recipe.Model.Train();
 
         progress($"train: {settings.WarmupSteps} warm-up steps (and at least {settings.TrainWarmupSeconds} s), then {settings.Repetitions} x {settings.StepsPerRepetition} timed steps");
-        WarmUp(settings, recipe);
-        var rates = new double[settings.Repetitions];
-        var stepMilliseconds = new double[settings.Repetitions];
-        for (int r = 0; r < rates.Length; r++)
-        {
-            long samples = 0;
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < settings.StepsPerRepetition; i++) samples += recipe.Step();
-            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            rates[r] = samples / seconds;
-            stepMilliseconds[r] = seconds * 1000 / settings.StepsPerRepetition;
-        }
+        var (rates, stepMilliseconds) = TimedSteps(settings, recipe);
 
         progress($"train: allocations over {settings.AllocationSteps} steps");
         // With the loader, as mytorch train runs: a new epoch starts first so its permutation is not counted.
@@ -251,15 +240,26 @@ public static class MlpBenchmark
     }
 
     /// <summary>
-    /// Untimed steps: at least <see cref="BenchSettings.WarmupSteps"/>, and for at least
-    /// <see cref="BenchSettings.TrainWarmupSeconds"/>, so the runtime's tiered JIT has recompiled the step's methods with
-    /// full optimization before timing starts (as it has within the first seconds of any real training run).
+    /// Warms up, then times <see cref="BenchSettings.Repetitions"/> repetitions of
+    /// <see cref="BenchSettings.StepsPerRepetition"/> steps: samples per second and milliseconds per step of each.
     /// </summary>
-    private static void WarmUp(BenchSettings settings, MlpRecipe recipe)
+    private static (double[] Rates, double[] StepMilliseconds) TimedSteps(BenchSettings settings, MlpRecipe recipe)
     {
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < settings.WarmupSteps || Stopwatch.GetElapsedTime(start).TotalSeconds < settings.TrainWarmupSeconds; i++)
-            recipe.Step();
+        // At least WarmupSteps, and for at least TrainWarmupSeconds, so the runtime's tiered JIT has recompiled the
+        // step's methods with full optimization before timing starts (as it has within seconds of any real run).
+        Harness.WarmUp(settings.TrainWarmupSeconds, settings.WarmupSteps, () => recipe.Step());
+        var rates = new double[settings.Repetitions];
+        var stepMilliseconds = new double[settings.Repetitions];
+        for (int r = 0; r < rates.Length; r++)
+        {
+            long samples = 0;
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < settings.StepsPerRepetition; i++) samples += recipe.Step();
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            rates[r] = samples / seconds;
+            stepMilliseconds[r] = seconds * 1000 / settings.StepsPerRepetition;
+        }
+        return (rates, stepMilliseconds);
     }
 
     /// <summary>
@@ -271,15 +271,7 @@ public static class MlpBenchmark
         progress("train: the same steps through the dynamic graph");
         var recipe = new MlpRecipe(data, settings.Seed, useGraph: true);
         recipe.Model.Train();
-        WarmUp(settings, recipe);
-        var rates = new double[settings.Repetitions];
-        for (int r = 0; r < rates.Length; r++)
-        {
-            long samples = 0;
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < settings.StepsPerRepetition; i++) samples += recipe.Step();
-            rates[r] = samples / Stopwatch.GetElapsedTime(start).TotalSeconds;
-        }
+        var (rates, _) = TimedSteps(settings, recipe);
         var allocations = AllocationCount.Measure(settings.AllocationSteps, _ => recipe.Step());
         return new JsonObject
         {

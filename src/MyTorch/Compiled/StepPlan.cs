@@ -265,7 +265,7 @@ internal sealed class StepPlan<T> : StepPlan
     private void SelectOutputs(int rows)
     {
         ref var slot = ref rows == capacity ? ref fullOutputs : ref otherOutputs;
-        if (slot is null || slot.Shape[0] != rows) slot = Tensor.Empty([rows, OutputWidth], lastOutputs?.DType ?? DTypeOfT);
+        if (slot is null || slot.Shape[0] != rows) slot = Tensor.Empty([rows, OutputWidth], DTypeOfT);
         lastOutputs = slot;
         outputs[^1] = slot.Elements<T>();
     }

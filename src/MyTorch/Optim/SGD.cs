@@ -57,16 +57,18 @@ public sealed class SGD : Optimizer
         }
         var velocity = State(parameter, "momentum_buffer");
         bool nesterov = group.Flag("nesterov");
-        if (!nesterov && parameter.DType == DType.Float32 && Shapes.Equal(g.Shape, parameter.Shape) && g.DType == DType.Float32)
+        if (!nesterov && Shapes.Equal(g.Shape, parameter.Shape) && g.DType == parameter.DType)
         {
             // The common case in one pass instead of three; the same roundings, so the same numbers.
-            Kernels.OptimizerKernels.SgdMomentum<float>(parameter.F32, velocity.F32, g.F32, (float)momentum, (float)-lr);
-            return;
-        }
-        if (!nesterov && parameter.DType == DType.Float64 && Shapes.Equal(g.Shape, parameter.Shape) && g.DType == DType.Float64)
-        {
-            Kernels.OptimizerKernels.SgdMomentum<double>(parameter.F64, velocity.F64, g.F64, momentum, -lr);
-            return;
+            switch (parameter.DType)
+            {
+                case DType.Float32:
+                    Kernels.OptimizerKernels.SgdMomentum<float>(parameter.F32, velocity.F32, g.F32, (float)momentum, (float)-lr);
+                    return;
+                case DType.Float64:
+                    Kernels.OptimizerKernels.SgdMomentum<double>(parameter.F64, velocity.F64, g.F64, momentum, -lr);
+                    return;
+            }
         }
         velocity.MultiplyInPlace(momentum).AddInPlace(g, -lr);
         if (nesterov)
