@@ -17,8 +17,9 @@ namespace MyTorch.Kernels;
 /// MR-row strips, both into reused per-thread scratch buffers (the packing reads through the strides, so
 /// transposes are never materialized), and a register-blocked MR x NR micro-kernel (6 x 16 for float, 6 x 8 for
 /// double: 12 Vector256 accumulators, FMA where the CPU has it) runs over the packed panels. Where 512-bit vectors
-/// are hardware accelerated (AVX-512) the same kernel runs on Vector512 with NR doubled (6 x 32 float, 6 x 16
-/// double); setting DOTNET_PreferredVectorBitWidth=256 turns that off. Without Vector256 acceleration a Vector128
+/// are hardware accelerated (AVX-512) a 12 x 32 float (12 x 16 double) Vector512 kernel runs instead, with its 24
+/// accumulators in AVX-512's 32 registers, deeper k blocks and the A micro-panel kept in L1 while B streams from L2;
+/// setting DOTNET_PreferredVectorBitWidth=256 turns that off. Without Vector256 acceleration a Vector128
 /// kernel (or, without any SIMD, a scalar one) is used; <see cref="KernelOptions.Path"/> forces any of these paths
 /// (with the micro-tile width and packing that go with it) for tests and benchmarks. Large problems are
 /// split into disjoint rectangles of C, one per thread; every element of C receives the same sequence of
@@ -28,8 +29,11 @@ namespace MyTorch.Kernels;
 /// </remarks>
 public static class Gemm
 {
-    /// <summary>Rows of a micro-tile (and of a packed A strip).</summary>
+    /// <summary>Rows of a micro-tile (and of a packed A strip) on the 256-bit, 128-bit and scalar paths.</summary>
     internal const int MR = 6;
+
+    /// <summary>Rows of a micro-tile on the Vector512 path, which has 32 vector registers for its accumulators.</summary>
+    internal const int MR512 = 12;
 
     /// <summary>Problems with m*n*k below this use a plain direct loop instead of packing.</summary>
     internal const long DirectThreshold = 4096;
@@ -611,20 +615,23 @@ public static class Gemm
     // ------------------------------------------------------------------------------------------------------------
     // Blocked, packed path.
 
-    // The blocking sizes below are JIT-time constants for a given T and machine. They are chosen for caches like
-    // an AMD EPYC's (L1d 32 KB, L2 512 KB): a B micro-panel (KC x NR) plus an A micro-panel (MR x KC) fit in L1,
-    // an A block (MC x KC) in L2, and a B block (KC x NC) in L3.
+    // The blocking sizes below are JIT-time constants for a given T and machine. On the 256-bit and narrower paths
+    // they are chosen for caches like an AMD EPYC's (L1d 32 KB, L2 512 KB): a B micro-panel (KC x NR) plus an A
+    // micro-panel (MR x KC) fit in L1, an A block (MC x KC) in L2, and a B block (KC x NC) in L3. The Vector512 path
+    // turns the inner loops round (see Macro): its A micro-panel (12 x KC, 18 KB) stays in L1 and its B block
+    // (KC x NC, 768 KB) in L2, which lets KC be 384 floats, so C is read and written half as often.
 
     // Columns of a micro-tile (Operands.NR): 64 bytes (two Vector256, four Vector128, or the scalar kernel's 16 floats
-    // / 8 doubles), or 128 bytes (two Vector512) on the Vector512 path. Depth of a k block (Operands.KC): 256, or 192
-    // with the wider 512-bit B panels (24 KB); it depends only on the machine and the kernel path, never on the thread
-    // split. Both follow KernelOptions.Path as read once per product, as MicroKernel does: packing and kernel agree.
+    // / 8 doubles), or 128 bytes (two Vector512) on the Vector512 path. Rows (Operands.MR): 6, or 12 on the Vector512
+    // path. Depth of a k block (Operands.KC): 256, or 1536 bytes' worth on the Vector512 path; it depends only on the
+    // machine and the kernel path, never on the thread split. All follow KernelOptions.Path as read once per product,
+    // as MicroKernel does: packing and kernel agree.
 
     /// <summary>Rows of C per packed A block (a multiple of MR): about 110-150 KB of A, well inside L2.</summary>
     internal static int MC<T>()
         where T : unmanaged => Unsafe.SizeOf<T>() == 4 ? 144 : 72;
 
-    /// <summary>Columns of C per packed B block (a multiple of NR).</summary>
+    /// <summary>Columns of C per packed B block (a multiple of NR) on the 256-bit and narrower paths.</summary>
     internal static int NC<T>()
         where T : unmanaged => Unsafe.SizeOf<T>() == 4 ? 4096 : 2048;
 
@@ -675,10 +682,10 @@ public static class Gemm
         {
             _o = o;
             _tm = _tn = 0;
-            int nr = o.NR;
-            _mTiles = (o.M + MR - 1) / MR;
+            int nr = o.NR, mr = o.MR;
+            _mTiles = (o.M + mr - 1) / mr;
             _nTiles = (o.N + nr - 1) / nr;
-            int nc = NC<T>();
+            int nc = o.NC;
             int kBlocks = (o.K + o.KC - 1) / o.KC;
             int kcMax = (o.K + kBlocks - 1) / kBlocks; // as BlockedRange blocks k
 
@@ -700,7 +707,7 @@ public static class Gemm
                         continue;
                     }
 
-                    double rows = (double)((_mTiles + tm - 1) / tm) * MR;
+                    double rows = (double)((_mTiles + tm - 1) / tm) * mr;
                     double cols = (double)((_nTiles + tn - 1) / tn) * nr;
                     // Packing a row-major A costs more per element than the vector copies that pack B or a transposed
                     // A: weigh it so, which favours splitting the rows of a forward pass's product (measured at
@@ -709,9 +716,10 @@ public static class Gemm
                     double cost = (rows * cols) + (aWeight * rows * Math.Ceiling(cols / nc)) + (12.0 * cols);
                     // A thread's packed B block stays in its L2 beside C's rows only while it is small: past 512 KB,
                     // charge the compute for the misses (1024^3 split by rows, 700 KB blocks: ~125 GFLOP/s sustained;
-                    // by columns, 350 KB: ~150).
+                    // by columns, 350 KB: ~150). The Vector512 path's blocks are sized for L2 by NC already.
                     double blockBytes = (double)kcMax * Math.Min(cols, nc) * Unsafe.SizeOf<T>();
-                    cost += rows * cols * 0.1 * Math.Max(0, (blockBytes / (512 * 1024)) - 1);
+                    double l2Bytes = o.Width == 512 ? 1024 * 1024 : 512 * 1024;
+                    cost += rows * cols * 0.1 * Math.Max(0, (blockBytes / l2Bytes) - 1);
                     if (cost < best)
                     {
                         best = cost;
@@ -727,9 +735,9 @@ public static class Gemm
         public override void Execute(int task)
         {
             int ti = task / _tn, tj = task % _tn;
-            int nr = _o.NR;
-            int i0 = Math.Min(_o.M, (int)((long)_mTiles * ti / _tm) * MR);
-            int i1 = Math.Min(_o.M, (int)((long)_mTiles * (ti + 1) / _tm) * MR);
+            int nr = _o.NR, mr = _o.MR;
+            int i0 = Math.Min(_o.M, (int)((long)_mTiles * ti / _tm) * mr);
+            int i1 = Math.Min(_o.M, (int)((long)_mTiles * (ti + 1) / _tm) * mr);
             int j0 = Math.Min(_o.N, (int)((long)_nTiles * tj / _tn) * nr);
             int j1 = Math.Min(_o.N, (int)((long)_nTiles * (tj + 1) / _tn) * nr);
             if (i0 < i1 && j0 < j1)
@@ -744,9 +752,9 @@ public static class Gemm
     private static unsafe void BlockedRange<T>(in Operands<T> o, int i0, int i1, int j0, int j1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int nr = o.NR;
+        int nr = o.NR, mr = o.MR;
         int mcMax = MC<T>();
-        int ncMax = NC<T>();
+        int ncMax = o.NC;
         int k = o.K;
 
         // Balanced k blocks of at most KC: depends on k only, never on the thread split.
@@ -755,10 +763,10 @@ public static class Gemm
 
         int width = j1 - j0;
         int ncAlloc = Math.Min(ncMax, (width + nr - 1) / nr * nr);
-        int mcAlloc = Math.Min(mcMax, (i1 - i0 + MR - 1) / MR * MR);
+        int mcAlloc = Math.Min(mcMax, (i1 - i0 + mr - 1) / mr * mr);
         T* packedB = Scratch<T>.B(kcMax * ncAlloc);
         T* packedA = Scratch<T>.A(kcMax * mcAlloc);
-        T* tile = stackalloc T[MR * 32];
+        T* tile = stackalloc T[MR512 * 32];
 
         for (int jc = j0; jc < j1; jc += ncMax)
         {
@@ -772,53 +780,78 @@ public static class Gemm
                 {
                     int mc = Math.Min(mcMax, i1 - ic);
                     PackA(o, ic, pc, mc, kc, packedA);
-                    Macro(mc, nc, kc, packedA, packedB, o.C + ((nint)ic * o.Ldc) + jc, o.Ldc, overwrite, tile, o.Width, o.NR);
+                    Macro(mc, nc, kc, packedA, packedB, o.C + ((nint)ic * o.Ldc) + jc, o.Ldc, overwrite, tile, o.Width, nr, mr);
                 }
             }
         }
     }
 
     /// <summary>Runs the micro-kernel over every MR x NR tile of an mc x nc block of C.</summary>
+    /// <remarks>
+    /// On the 256-bit and narrower paths the B micro-panel (KC x NR) is the one kept in L1, so the A strips run inside
+    /// the B panels; on the Vector512 path the A micro-panel (12 x KC) is, so the B panels run inside the A strips.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no slow tier-0 code while a model warms up
     private static unsafe void Macro<T>(int mc, int nc, int kc, T* packedA, T* packedB, T* c, int ldc, bool overwrite,
-        T* tile, int width, int nr)
+        T* tile, int width, int nr, int mr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int jr = 0; jr < nc; jr += nr)
+        if (width == 512)
         {
-            int nValid = Math.Min(nr, nc - jr);
-            T* bp = packedB + ((nint)jr * kc);
-            for (int ir = 0; ir < mc; ir += MR)
+            for (int ir = 0; ir < mc; ir += mr)
             {
-                int mValid = Math.Min(MR, mc - ir);
-                T* ap = packedA + ((nint)ir * kc);
-                T* cp = c + ((nint)ir * ldc) + jr;
-                if (mValid == MR && nValid == nr)
+                for (int jr = 0; jr < nc; jr += nr)
                 {
-                    MicroKernel(kc, ap, bp, cp, ldc, overwrite, width, nr);
+                    Tile(mc, nc, kc, ir, jr, packedA, packedB, c, ldc, overwrite, tile, width, nr, mr);
                 }
-                else
+            }
+        }
+        else
+        {
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                for (int ir = 0; ir < mc; ir += mr)
                 {
-                    MicroKernel(kc, ap, bp, tile, nr, overwrite: true, width, nr);
-                    for (int r = 0; r < mValid; r++)
-                    {
-                        T* src = tile + (r * nr);
-                        T* dst = cp + ((nint)r * ldc);
-                        if (overwrite)
-                        {
-                            for (int j = 0; j < nValid; j++)
-                            {
-                                dst[j] = src[j];
-                            }
-                        }
-                        else
-                        {
-                            for (int j = 0; j < nValid; j++)
-                            {
-                                dst[j] += src[j];
-                            }
-                        }
-                    }
+                    Tile(mc, nc, kc, ir, jr, packedA, packedB, c, ldc, overwrite, tile, width, nr, mr);
+                }
+            }
+        }
+    }
+
+    /// <summary>One micro-tile of <see cref="Macro"/>: straight into C when whole, else through a scratch tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Tile<T>(int mc, int nc, int kc, int ir, int jr, T* packedA, T* packedB, T* c, int ldc,
+        bool overwrite, T* tile, int width, int nr, int mr)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nValid = Math.Min(nr, nc - jr);
+        int mValid = Math.Min(mr, mc - ir);
+        T* bp = packedB + ((nint)jr * kc);
+        T* ap = packedA + ((nint)ir * kc);
+        T* cp = c + ((nint)ir * ldc) + jr;
+        if (mValid == mr && nValid == nr)
+        {
+            MicroKernel(kc, ap, bp, cp, ldc, overwrite, width, nr);
+            return;
+        }
+
+        MicroKernel(kc, ap, bp, tile, nr, overwrite: true, width, nr);
+        for (int r = 0; r < mValid; r++)
+        {
+            T* src = tile + (r * nr);
+            T* dst = cp + ((nint)r * ldc);
+            if (overwrite)
+            {
+                for (int j = 0; j < nValid; j++)
+                {
+                    dst[j] = src[j];
+                }
+            }
+            else
+            {
+                for (int j = 0; j < nValid; j++)
+                {
+                    dst[j] += src[j];
                 }
             }
         }
@@ -833,33 +866,52 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nint lda = o.Lda;
-        for (int ir = 0; ir < mc; ir += MR)
+        int mr = o.MR;
+        for (int ir = 0; ir < mc; ir += mr)
         {
-            int mValid = Math.Min(MR, mc - ir);
+            int mValid = Math.Min(mr, mc - ir);
             T* d = dst + ((nint)ir * kc);
             if (!o.TransA)
             {
                 // Row-major m x k: each row is contiguous along p.
                 T* r0 = o.A + ((ic + ir) * lda) + pc;
-                if (mValid == MR)
+                if (mValid == mr)
                 {
-                    T* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
                     int p = 0;
                     if (typeof(T) == typeof(float) && o.Width >= 128 && Sse.IsSupported)
                     {
-                        p = PackRowStripSse((float*)r0, lda, kc, (float*)d);
-                        d += p * MR;
+                        // Six rows at a time: the 12-row strips of the Vector512 path are two interleaved halves.
+                        for (int half = 0; half < mr; half += MR)
+                        {
+                            p = PackRowStripSse((float*)(r0 + (half * lda)), lda, kc, (float*)(d + half), mr);
+                        }
+
+                        d += p * mr;
+                    }
+
+                    if (mr == MR)
+                    {
+                        T* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
+                        for (; p < kc; p++)
+                        {
+                            d[0] = r0[p];
+                            d[1] = r1[p];
+                            d[2] = r2[p];
+                            d[3] = r3[p];
+                            d[4] = r4[p];
+                            d[5] = r5[p];
+                            d += MR;
+                        }
                     }
 
                     for (; p < kc; p++)
                     {
-                        d[0] = r0[p];
-                        d[1] = r1[p];
-                        d[2] = r2[p];
-                        d[3] = r3[p];
-                        d[4] = r4[p];
-                        d[5] = r5[p];
-                        d += MR;
+                        for (int r = 0; r < mr; r++)
+                        {
+                            d[r] = r0[(r * lda) + p];
+                        }
+
+                        d += mr;
                     }
                 }
                 else
@@ -872,12 +924,12 @@ public static class Gemm
                             d[r] = r0[(r * lda) + p];
                         }
 
-                        for (; r < MR; r++)
+                        for (; r < mr; r++)
                         {
                             d[r] = T.Zero;
                         }
 
-                        d += MR;
+                        d += mr;
                     }
                 }
             }
@@ -885,7 +937,16 @@ public static class Gemm
             {
                 // Stored k x m: the MR values for one p are contiguous.
                 T* s = o.A + (pc * lda) + ic + ir;
-                if (mValid == MR)
+                if (mValid == MR512 && mr == MR512)
+                {
+                    for (int p = 0; p < kc; p++)
+                    {
+                        Copy12(s, d);
+                        d += MR512;
+                        s += lda;
+                    }
+                }
+                else if (mValid == MR && mr == MR)
                 {
                     for (int p = 0; p < kc; p++)
                     {
@@ -909,12 +970,12 @@ public static class Gemm
                             d[r] = s[r];
                         }
 
-                        for (; r < MR; r++)
+                        for (; r < mr; r++)
                         {
                             d[r] = T.Zero;
                         }
 
-                        d += MR;
+                        d += mr;
                         s += lda;
                     }
                 }
@@ -922,13 +983,31 @@ public static class Gemm
         }
     }
 
+    /// <summary>Copies 12 consecutive values (one p of a transposed A's 12-row strip) with vector moves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Copy12<T>(T* s, T* d)
+        where T : unmanaged
+    {
+        if (Vector256<T>.Count == 8)
+        {
+            Vector256.Store(Vector256.Load(s), d);
+            Vector128.Store(Vector128.Load(s + 8), d + 8);
+        }
+        else
+        {
+            Vector256.Store(Vector256.Load(s), d);
+            Vector256.Store(Vector256.Load(s + 4), d + 4);
+            Vector256.Store(Vector256.Load(s + 8), d + 8);
+        }
+    }
+
     /// <summary>
     /// Packs four columns at a time of six consecutive rows (r0 and the next five, ld apart) of a row-major A into the
-    /// strip layout d[p * 6 + r]: a 4 x 4 SSE transpose for rows 0-3 and an interleave for rows 4-5, instead of six
-    /// scalar loads and stores per column. Returns the columns packed (a multiple of 4); the caller packs the rest.
+    /// strip layout d[p * stride + r]: a 4 x 4 SSE transpose for rows 0-3 and an interleave for rows 4-5, instead of
+    /// six scalar loads and stores per column. Returns the columns packed (a multiple of 4); the caller packs the rest.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int PackRowStripSse(float* r0, nint ld, int kc, float* d)
+    private static unsafe int PackRowStripSse(float* r0, nint ld, int kc, float* d, int stride)
     {
         float* r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld;
         int p = 0;
@@ -946,15 +1025,15 @@ public static class Gemm
             var a5 = Sse.LoadVector128(r5 + p);
             var low45 = Sse.UnpackLow(a4, a5);   // r4[p] r5[p] r4[p+1] r5[p+1]
             var high45 = Sse.UnpackHigh(a4, a5);
-            float* o = d + (p * MR);
+            float* o = d + (p * stride);
             Sse.Store(o, Sse.MoveLowToHigh(low01, low23));
             *(long*)(o + 4) = low45.AsInt64().ToScalar();
-            Sse.Store(o + MR, Sse.MoveHighToLow(low23, low01));
-            *(long*)(o + MR + 4) = low45.AsInt64().GetElement(1);
-            Sse.Store(o + (2 * MR), Sse.MoveLowToHigh(high01, high23));
-            *(long*)(o + (2 * MR) + 4) = high45.AsInt64().ToScalar();
-            Sse.Store(o + (3 * MR), Sse.MoveHighToLow(high23, high01));
-            *(long*)(o + (3 * MR) + 4) = high45.AsInt64().GetElement(1);
+            Sse.Store(o + stride, Sse.MoveHighToLow(low23, low01));
+            *(long*)(o + stride + 4) = low45.AsInt64().GetElement(1);
+            Sse.Store(o + (2 * stride), Sse.MoveLowToHigh(high01, high23));
+            *(long*)(o + (2 * stride) + 4) = high45.AsInt64().ToScalar();
+            Sse.Store(o + (3 * stride), Sse.MoveHighToLow(high23, high01));
+            *(long*)(o + (3 * stride) + 4) = high45.AsInt64().GetElement(1);
         }
 
         return p;
@@ -1347,17 +1426,36 @@ public static class Gemm
         }
     }
 
-    /// <summary>The 6 x (2 Vector512) kernel for AVX-512 machines: the same scheme as <c>Kernel256</c>.</summary>
+    /// <summary>
+    /// The 12 x (2 Vector512) kernel for AVX-512 machines: 24 accumulators, 2 B loads and 12 broadcasts per step of k
+    /// (twice the FMAs per load of the 6-row kernels, which the 16 registers of AVX2 cannot hold). C's tile is
+    /// prefetched first, so its loads at the end do not stall on the cache misses of a C larger than L2.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel512<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector512<T>.Count;
-        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        if (Sse.IsSupported)
+        {
+            T* pc = c;
+            for (int r = 0; r < MR512; r++)
+            {
+                Sse.Prefetch0(pc);
+                Sse.Prefetch0(pc + v);
+                pc += ldc;
+            }
+        }
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
 
         for (int p = 0; p < kc; p++)
         {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(b + (8 * 2 * v)); // the B panel streams from L2: ask for it 8 steps ahead
+            }
+
             Vector512<T> b0 = Vector512.Load(b);
             Vector512<T> b1 = Vector512.Load(b + v);
             Vector512<T> x = Vector512.Create(a[0]);
@@ -1378,7 +1476,25 @@ public static class Gemm
             x = Vector512.Create(a[5]);
             c50 = MulAdd(x, b0, c50);
             c51 = MulAdd(x, b1, c51);
-            a += MR;
+            x = Vector512.Create(a[6]);
+            c60 = MulAdd(x, b0, c60);
+            c61 = MulAdd(x, b1, c61);
+            x = Vector512.Create(a[7]);
+            c70 = MulAdd(x, b0, c70);
+            c71 = MulAdd(x, b1, c71);
+            x = Vector512.Create(a[8]);
+            c80 = MulAdd(x, b0, c80);
+            c81 = MulAdd(x, b1, c81);
+            x = Vector512.Create(a[9]);
+            c90 = MulAdd(x, b0, c90);
+            c91 = MulAdd(x, b1, c91);
+            x = Vector512.Create(a[10]);
+            c100 = MulAdd(x, b0, c100);
+            c101 = MulAdd(x, b1, c101);
+            x = Vector512.Create(a[11]);
+            c110 = MulAdd(x, b0, c110);
+            c111 = MulAdd(x, b1, c111);
+            a += MR512;
             b += 2 * v;
         }
 
@@ -1401,6 +1517,24 @@ public static class Gemm
             c += ldc;
             Vector512.Store(c50, c);
             Vector512.Store(c51, c + v);
+            c += ldc;
+            Vector512.Store(c60, c);
+            Vector512.Store(c61, c + v);
+            c += ldc;
+            Vector512.Store(c70, c);
+            Vector512.Store(c71, c + v);
+            c += ldc;
+            Vector512.Store(c80, c);
+            Vector512.Store(c81, c + v);
+            c += ldc;
+            Vector512.Store(c90, c);
+            Vector512.Store(c91, c + v);
+            c += ldc;
+            Vector512.Store(c100, c);
+            Vector512.Store(c101, c + v);
+            c += ldc;
+            Vector512.Store(c110, c);
+            Vector512.Store(c111, c + v);
         }
         else
         {
@@ -1421,6 +1555,24 @@ public static class Gemm
             c += ldc;
             Vector512.Store(Vector512.Load(c) + c50, c);
             Vector512.Store(Vector512.Load(c + v) + c51, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c60, c);
+            Vector512.Store(Vector512.Load(c + v) + c61, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c70, c);
+            Vector512.Store(Vector512.Load(c + v) + c71, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c80, c);
+            Vector512.Store(Vector512.Load(c + v) + c81, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c90, c);
+            Vector512.Store(Vector512.Load(c + v) + c91, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c100, c);
+            Vector512.Store(Vector512.Load(c + v) + c101, c + v);
+            c += ldc;
+            Vector512.Store(Vector512.Load(c) + c110, c);
+            Vector512.Store(Vector512.Load(c + v) + c111, c + v);
         }
     }
 
@@ -1547,8 +1699,18 @@ public static class Gemm
             // KernelOptions.Path changes while this product runs on several threads.
             Width = KernelOptions.UseVector512 ? 512 : KernelOptions.UseVector256 ? 256 : KernelOptions.UseVector128 ? 128 : 0;
             NR = (Width == 512 ? 128 : 64) / sizeof(T);
-            KC = Width == 512 ? 192 : 256;
+            MR = Width == 512 ? MR512 : Gemm.MR;
+            // On the Vector512 path the A micro-panel (12 x KC, 18 KB) stays in L1 while the B block streams from L2,
+            // so KC can be deep (fewer passes over C) and NC keeps that B block (KC x NC, 768 KB) inside L2.
+            KC = Width == 512 ? 1536 / sizeof(T) : 256;
+            NC = Width == 512 ? 512 : NC<T>();
         }
+
+        /// <summary>Rows of a micro-tile on this product's path.</summary>
+        public int MR { get; }
+
+        /// <summary>Columns of C per packed B block on this product's path (a multiple of NR).</summary>
+        public int NC { get; }
 
         /// <summary>The widest vectors this product uses (512, 256, 128, or 0 for scalar), fixed for its whole run.</summary>
         public int Width { get; }

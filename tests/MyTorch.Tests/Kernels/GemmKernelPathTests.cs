@@ -7,14 +7,15 @@ namespace MyTorch.Tests.Kernels;
 /// <summary>
 /// The GEMM on every kernel path (Scalar, Vector128, Vector256, Vector512, where this machine accelerates them)
 /// against <see cref="Gemm.MultiplyReference{T}"/>: every transpose combination, with and without accumulation, and
-/// sizes that leave every possible remainder of the micro-tile (m modulo MR = 6, n modulo NR up to twice the widest
-/// NR) and of the k blocks (KC = 192 or 256).
+/// sizes that leave every possible remainder of the micro-tile (m modulo MR = 6, or 12 on the Vector512 path; n modulo
+/// NR up to twice the widest NR) and of the k blocks (KC = 256, or on the Vector512 path 384 for float and 192 for
+/// double).
 /// </summary>
 [Collection(KernelPathSerial.Name)]
 public class GemmKernelPathTests
 {
-    /// <summary>Depths around one and two k blocks of either KC (192 on the Vector512 path, else 256), and a few small ones.</summary>
-    private static readonly int[] Depths = [1, 2, 3, 7, 191, 192, 193, 257, 513];
+    /// <summary>Depths around one and two k blocks of every KC (192, 256, 384), and a few small ones.</summary>
+    private static readonly int[] Depths = [1, 2, 3, 7, 191, 192, 193, 257, 383, 384, 385, 513, 769];
 
     private static readonly int[] SmallDepths = [1, 2, 3, 7];
 
@@ -61,13 +62,13 @@ public class GemmKernelPathTests
             Assert.Equal(single, problem.Run(maxThreads: 3));
         });
 
-    /// <summary>m = 1..13 (two MR strips and every remainder) by n = 1..2 NR(Vector512) + 5, on the packed path.</summary>
+    /// <summary>m = 1..25 (two strips and every remainder of MR = 6 and 12) by n = 1..2 NR(Vector512) + 5, on the packed path.</summary>
     private static void SweepTileLeftovers<T>()
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int widestNr = 2 * KernelPaths.WidestCount<T>();
         int seed = 0;
-        for (int m = 1; m <= 13; m++)
+        for (int m = 1; m <= 25; m++)
         {
             for (int n = 1; n <= (2 * widestNr) + 5; n++)
             {
@@ -91,7 +92,7 @@ public class GemmKernelPathTests
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int widestNr = 2 * KernelPaths.WidestCount<T>();
-        (int M, int N)[] shapes = [(13, (2 * widestNr) + 3), (6, widestNr / 2), (1, widestNr + 5)];
+        (int M, int N)[] shapes = [(25, (2 * widestNr) + 3), (13, (2 * widestNr) + 3), (6, widestNr / 2), (1, widestNr + 5)];
         int seed = 1000;
         foreach (int k in Depths)
         {
