@@ -53,35 +53,7 @@ internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimiz
     /// <summary>The plan for the model, or null with the reason it is not supported.</summary>
     public static StepPlan? TryCreate(Module model, Loss criterion, Optimizer optimizer, out string? reason)
     {
-        var ops = new List<StepOp>();
-        reason = Flatten(model, ops);
-        if (reason is not null) return null;
-        if (ops.Count == 0 || ops[0].Kind != StepOpKind.Linear)
-        {
-            reason = "the model must start with a Linear layer.";
-            return null;
-        }
-        // Widths: an activation keeps the width of what precedes it.
-        for (int i = 1; i < ops.Count; i++)
-        {
-            var op = ops[i];
-            int width = ops[i - 1].OutWidth;
-            if (op.Kind != StepOpKind.Linear) ops[i] = op with { InWidth = width, OutWidth = width };
-            else if (op.InWidth != width)
-            {
-                reason = $"layer {i} (Linear({op.InWidth} -> {op.OutWidth})) follows a layer of width {width}.";
-                return null;
-            }
-        }
-        var dtype = ops[0].Linear!.W.DType;
-        foreach (var op in ops)
-        {
-            if (op.Linear is { } linear && (linear.W.DType != dtype || (linear.B is { } b && b.DType != dtype)))
-            {
-                reason = "the Linear layers' parameters have different dtypes.";
-                return null;
-            }
-        }
+        if (!TryFlatten(model, inference: false, out var ops, out var dtype, out reason)) return null;
         bool crossEntropy = criterion is CrossEntropyLoss;
         if (!crossEntropy && criterion is not MSELoss)
         {
@@ -95,21 +67,68 @@ internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimiz
         }
         return dtype switch
         {
-            DType.Float32 => new StepPlan<float>(model, [.. ops], criterion, crossEntropy, optimizer),
-            DType.Float64 => new StepPlan<double>(model, [.. ops], criterion, crossEntropy, optimizer),
+            DType.Float32 => new StepPlan<float>(model, ops, criterion, crossEntropy, optimizer),
+            DType.Float64 => new StepPlan<double>(model, ops, criterion, crossEntropy, optimizer),
             _ => null,
         };
     }
 
+    /// <summary>
+    /// The model's layers as a flat list with their widths and the parameters' dtype (float32 or float64); false, with
+    /// the reason, when a layer is not supported. For <paramref name="inference"/>, dropout of any rate is the identity
+    /// (evaluation mode); for training only p = 0 is.
+    /// </summary>
+    public static bool TryFlatten(Module model, bool inference, out StepOp[] layers, out DType dtype, out string? reason)
+    {
+        layers = [];
+        dtype = DType.Float32;
+        var ops = new List<StepOp>();
+        reason = Flatten(model, ops, inference);
+        if (reason is not null) return false;
+        if (ops.Count == 0 || ops[0].Kind != StepOpKind.Linear)
+        {
+            reason = "the model must start with a Linear layer.";
+            return false;
+        }
+        // Widths: an activation keeps the width of what precedes it.
+        for (int i = 1; i < ops.Count; i++)
+        {
+            var op = ops[i];
+            int width = ops[i - 1].OutWidth;
+            if (op.Kind != StepOpKind.Linear) ops[i] = op with { InWidth = width, OutWidth = width };
+            else if (op.InWidth != width)
+            {
+                reason = $"layer {i} (Linear({op.InWidth} -> {op.OutWidth})) follows a layer of width {width}.";
+                return false;
+            }
+        }
+        dtype = ops[0].Linear!.W.DType;
+        foreach (var op in ops)
+        {
+            if (op.Linear is { } linear && (linear.W.DType != dtype || (linear.B is { } b && b.DType != dtype)))
+            {
+                reason = "the Linear layers' parameters have different dtypes.";
+                return false;
+            }
+        }
+        if (dtype is not (DType.Float32 or DType.Float64))
+        {
+            reason = $"the parameters are {dtype.Name()}; float32 and float64 are supported.";
+            return false;
+        }
+        layers = [.. ops];
+        return true;
+    }
+
     /// <summary>Appends the layers of <paramref name="module"/>; returns why one is not supported, or null.</summary>
-    private static string? Flatten(Module module, List<StepOp> ops)
+    private static string? Flatten(Module module, List<StepOp> ops, bool inference)
     {
         switch (module)
         {
             case Sequential sequential:
                 for (int i = 0; i < sequential.Count; i++)
                 {
-                    if (Flatten(sequential[i], ops) is { } reason) return reason;
+                    if (Flatten(sequential[i], ops, inference) is { } reason) return reason;
                 }
                 return null;
             case Linear linear:
@@ -119,6 +138,8 @@ internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimiz
                 return null; // passes its input through; the graph records nothing for it either
             case Dropout { P: 0 }:
                 return null;
+            case Dropout when inference:
+                return null; // evaluation mode passes the input through
             case ReLU:
                 ops.Add(new StepOp(StepOpKind.Relu, 0, 0));
                 return null;
@@ -272,45 +293,7 @@ internal sealed class StepPlan<T> : StepPlan
 
     private static DType DTypeOfT => typeof(T) == typeof(float) ? DType.Float32 : DType.Float64;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private void Forward(int i, int rows, ReadOnlySpan<T> x, Span<T> y)
-    {
-        var op = ops[i];
-        switch (op.Kind)
-        {
-            case StepOpKind.Linear:
-                // LinearFunction's forward: the bias rows first, then the GEMM accumulates onto them.
-                var linear = op.Linear!;
-                var bias = linear.B?.Elements<T>();
-                if (bias is not null)
-                {
-                    for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * op.OutWidth, op.OutWidth));
-                }
-                Gemm.Multiply(false, false, rows, op.OutWidth, op.InWidth, x, op.InWidth, linear.W.Elements<T>(), op.OutWidth,
-                    y, op.OutWidth, accumulate: bias is not null);
-                break;
-            case StepOpKind.Relu:
-                ReluKernel.Apply(x, y);
-                break;
-            case StepOpKind.Sigmoid:
-                SigmoidKernel.Apply(x, y);
-                break;
-            case StepOpKind.Tanh:
-                TanhKernel.Apply(x, y);
-                break;
-            case StepOpKind.LeakyRelu:
-                // Tensor.LeakyRelu: x * (positive + (1 - positive) * slope), each step rounded as the graph's ops round it.
-                T slope = slopes[i];
-                for (int j = 0; j < y.Length; j++) y[j] = x[j] * LeakyFactor(x[j], slope);
-                break;
-        }
-    }
-
-    private static T LeakyFactor(T x, T slope)
-    {
-        T positive = x > T.Zero ? T.One : T.Zero;
-        return positive + ((T.One - positive) * slope);
-    }
+    private void Forward(int i, int rows, ReadOnlySpan<T> x, Span<T> y) => PlannedLayers<T>.Forward(ops[i], slopes[i], rows, x, y);
 
     /// <summary>
     /// Op i's backward step: reads dL/d(output) from <see cref="gradient"/>, writes the parameters' gradients and,
@@ -339,7 +322,7 @@ internal sealed class StepPlan<T> : StepPlan
                 break;
             case StepOpKind.LeakyRelu:
                 T slope = slopes[i];
-                for (int j = 0; j < dx.Length; j++) dx[j] = g[j] * LeakyFactor(input[j], slope);
+                for (int j = 0; j < dx.Length; j++) dx[j] = g[j] * PlannedLayers<T>.LeakyFactor(input[j], slope);
                 break;
         }
     }

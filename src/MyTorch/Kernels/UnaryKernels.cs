@@ -46,7 +46,11 @@ internal readonly struct SignKernel : IUnaryKernel
 
 internal readonly struct SigmoidKernel : IUnaryKernel
 {
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sigmoid(x, d);
+    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // TensorPrimitives.Sigmoid rejects empty spans (unlike its element-wise siblings); an empty batch is no error.
+        if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, d);
+    }
 }
 
 internal readonly struct TanhKernel : IUnaryKernel

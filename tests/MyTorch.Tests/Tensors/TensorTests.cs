@@ -166,4 +166,15 @@ public class TensorTests
         x.Fill(1);
         Assert.Equal(1, y.At(2, 1));
     }
+
+    [Fact]
+    public void ElementWiseFunctions_OfAnEmptyTensor_AreEmpty()
+    {
+        // TensorPrimitives.Sigmoid throws on empty spans; an empty batch must not.
+        var empty = Tensor.Zeros([0, 4]);
+        foreach (var y in new[] { empty.Sigmoid(), empty.Tanh(), empty.Relu(), empty.Exp() })
+        {
+            Assert.Equal(new[] { 0, 4 }, y.Shape.ToArray());
+        }
+    }
 }

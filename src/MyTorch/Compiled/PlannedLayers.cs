@@ -1,0 +1,53 @@
+using System.Numerics;
+using MyTorch.Kernels;
+
+namespace MyTorch.Compiled;
+
+/// <summary>
+/// The forward computation of one planned layer on a batch of rows, shared by <see cref="CompiledTrainingStep"/> and
+/// <see cref="CompiledInference"/>: the same kernels the graph's ops call, in the same order, so the numbers are the
+/// graph's bit for bit. Element-wise layers may run in place (input and output the same span).
+/// </summary>
+internal static class PlannedLayers<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>y = layer(x) for <paramref name="rows"/> rows.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(StepOp op, T slope, int rows, ReadOnlySpan<T> x, Span<T> y)
+    {
+        switch (op.Kind)
+        {
+            case StepOpKind.Linear:
+                // LinearFunction's forward: the bias rows first, then the GEMM accumulates onto them.
+                var linear = op.Linear!;
+                var bias = linear.B?.Elements<T>();
+                if (bias is not null)
+                {
+                    for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * op.OutWidth, op.OutWidth));
+                }
+                Gemm.Multiply(false, false, rows, op.OutWidth, op.InWidth, x, op.InWidth, linear.W.Elements<T>(), op.OutWidth,
+                    y, op.OutWidth, accumulate: bias is not null);
+                break;
+            case StepOpKind.Relu:
+                ReluKernel.Apply(x, y);
+                break;
+            case StepOpKind.Sigmoid:
+                SigmoidKernel.Apply(x, y);
+                break;
+            case StepOpKind.Tanh:
+                TanhKernel.Apply(x, y);
+                break;
+            case StepOpKind.LeakyRelu:
+                // Tensor.LeakyRelu: x * (positive + (1 - positive) * slope), each step rounded as the graph's ops round it.
+                for (int j = 0; j < y.Length; j++) y[j] = x[j] * LeakyFactor(x[j], slope);
+                break;
+        }
+    }
+
+    /// <summary>LeakyReLU's factor for x: 1 where x &gt; 0, else the slope (rounded as the graph rounds it).</summary>
+    public static T LeakyFactor(T x, T slope)
+    {
+        T positive = x > T.Zero ? T.One : T.Zero;
+        return positive + ((T.One - positive) * slope);
+    }
+}

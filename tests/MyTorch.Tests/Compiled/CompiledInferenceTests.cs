@@ -1,0 +1,158 @@
+using MyTorch.Compiled;
+using MyTorch.NN;
+using Xunit;
+
+namespace MyTorch.Tests.Compiled;
+
+/// <summary>
+/// The compiled forward pass must be the model's evaluation-mode forward bit for bit, for every layer and dtype it
+/// accepts and for batches of changing size, and must allocate nothing once its buffers have grown.
+/// </summary>
+public class CompiledInferenceTests
+{
+    private static Sequential Network(string activation, DType dtype, int inputs, int outputs, ulong seed, bool lastIsActivation = false)
+    {
+        var generator = new Generator(seed);
+        Module Act() => activation switch
+        {
+            "relu" => new ReLU(),
+            "leaky" => new LeakyReLU(0.1),
+            "leaky-negative" => new LeakyReLU(-0.3),
+            "sigmoid" => new Sigmoid(),
+            "tanh" => new Tanh(),
+            _ => new Identity(),
+        };
+        var model = new Sequential(
+            new Linear(inputs, 9, dtype: dtype, generator: generator), Act(), new Dropout(0.5),
+            new Sequential(new Linear(9, 7, dtype: dtype, generator: generator), Act()),
+            new Linear(7, outputs, dtype: dtype, generator: generator, bias: activation != "tanh"));
+        if (lastIsActivation) model.Add(Act());
+        return model;
+    }
+
+    private static Tensor EvalForward(Module model, Tensor x)
+    {
+        model.Eval();
+        try
+        {
+            using var _ = Autograd.NoGrad();
+            return model.Forward(x);
+        }
+        finally
+        {
+            model.Train();
+        }
+    }
+
+    public static TheoryData<string, DType, bool> Configurations()
+    {
+        var data = new TheoryData<string, DType, bool>();
+        foreach (var activation in new[] { "relu", "leaky", "leaky-negative", "sigmoid", "tanh", "identity" })
+            data.Add(activation, DType.Float32, false);
+        data.Add("relu", DType.Float64, false);
+        data.Add("tanh", DType.Float64, true);
+        data.Add("sigmoid", DType.Float32, true);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void Outputs_AreTheEvaluationForwardBitForBit(string activation, DType dtype, bool lastIsActivation)
+    {
+        const int inputs = 11, outputs = 4;
+        var model = Network(activation, dtype, inputs, outputs, 7, lastIsActivation);
+        var inference = CompiledInference.Compile(model);
+        Assert.Equal(inputs, inference.InputFeatures);
+        Assert.Equal(outputs, inference.OutputFeatures);
+        Assert.Equal(dtype, inference.DType);
+
+        var data = new Generator(3);
+        foreach (int rows in new[] { 8, 8, 3, 8, 1, 300, 5, 0 })
+        {
+            var x = Tensor.Normal([rows, inputs], 0, 2, data, dtype);
+            var expected = EvalForward(model, x);
+            var actual = inference.Run(x);
+            Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
+            Assert.Equal(expected.ToArray<double>(), actual.ToArray<double>());
+
+            var into = Tensor.Full([rows, outputs], 42.0, dtype);
+            inference.Run(x, into);
+            Assert.Equal(expected.ToArray<double>(), into.ToArray<double>());
+        }
+    }
+
+    [Fact]
+    public void Runs_FollowTheParametersAsTheyTrain()
+    {
+        var model = Network("relu", DType.Float32, 5, 3, 1);
+        var inference = CompiledInference.Compile(model);
+        var x = Tensor.Normal([4, 5], 0, 1, new Generator(2));
+        var before = inference.Run(x).ToArray<float>();
+        using (Autograd.NoGrad())
+        {
+            foreach (var parameter in model.Parameters()) parameter.MultiplyInPlace(0.5);
+        }
+        var after = inference.Run(x).ToArray<float>();
+        Assert.NotEqual(before, after);
+        Assert.Equal(EvalForward(model, x).ToArray<float>(), after);
+    }
+
+    [Fact]
+    public void SteadyState_AllocatesNothing()
+    {
+        var model = Network("relu", DType.Float32, 20, 10, 5);
+        var inference = CompiledInference.Compile(model);
+        var full = Tensor.Normal([64, 20], 0, 1, new Generator(4));
+        var last = Tensor.Normal([17, 20], 0, 1, new Generator(6));
+        var into = Tensor.Zeros([64, 10]);
+        for (int i = 0; i < 3; i++)
+        {
+            inference.Run(full);
+            inference.Run(last);
+            inference.Run(full, into);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            inference.Run(full);
+            inference.Run(last);
+            inference.Run(full, into);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void UnsupportedModels_SayWhy()
+    {
+        var withBatchNorm = new Sequential(new Linear(3, 4), new BatchNorm1d(4), new ReLU(), new Linear(4, 2));
+        Assert.Null(CompiledInference.TryCompile(withBatchNorm, out var reason));
+        Assert.Contains("BatchNorm1d", reason, StringComparison.Ordinal);
+        var error = Assert.Throws<NotSupportedException>(() => CompiledInference.Compile(withBatchNorm));
+        Assert.Contains("BatchNorm1d", error.Message, StringComparison.Ordinal);
+
+        Assert.Null(CompiledInference.TryCompile(new Sequential(new ReLU(), new Linear(3, 2)), out reason));
+        Assert.Contains("start with a Linear", reason, StringComparison.Ordinal);
+        Assert.Null(CompiledInference.TryCompile(new Sequential(new Linear(3, 4), new Linear(5, 2)), out reason));
+        Assert.Contains("Linear(5 -> 2)", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadInputs_NameTheExpectedShape()
+    {
+        var inference = CompiledInference.Compile(new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 2)));
+        var wrongWidth = Assert.Throws<TensorShapeException>(() => inference.Run(Tensor.Zeros([4, 5])));
+        Assert.Contains("(rows, 3)", wrongWidth.Message, StringComparison.Ordinal);
+        Assert.Contains("(4, 5)", wrongWidth.Message, StringComparison.Ordinal);
+        var wrongType = Assert.Throws<TensorShapeException>(() => inference.Run(Tensor.Zeros([4, 3], DType.Float64)));
+        Assert.Contains("float64", wrongType.Message, StringComparison.Ordinal);
+        Assert.Throws<TensorShapeException>(() => inference.Run(Tensor.Zeros([3])));
+
+        var wrongOutputs = Assert.Throws<TensorShapeException>(() => inference.Run(Tensor.Zeros([4, 3]), Tensor.Zeros([4, 3])));
+        Assert.Contains("(4, 2)", wrongOutputs.Message, StringComparison.Ordinal);
+        Assert.Contains("(4, 3)", wrongOutputs.Message, StringComparison.Ordinal);
+        var same = Tensor.Zeros([2, 2]);
+        var twoByTwo = CompiledInference.Compile(new Sequential(new Linear(2, 2)));
+        Assert.Throws<ArgumentException>(() => twoByTwo.Run(same, same));
+    }
+}
