@@ -46,11 +46,11 @@ public static class BenchTables
         if (report["inference"] is JsonArray inference)
         {
             var table = new Table().Border(TableBorder.Rounded).Title("[bold]Inference[/] (forward only, eval mode, no grad)");
-            table.AddColumns("batch", "samples/s (median)", "best", "spread", "latency µs", "bytes/call");
+            table.AddColumns("batch", "path", "samples/s (median)", "best", "spread", "latency µs", "bytes/call");
             foreach (var row in inference.OfType<JsonObject>())
             {
                 var r = (JsonObject)row["samples_per_second"]!;
-                table.AddRow(Text(row["batch"]), Number(r["median"], "N0"), Number(r["best"], "N0"), Percent(r["spread_pct"]),
+                table.AddRow(Text(row["batch"]), Text(row["path"]), Number(r["median"], "N0"), Number(r["best"], "N0"), Percent(r["spread_pct"]),
                     Number(row["latency_us_median"], "F1"), Number(row["bytes_per_call_all_threads"], "N0"));
             }
             console.Write(table);

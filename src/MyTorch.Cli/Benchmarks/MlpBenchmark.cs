@@ -315,7 +315,11 @@ public static class MlpBenchmark
         };
     }
 
-    /// <summary>Forward-only samples per second in evaluation mode under <see cref="Autograd.NoGrad"/>, at batch 1 and 256, with the bytes each call allocates.</summary>
+    /// <summary>
+    /// Forward-only samples per second in evaluation mode, at batch 1 and 256, with the bytes each call allocates: through
+    /// <see cref="CompiledInference"/> (path "compiled", what <c>mytorch eval</c> and <c>predict</c> run) and through
+    /// <see cref="Module.Forward"/> under <see cref="Autograd.NoGrad"/> (path "module"). Both give the same numbers.
+    /// </summary>
     public static JsonArray Inference(BenchSettings settings, MlpData data, MlpRecipe recipe, Action<string> progress)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -324,26 +328,31 @@ public static class MlpBenchmark
         ArgumentNullException.ThrowIfNull(progress);
         var results = new JsonArray();
         var model = recipe.Model;
+        var compiled = CompiledInference.Compile(model);
         model.Eval();
         try
         {
             using var _ = Autograd.NoGrad();
             foreach (int batch in new[] { 1, 256 })
             {
-                progress($"inference: batch {batch}");
                 var inputs = data.Test.Inputs.Narrow(0, 0, Math.Min(batch, data.Test.Count)).Clone();
-                int rows = inputs.Shape[0];
-                var rates = Harness.Throughput(settings, rows, () => model.Forward(inputs));
-                const int calls = 100;
-                var allocations = AllocationCount.Measure(calls, _ => model.Forward(inputs));
-                results.Add(new JsonObject
+                foreach (var (path, forward) in new (string, Func<Tensor>)[] { ("compiled", () => compiled.Run(inputs)), ("module", () => model.Forward(inputs)) })
                 {
-                    ["batch"] = rows,
-                    ["threads"] = settings.Threads,
-                    ["samples_per_second"] = rates.ToJson(),
-                    ["latency_us_median"] = SampleSummary.Round(rows / rates.Median * 1e6),
-                    ["bytes_per_call_all_threads"] = Math.Round((double)allocations.BytesAllThreads / calls, 1),
-                });
+                    progress($"inference: batch {batch}, {path}");
+                    int rows = inputs.Shape[0];
+                    var rates = Harness.Throughput(settings, rows, () => forward());
+                    const int calls = 100;
+                    var allocations = AllocationCount.Measure(calls, _ => forward());
+                    results.Add(new JsonObject
+                    {
+                        ["batch"] = rows,
+                        ["path"] = path,
+                        ["threads"] = settings.Threads,
+                        ["samples_per_second"] = rates.ToJson(),
+                        ["latency_us_median"] = SampleSummary.Round(rows / rates.Median * 1e6),
+                        ["bytes_per_call_all_threads"] = Math.Round((double)allocations.BytesAllThreads / calls, 1),
+                    });
+                }
             }
         }
         finally

@@ -1,3 +1,4 @@
+using MyTorch.Compiled;
 using MyTorch.Data;
 using MyTorch.Losses;
 using MyTorch.NN;
@@ -19,7 +20,11 @@ public sealed record EvaluationResult(double Loss, double Error, double MeanSqua
 /// <summary>Runs a model over a data set without recording gradients.</summary>
 public static class Evaluation
 {
-    /// <summary>The model's outputs for <paramref name="inputs"/>, in batches, in evaluation mode.</summary>
+    /// <summary>
+    /// The model's outputs for <paramref name="inputs"/>, in batches, in evaluation mode: through
+    /// <see cref="CompiledInference"/> where the model's layers allow (the same numbers, without the allocations),
+    /// else through <see cref="Module.Forward"/>.
+    /// </summary>
     public static Tensor Predict(Module model, Tensor inputs, int batchSize = 1024)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -28,10 +33,16 @@ public static class Evaluation
         model.Eval();
         try
         {
-            using var _ = Autograd.NoGrad();
+            using var noGrad = Autograd.NoGrad();
+            var compiled = inputs.Rank == 2 ? CompiledInference.TryCompile(model, out _) : null;
+            if (compiled is not null && (inputs.Shape[1] != compiled.InputFeatures || inputs.DType != compiled.DType))
+                compiled = null; // let the module's forward report the mismatch in its own words
             var parts = new List<Tensor>();
             for (int start = 0; start < inputs.Shape[0]; start += batchSize)
-                parts.Add(model.Forward(inputs.Narrow(0, start, Math.Min(batchSize, inputs.Shape[0] - start))));
+            {
+                var batch = inputs.Narrow(0, start, Math.Min(batchSize, inputs.Shape[0] - start));
+                parts.Add(compiled is null ? model.Forward(batch) : compiled.Run(batch).Clone());
+            }
             return parts.Count == 1 ? parts[0] : Tensor.Concat(parts, 0);
         }
         finally

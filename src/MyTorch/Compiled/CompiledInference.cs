@@ -1,4 +1,5 @@
 using System.Numerics;
+using MyTorch.Kernels;
 using MyTorch.NN;
 
 namespace MyTorch.Compiled;
@@ -129,11 +130,18 @@ internal abstract class InferencePlan(StepOp[] ops, DType dtype)
 }
 
 /// <summary>The buffers of an inference plan for element type <typeparamref name="T"/>.</summary>
+/// <remarks>
+/// A large batch is split into blocks of rows, one per thread, each run through every layer on its thread: one
+/// fork and join per batch instead of one per GEMM, and the activations and small layers run in parallel too. Every
+/// row gets the same operations whatever the split (the GEMM's sums do not depend on m), so the bits do not change.
+/// </remarks>
 internal sealed class InferencePlan<T> : InferencePlan
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] slopes;
     private readonly int maxWidth;
+    private readonly long workPerRow; // multiply-adds per row over all Linear layers
+    private readonly RowBlocks rowBlocks;
     private T[] front = [], back = []; // ping-pong: each Linear layer writes into the one its input is not in
 
     public InferencePlan(StepOp[] ops) : base(ops, typeof(T) == typeof(float) ? DType.Float32 : DType.Float64)
@@ -143,7 +151,9 @@ internal sealed class InferencePlan<T> : InferencePlan
         {
             slopes[i] = T.CreateTruncating(ops[i].Slope);
             maxWidth = Math.Max(maxWidth, ops[i].OutWidth);
+            if (ops[i].Kind == StepOpKind.Linear) workPerRow += (long)ops[i].InWidth * ops[i].OutWidth;
         }
+        rowBlocks = new RowBlocks(this);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -156,9 +166,27 @@ internal sealed class InferencePlan<T> : InferencePlan
             back = new T[rows * maxWidth];
         }
 
+        // Blocks of whole 12-row micro-tiles, each with at least the GEMM's minimum work per thread.
+        int maxThreads = KernelOptions.MaxThreads;
+        int blocks = (int)Math.Min(Math.Min(maxThreads, rows / 24), rows * workPerRow / Gemm.MinWorkPerThread);
+        if (blocks <= 1)
+        {
+            Forward(inputs, outputs, 0, rows, maxThreads);
+            return;
+        }
+
+        rowBlocks.Set(inputs, outputs, rows, blocks);
+        WorkerPool.Run(rowBlocks, blocks, blocks);
+        rowBlocks.Set(null, null, 0, 0);
+    }
+
+    /// <summary>Rows [start, start + count) through every layer; each layer's block of a buffer is its rows' part.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void Forward(Tensor inputs, Tensor outputs, int start, int count, int maxThreads)
+    {
         var ops = Ops;
-        Span<T> x = inputs.Elements<T>();
-        Span<T> result = outputs.Elements<T>();
+        Span<T> x = inputs.Elements<T>().AsSpan(start * InputFeatures, count * InputFeatures);
+        Span<T> result = outputs.Elements<T>().AsSpan(start * OutputFeatures, count * OutputFeatures);
         bool inFront = false; // whether x lies in `front` (the batch itself lies in neither buffer)
         for (int i = 0; i < ops.Length; i++)
         {
@@ -170,7 +198,7 @@ internal sealed class InferencePlan<T> : InferencePlan
             }
             else if (op.Kind == StepOpKind.Linear)
             {
-                y = (inFront ? back : front).AsSpan(0, rows * op.OutWidth);
+                y = (inFront ? back : front).AsSpan(start * op.OutWidth, count * op.OutWidth);
                 inFront = !inFront;
             }
             else
@@ -178,8 +206,32 @@ internal sealed class InferencePlan<T> : InferencePlan
                 y = x; // element-wise, in place: never the batch, as the first layer is Linear
             }
 
-            PlannedLayers<T>.Forward(op, slopes[i], rows, x, y);
+            PlannedLayers<T>.Forward(op, slopes[i], count, x, y, maxThreads);
             x = y;
+        }
+    }
+
+    /// <summary>The row blocks of one run, as tasks for the kernel threads (one instance per plan: no allocation).</summary>
+    private sealed class RowBlocks(InferencePlan<T> plan) : ParallelWork
+    {
+        private Tensor? inputs, outputs;
+        private int rows, blocks;
+
+        public void Set(Tensor? inputs, Tensor? outputs, int rows, int blocks)
+        {
+            this.inputs = inputs;
+            this.outputs = outputs;
+            this.rows = rows;
+            this.blocks = blocks;
+        }
+
+        public override void Execute(int index)
+        {
+            const int tile = 12; // Gemm.MR512, a multiple of every path's rows per micro-tile
+            int tiles = (rows + tile - 1) / tile;
+            int start = Math.Min(rows, tiles * index / blocks * tile);
+            int end = Math.Min(rows, tiles * (index + 1) / blocks * tile);
+            if (start < end) plan.Forward(inputs!, outputs!, start, end - start, maxThreads: 1);
         }
     }
 }

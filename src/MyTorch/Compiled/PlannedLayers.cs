@@ -11,9 +11,9 @@ namespace MyTorch.Compiled;
 internal static class PlannedLayers<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>y = layer(x) for <paramref name="rows"/> rows.</summary>
+    /// <summary>y = layer(x) for <paramref name="rows"/> rows; a Linear layer's GEMM uses at most <paramref name="maxThreads"/> threads.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(StepOp op, T slope, int rows, ReadOnlySpan<T> x, Span<T> y)
+    public static void Forward(StepOp op, T slope, int rows, ReadOnlySpan<T> x, Span<T> y, int maxThreads)
     {
         switch (op.Kind)
         {
@@ -25,8 +25,8 @@ internal static class PlannedLayers<T>
                 {
                     for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * op.OutWidth, op.OutWidth));
                 }
-                Gemm.Multiply(false, false, rows, op.OutWidth, op.InWidth, x, op.InWidth, linear.W.Elements<T>(), op.OutWidth,
-                    y, op.OutWidth, accumulate: bias is not null);
+                Gemm.MultiplyCore<T>(false, false, rows, op.OutWidth, op.InWidth, x, op.InWidth, linear.W.Elements<T>(), op.OutWidth,
+                    y, op.OutWidth, accumulate: bias is not null, maxThreads);
                 break;
             case StepOpKind.Relu:
                 ReluKernel.Apply(x, y);

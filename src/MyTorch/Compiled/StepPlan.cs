@@ -293,7 +293,7 @@ internal sealed class StepPlan<T> : StepPlan
 
     private static DType DTypeOfT => typeof(T) == typeof(float) ? DType.Float32 : DType.Float64;
 
-    private void Forward(int i, int rows, ReadOnlySpan<T> x, Span<T> y) => PlannedLayers<T>.Forward(ops[i], slopes[i], rows, x, y);
+    private void Forward(int i, int rows, ReadOnlySpan<T> x, Span<T> y) => PlannedLayers<T>.Forward(ops[i], slopes[i], rows, x, y, KernelOptions.MaxThreads);
 
     /// <summary>
     /// Op i's backward step: reads dL/d(output) from <see cref="gradient"/>, writes the parameters' gradients and,

@@ -156,3 +156,41 @@ public class CompiledInferenceTests
         Assert.Throws<ArgumentException>(() => twoByTwo.Run(same, same));
     }
 }
+
+/// <summary>A large batch split into row blocks over the kernel threads gives the bits of one thread and of the module.</summary>
+[Collection(MyTorch.Tests.Kernels.KernelPathSerial.Name)] // changes KernelOptions.MaxThreads
+public class CompiledInferenceThreadTests
+{
+    [Fact]
+    public void RowBlocksOverThreads_AreBitIdentical()
+    {
+        int previous = MyTorch.Kernels.KernelOptions.MaxThreads;
+        try
+        {
+            var generator = new Generator(8);
+            var model = new Sequential(
+                new Linear(64, 300, generator: generator), new ReLU(),
+                new Linear(300, 130, generator: generator), new Tanh(), new Linear(130, 10, generator: generator));
+            var inference = CompiledInference.Compile(model);
+            foreach (int rows in new[] { 301, 97, 48, 7 })
+            {
+                var x = Tensor.Normal([rows, 64], 0, 1, generator);
+                float[] Run(int threads)
+                {
+                    MyTorch.Kernels.KernelOptions.MaxThreads = threads;
+                    return inference.Run(x).ToArray<float>();
+                }
+                var one = Run(1);
+                Assert.Equal(one, Run(2));
+                Assert.Equal(one, Run(3));
+                model.Eval();
+                using (Autograd.NoGrad()) Assert.Equal(one, model.Forward(x).ToArray<float>());
+                model.Train();
+            }
+        }
+        finally
+        {
+            MyTorch.Kernels.KernelOptions.MaxThreads = previous;
+        }
+    }
+}
