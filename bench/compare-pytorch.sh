@@ -91,6 +91,11 @@ for i in 1 2 3; do
 done
 timed mytorch-gemm "${mt[@]}" --only gemm
 timed pytorch-gemm "${py[@]}" --only gemm
+if [ -n "$blas_dir" ]; then
+  # The same shapes again, MyTorch and this BLAS timed alternately in one process (paired repetitions), which a
+  # machine whose speed drifts between the runs above cannot skew.
+  timed mytorch-gemm-paired "${mt[@]}" --only gemm --blas "$blas_dir/libblas.so.3"
+fi
 timed mytorch-train "${mt[@]}" --only train --epochs "$epochs"
 timed pytorch-train "${py[@]}" --only train --epochs "$epochs"
 timed mytorch-train-1thread "${mt[@]}" --only train --threads 1

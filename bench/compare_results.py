@@ -66,7 +66,7 @@ def spread(summary):
     return f"±{summary['spread_pct'] / 2:.0f}%" if summary else ""
 
 
-mt = {part: load("mytorch-" + part) for part in ("gemm", "train", "train-1thread", "inference", "inference-1thread")}
+mt = {part: load("mytorch-" + part) for part in ("gemm", "gemm-paired", "train", "train-1thread", "inference", "inference-1thread")}
 py = {part: load("pytorch-" + part) for part in ("gemm", "train", "inference")}
 available = all(v and v.get("available", True) for v in py.values())
 machine = (py["gemm"] or {}).get("machine", {})
@@ -88,6 +88,20 @@ if mt["gemm"] and available:
         add("SGEMM GFLOP/s", f"{g['name']} ({g['threads']} thr vs {threads})", g["gflops"]["median"],
             np_row["gflops"]["median"] if np_row else None, 0.9, note=note,
             best=(g["gflops"]["best"], np_row["gflops"]["best"] if np_row else None))
+
+# ---- SGEMM, paired: MyTorch and the BLAS alternating in one process (mytorch bench --blas) -----------------------
+if mt["gemm-paired"]:
+    for g in mt["gemm-paired"]["gemm"]:
+        p = g.get("paired_reference")
+        if not p:
+            continue
+        ratio = p["ratio"]
+        add("SGEMM GFLOP/s, paired in one process", f"{g['name']} ({g['threads']} thr vs {p['threads'] or '?'})",
+            g["gflops"]["median"], p["gflops"]["median"], 0.9,
+            note=f"median of {ratio['repetitions']} paired ratios {ratio['median']:.2f} (worst {ratio['worst']:.2f}, best {ratio['best']:.2f}); "
+                 f"{p.get('core') or 'BLAS'}")
+        rows[-1]["ratio"] = ratio["median"]  # the verdict goes by the paired ratios' median, not the medians' ratio
+        rows[-1]["verdict"] = "PASS" if ratio["median"] >= 0.9 else "MISS"
 
 # ---- training ------------------------------------------------------------------------------------------------
 if mt["train"] and available and py["train"].get("train"):

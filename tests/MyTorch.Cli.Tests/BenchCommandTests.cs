@@ -52,4 +52,55 @@ public class BenchCommandTests
         Assert.Contains("--only", result.Error, StringComparison.Ordinal);
         Assert.Contains("mytorch bench [options]", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ABlasThatIsMissingOrNotALibraryIsAClearError()
+    {
+        var missing = CliRunner.Run("bench", "--quick", "--only", "gemm", "--blas", "/no/such/libblas.so.3");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--blas", missing.Error, StringComparison.Ordinal);
+        Assert.Contains("/no/such/libblas.so.3", missing.Error, StringComparison.Ordinal);
+
+        string notALibrary = Path.Combine(Path.GetTempPath(), $"mytorch-not-a-library-{Environment.ProcessId}.so");
+        File.WriteAllText(notALibrary, "not a shared object");
+        try
+        {
+            var result = CliRunner.Run("bench", "--quick", "--only", "gemm", "--blas", notALibrary);
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("--blas", result.Error, StringComparison.Ordinal);
+            Assert.Contains("could not be loaded", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(notALibrary);
+        }
+    }
+
+    /// <summary>
+    /// With a CBLAS library installed (Debian's reference BLAS or OpenBLAS; a machine without one has nothing to pair
+    /// with, and the test has nothing to check), every GEMM row carries the library's GFLOP/s and the paired ratios.
+    /// </summary>
+    [Fact]
+    public void APairedBlasAddsItsFiguresAndRatiosToEveryGemmRow()
+    {
+        string? library = new[]
+        {
+            "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3", "/usr/lib/x86_64-linux-gnu/libblas.so.3",
+            "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3", "/usr/lib/aarch64-linux-gnu/libblas.so.3",
+        }.FirstOrDefault(File.Exists);
+        if (library is null) return;
+
+        var result = CliRunner.Run("bench", "--quick", "--json", "--only", "gemm", "--threads", "2", "--blas", library);
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}; stderr: {result.Error}");
+        using var report = JsonDocument.Parse(result.Output);
+        foreach (var row in report.RootElement.GetProperty("gemm").EnumerateArray())
+        {
+            var paired = row.GetProperty("paired_reference");
+            Assert.Equal(library, paired.GetProperty("library").GetString());
+            Assert.True(paired.GetProperty("gflops").GetProperty("median").GetDouble() > 0);
+            var ratio = paired.GetProperty("ratio");
+            Assert.True(ratio.GetProperty("median").GetDouble() > 0);
+            Assert.Equal(row.GetProperty("gflops").GetProperty("repetitions").GetInt32(), ratio.GetProperty("repetitions").GetInt32());
+        }
+    }
 }

@@ -18,11 +18,18 @@ public static class BenchTables
         if (report["gemm"] is JsonArray gemm)
         {
             var table = new Table().Border(TableBorder.Rounded).Title("[bold]SGEMM GFLOP/s[/] (Gemm.Multiply<float>)");
+            bool paired = gemm.OfType<JsonObject>().Any(r => r["paired_reference"] is JsonObject);
             table.AddColumns("shape (op m x k x n)", "role", "threads", "median", "best", "spread");
+            if (paired) table.AddColumns("reference median", "paired ratio (median)");
             foreach (var row in gemm.OfType<JsonObject>())
             {
                 var g = (JsonObject)row["gflops"]!;
-                table.AddRow(Text(row["name"]), Text(row["role"]), Text(row["threads"]), Number(g["median"], "F1"), Number(g["best"], "F1"), Percent(g["spread_pct"]));
+                var cells = new List<string> { Text(row["name"]), Text(row["role"]), Text(row["threads"]), Number(g["median"], "F1"), Number(g["best"], "F1"), Percent(g["spread_pct"]) };
+                if (paired && row["paired_reference"] is JsonObject p)
+                    cells.AddRange([Number(p["gflops"]?["median"], "F1"), Number(p["ratio"]?["median"], "F2") + "x"]);
+                else if (paired)
+                    cells.AddRange(["", ""]);
+                table.AddRow([.. cells]);
             }
             console.Write(table);
         }

@@ -50,8 +50,12 @@ public sealed record GemmCase(string Op, int M, int K, int N, string Role)
 /// <summary>SGEMM GFLOP/s through <see cref="Gemm.Multiply{T}"/> for each <see cref="GemmCase"/>, multi- and single-threaded.</summary>
 public static class GemmBenchmark
 {
-    /// <summary>Measures every case at <see cref="BenchSettings.Threads"/> threads and, when that is more than one, at one thread.</summary>
-    public static JsonArray Run(BenchSettings settings, Action<string> progress)
+    /// <summary>
+    /// Measures every case at <see cref="BenchSettings.Threads"/> threads and, when that is more than one, at one thread.
+    /// With a <paramref name="reference"/> library, each case is timed alternately with its cblas_sgemm (at the same
+    /// thread count) and the row adds the reference's GFLOP/s and the paired ratio.
+    /// </summary>
+    public static JsonArray Run(BenchSettings settings, Action<string> progress, ReferenceBlas? reference = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(progress);
@@ -65,8 +69,26 @@ public static class GemmBenchmark
                 KernelOptions.MaxThreads = threads;
                 foreach (var gemm in GemmCase.Standard(settings.LargeGemmShapes))
                 {
-                    progress($"gemm {gemm.Name} on {threads} thread{(threads == 1 ? "" : "s")}");
-                    var gflops = Measure(settings, gemm);
+                    progress($"gemm {gemm.Name} on {threads} thread{(threads == 1 ? "" : "s")}{(reference is null ? "" : ", paired with the reference BLAS")}");
+                    JsonObject? paired = null;
+                    SampleSummary gflops;
+                    if (reference is null)
+                    {
+                        gflops = Measure(settings, gemm);
+                    }
+                    else
+                    {
+                        reference.SetThreads(threads);
+                        (gflops, var theirs, var ratio) = MeasurePaired(settings, gemm, reference);
+                        paired = new JsonObject
+                        {
+                            ["library"] = reference.Path,
+                            ["core"] = reference.Core,
+                            ["threads"] = reference.CanSetThreads ? threads : null,
+                            ["gflops"] = theirs.ToJson(),
+                            ["ratio"] = ratio.ToJson(),
+                        };
+                    }
                     results.Add(new JsonObject
                     {
                         ["name"] = gemm.Name,
@@ -78,6 +100,7 @@ public static class GemmBenchmark
                         ["backend"] = "mytorch",
                         ["threads"] = threads,
                         ["gflops"] = gflops.ToJson(),
+                        ["paired_reference"] = paired,
                     });
                 }
             }
@@ -99,6 +122,29 @@ public static class GemmBenchmark
         int ldb = gemm.TransposeB ? gemm.K : gemm.N;
         return Harness.Throughput(settings, gemm.Flops / 1e9,
             () => Gemm.Multiply<float>(gemm.TransposeA, gemm.TransposeB, gemm.M, gemm.N, gemm.K, a, lda, b, ldb, c, gemm.N));
+    }
+
+    /// <summary>GFLOP/s of one case and of the reference's cblas_sgemm on the same arrays, timed alternately, and their ratios.</summary>
+    public static (SampleSummary Ours, SampleSummary Theirs, SampleSummary Ratio) MeasurePaired(BenchSettings settings, GemmCase gemm,
+        ReferenceBlas reference)
+    {
+        ArgumentNullException.ThrowIfNull(gemm);
+        ArgumentNullException.ThrowIfNull(reference);
+        var random = new Random(1234);
+        float[] a = RandomMatrix(gemm.M * gemm.K, random), b = RandomMatrix(gemm.K * gemm.N, random);
+        float[] c = new float[gemm.M * gemm.N], theirs = new float[gemm.M * gemm.N];
+        int lda = gemm.TransposeA ? gemm.M : gemm.K;
+        int ldb = gemm.TransposeB ? gemm.K : gemm.N;
+        var result = Harness.PairedThroughput(settings, gemm.Flops / 1e9,
+            () => Gemm.Multiply<float>(gemm.TransposeA, gemm.TransposeB, gemm.M, gemm.N, gemm.K, a, lda, b, ldb, c, gemm.N),
+            () => reference.Multiply(gemm.TransposeA, gemm.TransposeB, gemm.M, gemm.N, gemm.K, a, lda, b, ldb, theirs, gemm.N));
+        // Both sides computed the same product: a reference that disagrees is the wrong library or the wrong call.
+        for (int i = 0; i < c.Length; i++)
+        {
+            if (Math.Abs(c[i] - theirs[i]) > 1e-3f * (1 + Math.Abs(c[i])))
+                throw new InvalidOperationException($"The reference BLAS's {gemm.Name} differs from MyTorch's at element {i}: {theirs[i]} vs {c[i]}.");
+        }
+        return result;
     }
 
     private static float[] RandomMatrix(int count, Random random)

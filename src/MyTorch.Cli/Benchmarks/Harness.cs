@@ -71,6 +71,49 @@ public static class Harness
         return SampleSummary.Of(rates);
     }
 
+    /// <summary>
+    /// Times two implementations of the same work alternately: after warming up and calibrating both, each of twice
+    /// <see cref="BenchSettings.Repetitions"/> rounds times one half-length repetition of each (the order swapping
+    /// every round), so that a machine whose speed drifts slows both alike. Returns both throughputs and the ratio
+    /// ours / theirs of each round, whose median is the paired comparison.
+    /// </summary>
+    public static (SampleSummary Ours, SampleSummary Theirs, SampleSummary Ratio) PairedThroughput(BenchSettings settings,
+        double workPerCall, Action ours, Action theirs)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(ours);
+        ArgumentNullException.ThrowIfNull(theirs);
+        int minimumCalls = settings.Quick ? 1 : 2;
+        int Calls(double lastCall) => (int)Math.Clamp(Math.Ceiling(settings.RepetitionSeconds / 2 / Math.Max(lastCall, 1e-9)), 1, 1_000_000);
+        int oursCalls = Calls(WarmUp(settings.WarmupSeconds, minimumCalls, ours));
+        int theirsCalls = Calls(WarmUp(settings.WarmupSeconds, minimumCalls, theirs));
+        double Time(Action call, int calls)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < calls; i++) call();
+            return workPerCall * calls / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        int rounds = 2 * settings.Repetitions;
+        var oursRates = new double[rounds];
+        var theirsRates = new double[rounds];
+        var ratios = new double[rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            if (r % 2 == 0)
+            {
+                oursRates[r] = Time(ours, oursCalls);
+                theirsRates[r] = Time(theirs, theirsCalls);
+            }
+            else
+            {
+                theirsRates[r] = Time(theirs, theirsCalls);
+                oursRates[r] = Time(ours, oursCalls);
+            }
+            ratios[r] = oursRates[r] / theirsRates[r];
+        }
+        return (SampleSummary.Of(oursRates), SampleSummary.Of(theirsRates), SampleSummary.Of(ratios));
+    }
+
     /// <summary>Calls until <paramref name="seconds"/> have passed and at least <paramref name="minimumCalls"/> calls were made; returns the last call's seconds.</summary>
     public static double WarmUp(double seconds, int minimumCalls, Action call)
     {

@@ -26,6 +26,11 @@ public static class BenchCommand
         DefaultValueFactory = _ => "auto",
     };
     private static readonly Option<ulong> SeedOption = new("--seed") { Description = "seed of the initialization and the batch order", DefaultValueFactory = _ => 42UL };
+    private static readonly Option<string?> BlasOption = new("--blas")
+    {
+        HelpName = "path",
+        Description = "also time this CBLAS library's cblas_sgemm (for example OpenBLAS's libblas.so.3) on each GEMM shape, alternating with MyTorch's in this process, and report the paired ratio",
+    };
     private static readonly Option<string?> KernelPathOption = new("--kernel-path")
     {
         HelpName = "auto|scalar|vector128|vector256|vector512",
@@ -36,7 +41,7 @@ public static class BenchCommand
     public static Command Create()
     {
         var command = new Command("bench", "Measure GEMM GFLOP/s, MLP training and inference samples/s, allocations per step, start-up time and peak memory.");
-        foreach (var option in new Option[] { JsonOption, ThreadsOption, QuickOption, OnlyOption, EpochsOption, DataOption, SeedOption, KernelPathOption })
+        foreach (var option in new Option[] { JsonOption, ThreadsOption, QuickOption, OnlyOption, EpochsOption, DataOption, SeedOption, KernelPathOption, BlasOption })
             command.Options.Add(option);
         OnlyOption.AcceptOnlyFromAmong([.. BenchParts.All]);
         ThreadsOption.Validators.Add(r =>
@@ -68,6 +73,7 @@ public static class BenchCommand
                 throw new ArgumentException($"Invalid value '{result.GetValue(KernelPathOption)}' for option --kernel-path: this machine does not accelerate {path}; it supports {string.Join(", ", KernelOptions.SupportedPaths.Select(KernelOptions.FormatKernelPath))}.");
             KernelOptions.Path = path;
         }
+        var reference = result.GetValue(BlasOption) is { } blasPath ? ReferenceBlas.Load(blasPath) : null;
         var settings = new BenchSettings(result.GetValue(QuickOption), KernelOptions.MaxThreads, result.GetValue(OnlyOption),
             result.GetValue(EpochsOption), result.GetValue(DataOption)!, result.GetValue(SeedOption));
         bool json = result.GetValue(JsonOption) || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive;
@@ -112,7 +118,7 @@ public static class BenchCommand
             };
         }
 
-        if (settings.Runs(BenchParts.Gemm)) report["gemm"] = GemmBenchmark.Run(settings, Progress);
+        if (settings.Runs(BenchParts.Gemm)) report["gemm"] = GemmBenchmark.Run(settings, Progress, reference);
         if (settings.Runs(BenchParts.Train)) report["train"] = MlpBenchmark.Train(settings, data!, recipe!, Progress);
         if (settings.Runs(BenchParts.Inference)) report["inference"] = MlpBenchmark.Inference(settings, data!, recipe!, Progress);
 

@@ -1,0 +1,81 @@
+using System.Runtime.InteropServices;
+
+namespace MyTorch.Cli.Benchmarks;
+
+/// <summary>
+/// A native BLAS library's <c>cblas_sgemm</c>, loaded from a path the user gives (<c>mytorch bench --blas</c>), so that
+/// MyTorch's GEMM and the reference can be timed alternately in one process: on a machine whose speed drifts (a
+/// shared VM), separate runs of each side can land in different phases, while paired repetitions see the same ones.
+/// A benchmark reference only: nothing else in MyTorch loads native code. The library stays loaded until the process
+/// exits (unloading OpenBLAS while its threads wait is unsafe).
+/// </summary>
+public sealed class ReferenceBlas
+{
+    private const int RowMajor = 101, NoTrans = 111, Trans = 112; // CBLAS_ORDER and CBLAS_TRANSPOSE
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void SgemmFunction(int order, int transA, int transB, int m, int n, int k, float alpha,
+        float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void SetThreadsFunction(int threads);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate IntPtr CoreNameFunction();
+
+    private readonly SgemmFunction sgemm;
+    private readonly SetThreadsFunction? setThreads;
+
+    private ReferenceBlas(string path, SgemmFunction sgemm, SetThreadsFunction? setThreads, string? core)
+    {
+        Path = path;
+        this.sgemm = sgemm;
+        this.setThreads = setThreads;
+        Core = core;
+    }
+
+    /// <summary>The library's path, as given.</summary>
+    public string Path { get; }
+
+    /// <summary>OpenBLAS's name for the kernels it chose (for example SkylakeX); null for other libraries.</summary>
+    public string? Core { get; }
+
+    /// <summary>Whether the library's thread count can be set (OpenBLAS's <c>openblas_set_num_threads</c>).</summary>
+    public bool CanSetThreads => setThreads is not null;
+
+    /// <summary>Loads the library at <paramref name="path"/>.</summary>
+    /// <exception cref="ArgumentException">The file does not exist, cannot be loaded, or has no cblas_sgemm (the message names the path and the option).</exception>
+    public static ReferenceBlas Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+            throw new ArgumentException($"Invalid value '{path}' for option --blas: no such file.");
+        if (!NativeLibrary.TryLoad(System.IO.Path.GetFullPath(path), out var handle))
+            throw new ArgumentException($"Invalid value '{path}' for option --blas: the file could not be loaded as a native library.");
+        if (!NativeLibrary.TryGetExport(handle, "cblas_sgemm", out var sgemm))
+        {
+            NativeLibrary.Free(handle);
+            throw new ArgumentException($"Invalid value '{path}' for option --blas: the library has no cblas_sgemm (give a CBLAS library such as OpenBLAS's libblas.so.3).");
+        }
+        var setThreads = NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out var set)
+            ? Marshal.GetDelegateForFunctionPointer<SetThreadsFunction>(set) : null;
+        string? core = NativeLibrary.TryGetExport(handle, "openblas_get_corename", out var name)
+            ? Marshal.PtrToStringAnsi(Marshal.GetDelegateForFunctionPointer<CoreNameFunction>(name)()) : null;
+        return new ReferenceBlas(path, Marshal.GetDelegateForFunctionPointer<SgemmFunction>(sgemm), setThreads, core);
+    }
+
+    /// <summary>Sets the library's thread count where it can (OpenBLAS); otherwise does nothing.</summary>
+    public void SetThreads(int threads) => setThreads?.Invoke(threads);
+
+    /// <summary>C = op(A) op(B) on row-major arrays, with the same arguments as <see cref="MyTorch.Kernels.Gemm.Multiply{T}"/>.</summary>
+    public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, float[] a, int lda, float[] b, int ldb, float[] c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(c);
+        // The native code trusts the sizes: check them as Gemm.Multiply does, so a mistake cannot write past C.
+        if ((long)(transposeA ? k : m) * lda > a.Length || (long)(transposeB ? n : k) * ldb > b.Length || (long)m * ldc > c.Length)
+            throw new ArgumentException($"ReferenceBlas.Multiply: arrays too short for {m}x{k}x{n}.");
+        sgemm(RowMajor, transposeA ? Trans : NoTrans, transposeB ? Trans : NoTrans, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc);
+    }
+}
