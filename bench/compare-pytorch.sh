@@ -102,6 +102,10 @@ timed mytorch-train-1thread "${mt[@]}" --only train --threads 1
 timed mytorch-inference "${mt[@]}" --only inference
 timed pytorch-inference "${py[@]}" --only inference
 timed mytorch-inference-1thread "${mt[@]}" --only inference --threads 1
+for i in 2 3; do # two more alternating rounds: the comparison takes the median of the three rounds' ratios
+  timed "mytorch-inference-$i" "${mt[@]}" --only inference
+  timed "pytorch-inference-$i" "${py[@]}" --only inference
+done
 if [ "$epochs" -gt 0 ]; then
   for ((seed = 1; seed < seeds; seed++)); do # the main train runs above used seed 42
     timed "mytorch-accuracy-seed$seed" "${mytorch[@]}" bench --json --data "$data" --quick --only train --epochs "$epochs" --seed "$seed"
