@@ -13,15 +13,7 @@ public class CompiledInferenceTests
     private static Sequential Network(string activation, DType dtype, int inputs, int outputs, ulong seed, bool lastIsActivation = false)
     {
         var generator = new Generator(seed);
-        Module Act() => activation switch
-        {
-            "relu" => new ReLU(),
-            "leaky" => new LeakyReLU(0.1),
-            "leaky-negative" => new LeakyReLU(-0.3),
-            "sigmoid" => new Sigmoid(),
-            "tanh" => new Tanh(),
-            _ => new Identity(),
-        };
+        Module Act() => PlannedActivations.Make(activation);
         var model = new Sequential(
             new Linear(inputs, 9, dtype: dtype, generator: generator), Act(), new Dropout(0.5),
             new Sequential(new Linear(9, 7, dtype: dtype, generator: generator), Act()),

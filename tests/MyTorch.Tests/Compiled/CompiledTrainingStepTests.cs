@@ -15,15 +15,7 @@ public class CompiledTrainingStepTests
     private static Sequential Network(string activation, DType dtype, int inputs, int outputs, ulong seed)
     {
         var generator = new Generator(seed);
-        Module Act() => activation switch
-        {
-            "relu" => new ReLU(),
-            "leaky" => new LeakyReLU(0.1),
-            "leaky-negative" => new LeakyReLU(-0.3),
-            "sigmoid" => new Sigmoid(),
-            "tanh" => new Tanh(),
-            _ => new Identity(),
-        };
+        Module Act() => PlannedActivations.Make(activation);
         return new Sequential(
             new Linear(inputs, 9, dtype: dtype, generator: generator), Act(),
             new Sequential(new Linear(9, 7, dtype: dtype, generator: generator), Act(), new Dropout(0)),
