@@ -19,10 +19,12 @@ namespace MyTorch.Compiled;
 /// </para>
 /// <para>
 /// Supported: <see cref="Sequential"/> (nested too) of <see cref="Linear"/>, <see cref="Identity"/>, <see cref="ReLU"/>,
-/// <see cref="LeakyReLU"/>, <see cref="Sigmoid"/>, <see cref="Tanh"/> and <see cref="Dropout"/> (the identity in
-/// evaluation mode), float32 or float64, starting with a Linear layer. <see cref="TryCompile"/> says why anything else
-/// (BatchNorm1d, for one) is not. The plan reads the layers' parameters at every run, so it follows training; compile
-/// again after adding or removing layers. One thread at a time may run a plan: its buffers are shared.
+/// <see cref="LeakyReLU"/>, <see cref="Sigmoid"/>, <see cref="Tanh"/>, <see cref="Dropout"/> (the identity in
+/// evaluation mode) and <see cref="BatchNorm1d"/> (with its running statistics, as in evaluation mode), float32 or
+/// float64, starting with a Linear layer; <see cref="TryCompile"/> says why anything else is not. The model's own
+/// training flag is neither read nor changed. The plan reads the layers' parameters and statistics at every run, so it
+/// follows training; compile again after adding or removing layers. One thread at a time may run a plan: its buffers
+/// are shared.
 /// </para>
 /// </remarks>
 /// <example><code>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using MyTorch.Kernels;
+using MyTorch.NN;
 
 namespace MyTorch.Compiled;
 
@@ -37,6 +38,9 @@ internal static class PlannedLayers<T>
             case StepOpKind.Tanh:
                 TanhKernel.Apply(x, y);
                 break;
+            case StepOpKind.BatchNorm:
+                BatchNormEval(op.Norm!, rows, x, y);
+                break;
             case StepOpKind.LeakyRelu:
                 // Tensor.LeakyRelu: x * (positive + (1 - positive) * slope), each step rounded as the graph's ops round it.
                 for (int j = 0; j < y.Length; j++) y[j] = x[j] * LeakyFactor(x[j], slope);
@@ -49,5 +53,28 @@ internal static class PlannedLayers<T>
     {
         T positive = x > T.Zero ? T.One : T.Zero;
         return positive + ((T.One - positive) * slope);
+    }
+
+    /// <summary>
+    /// BatchNorm1d's evaluation forward, (x - running_mean) / sqrt(running_var + eps) * gamma + beta, with the graph's
+    /// kernels in the graph's order (each step rounded as its op rounds it), row by row.
+    /// </summary>
+    private static void BatchNormEval(BatchNorm1d norm, int rows, ReadOnlySpan<T> x, Span<T> y)
+    {
+        int features = norm.NumFeatures;
+        const int MaxStackFeatures = 2048;
+        Span<T> std = features <= MaxStackFeatures ? stackalloc T[features] : new T[features];
+        AddKernel.Apply(norm.RunningVar.Elements<T>(), T.CreateTruncating(norm.Eps), std);
+        SqrtKernel.Apply(std, std);
+        ReadOnlySpan<T> mean = norm.RunningMean.Elements<T>(), gamma = norm.Gamma.Elements<T>(), beta = norm.Beta.Elements<T>();
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Slice(r * features, features);
+            var yr = y.Slice(r * features, features);
+            SubtractKernel.Apply(xr, mean, yr);
+            DivideKernel.Apply(yr, std, yr);
+            MultiplyKernel.Apply(yr, gamma, yr);
+            AddKernel.Apply(yr, beta, yr);
+        }
     }
 }

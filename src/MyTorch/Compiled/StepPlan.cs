@@ -15,10 +15,13 @@ internal enum StepOpKind
     LeakyRelu,
     Sigmoid,
     Tanh,
+
+    /// <summary>BatchNorm1d in evaluation mode (running statistics): inference plans only.</summary>
+    BatchNorm,
 }
 
 /// <summary>One layer of a plan: a linear map or an element-wise activation on the rows of a batch.</summary>
-internal sealed record StepOp(StepOpKind Kind, int InWidth, int OutWidth, Linear? Linear = null, double Slope = 0);
+internal sealed record StepOp(StepOpKind Kind, int InWidth, int OutWidth, Linear? Linear = null, double Slope = 0, BatchNorm1d? Norm = null);
 
 /// <summary>A <see cref="CompiledTrainingStep"/>'s layers, loss and optimizer, independent of the element type.</summary>
 internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimizer)
@@ -76,7 +79,8 @@ internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimiz
     /// <summary>
     /// The model's layers as a flat list with their widths and the parameters' dtype (float32 or float64); false, with
     /// the reason, when a layer is not supported. For <paramref name="inference"/>, dropout of any rate is the identity
-    /// (evaluation mode); for training only p = 0 is.
+    /// and BatchNorm1d normalizes with its running statistics (evaluation mode); for training only dropout with p = 0
+    /// is accepted, and no BatchNorm1d.
     /// </summary>
     public static bool TryFlatten(Module model, bool inference, out StepOp[] layers, out DType dtype, out string? reason)
     {
@@ -95,6 +99,11 @@ internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimiz
         {
             var op = ops[i];
             int width = ops[i - 1].OutWidth;
+            if (op.Norm is { } norm && norm.NumFeatures != width)
+            {
+                reason = $"layer {i} (BatchNorm1d({norm.NumFeatures})) follows a layer of width {width}.";
+                return false;
+            }
             if (op.Kind != StepOpKind.Linear) ops[i] = op with { InWidth = width, OutWidth = width };
             else if (op.InWidth != width)
             {
@@ -108,6 +117,11 @@ internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimiz
             if (op.Linear is { } linear && (linear.W.DType != dtype || (linear.B is { } b && b.DType != dtype)))
             {
                 reason = "the Linear layers' parameters have different dtypes.";
+                return false;
+            }
+            if (op.Norm is { } n && (n.Gamma.DType != dtype || n.Beta.DType != dtype || n.RunningMean.DType != dtype || n.RunningVar.DType != dtype))
+            {
+                reason = "a BatchNorm1d layer's parameters or statistics have another dtype than the Linear layers'.";
                 return false;
             }
         }
@@ -140,6 +154,9 @@ internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimiz
                 return null;
             case Dropout when inference:
                 return null; // evaluation mode passes the input through
+            case BatchNorm1d norm when inference:
+                ops.Add(new StepOp(StepOpKind.BatchNorm, 0, 0, Norm: norm));
+                return null;
             case ReLU:
                 ops.Add(new StepOp(StepOpKind.Relu, 0, 0));
                 return null;

@@ -73,6 +73,31 @@ public class CompiledInferenceTests
         }
     }
 
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void BatchNorm_UsesTheRunningStatisticsBitForBit(DType dtype)
+    {
+        var generator = new Generator(11);
+        var model = new Sequential(
+            new Linear(6, 8, dtype: dtype, generator: generator), new BatchNorm1d(8, dtype: dtype), new ReLU(),
+            new Linear(8, 5, dtype: dtype, generator: generator), new BatchNorm1d(5, eps: 1e-3, dtype: dtype),
+            new Linear(5, 3, dtype: dtype, generator: generator));
+        // Training-mode forwards move the running statistics away from 0 and 1, and the scale and shift are set.
+        for (int i = 0; i < 4; i++) model.Forward(Tensor.Normal([16, 6], 1, 3, generator, dtype));
+        using (Autograd.NoGrad())
+        {
+            foreach (var parameter in model.Parameters()) parameter.AddInPlace(Tensor.Normal(parameter.Shape.ToArray(), 0, 0.5, generator, dtype));
+        }
+        var inference = CompiledInference.Compile(model);
+        foreach (int rows in new[] { 5, 1, 200 })
+        {
+            var x = Tensor.Normal([rows, 6], 1, 3, generator, dtype);
+            Assert.Equal(EvalForward(model, x).ToArray<double>(), inference.Run(x).ToArray<double>());
+        }
+        Assert.True(model.IsTraining); // the plan computes evaluation mode without switching the model
+    }
+
     [Fact]
     public void Runs_FollowTheParametersAsTheyTrain()
     {
@@ -117,11 +142,13 @@ public class CompiledInferenceTests
     [Fact]
     public void UnsupportedModels_SayWhy()
     {
-        var withBatchNorm = new Sequential(new Linear(3, 4), new BatchNorm1d(4), new ReLU(), new Linear(4, 2));
-        Assert.Null(CompiledInference.TryCompile(withBatchNorm, out var reason));
-        Assert.Contains("BatchNorm1d", reason, StringComparison.Ordinal);
-        var error = Assert.Throws<NotSupportedException>(() => CompiledInference.Compile(withBatchNorm));
-        Assert.Contains("BatchNorm1d", error.Message, StringComparison.Ordinal);
+        var withLayerNorm = new Sequential(new Linear(3, 4), new LayerNorm(4), new ReLU(), new Linear(4, 2));
+        Assert.Null(CompiledInference.TryCompile(withLayerNorm, out var reason));
+        Assert.Contains("LayerNorm", reason, StringComparison.Ordinal);
+        var error = Assert.Throws<NotSupportedException>(() => CompiledInference.Compile(withLayerNorm));
+        Assert.Contains("LayerNorm", error.Message, StringComparison.Ordinal);
+        Assert.Null(CompiledInference.TryCompile(new Sequential(new Linear(3, 4), new BatchNorm1d(5)), out reason));
+        Assert.Contains("BatchNorm1d(5)", reason, StringComparison.Ordinal);
 
         Assert.Null(CompiledInference.TryCompile(new Sequential(new ReLU(), new Linear(3, 2)), out reason));
         Assert.Contains("start with a Linear", reason, StringComparison.Ordinal);
