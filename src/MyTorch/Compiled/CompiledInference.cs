@@ -162,10 +162,15 @@ internal sealed class InferencePlan<T> : InferencePlan
     public override void Run(Tensor inputs, Tensor outputs)
     {
         int rows = inputs.Shape[0];
-        if (rows * maxWidth > front.Length)
+        long needed = (long)rows * maxWidth;
+        if (needed > front.Length)
         {
-            front = new T[rows * maxWidth];
-            back = new T[rows * maxWidth];
+            if (needed > Array.MaxLength)
+                throw new TensorShapeException(
+                    $"CompiledInference: a batch of {rows} rows needs activations of {needed} elements per layer, more than one array holds; run it in smaller batches.",
+                    nameof(inputs));
+            front = new T[needed];
+            back = new T[needed];
         }
 
         // Blocks of whole 12-row micro-tiles, each with at least the GEMM's minimum work per thread.

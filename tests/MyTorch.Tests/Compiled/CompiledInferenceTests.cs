@@ -157,6 +157,15 @@ public class CompiledInferenceTests
     }
 
     [Fact]
+    public void ABatchWhoseActivationsOutgrowAnArray_IsAClearError()
+    {
+        var inference = CompiledInference.Compile(new Sequential(new Linear(1, 4096), new ReLU(), new Linear(4096, 1)));
+        var error = Assert.Throws<TensorShapeException>(() => inference.Run(Tensor.Zeros([600_000, 1])));
+        Assert.Contains("600000 rows", error.Message, StringComparison.Ordinal);
+        Assert.Contains("smaller batches", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BadInputs_NameTheExpectedShape()
     {
         var inference = CompiledInference.Compile(new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 2)));
