@@ -257,6 +257,10 @@ internal sealed class StepPlan<T> : StepPlan
                 $"CompiledTrainingStep: inputs must be a non-empty {dtype.Name()} batch of shape (rows, {InputWidth}); got " +
                 $"{inputs.DType.Name()} of shape {Shapes.Format(inputs.Shape)}.", nameof(inputs));
         int rows = inputs.Shape[0];
+        if ((long)rows * maxWidth > Array.MaxLength)
+            throw new TensorShapeException(
+                $"CompiledTrainingStep: a batch of {rows} rows needs activations of {(long)rows * maxWidth} elements per layer, more than one array holds; use smaller batches.",
+                nameof(inputs));
         if (crossEntropy)
         {
             if (targets.DType != DType.Int64 || targets.Rank != 1 || targets.Shape[0] != rows)

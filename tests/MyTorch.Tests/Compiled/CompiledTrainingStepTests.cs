@@ -165,4 +165,13 @@ public class CompiledTrainingStepTests
             Assert.Equal([1, 2], twinStep.Outputs!.Shape.ToArray());
         }
     }
+
+    [Fact]
+    public void ABatchWhoseActivationsOutgrowAnArray_IsAClearError()
+    {
+        var model = new Sequential(new Linear(1, 4096), new ReLU(), new Linear(4096, 2));
+        var step = CompiledTrainingStep.Compile(model, new CrossEntropyLoss(), new SGD(model.Parameters(), 0.1));
+        var error = Assert.Throws<TensorShapeException>(() => step.Run(Tensor.Zeros([600_000, 1]), Tensor.Zeros([600_000], DType.Int64)));
+        Assert.Contains("600000 rows", error.Message, StringComparison.Ordinal);
+    }
 }
