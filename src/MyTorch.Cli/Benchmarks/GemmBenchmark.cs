@@ -116,12 +116,17 @@ public static class GemmBenchmark
     public static SampleSummary Measure(BenchSettings settings, GemmCase gemm)
     {
         ArgumentNullException.ThrowIfNull(gemm);
-        var random = new Random(1234);
-        float[] a = RandomMatrix(gemm.M * gemm.K, random), b = RandomMatrix(gemm.K * gemm.N, random), c = new float[gemm.M * gemm.N];
-        int lda = gemm.TransposeA ? gemm.M : gemm.K;
-        int ldb = gemm.TransposeB ? gemm.K : gemm.N;
+        var (a, b, c, lda, ldb) = Operands(gemm);
         return Harness.Throughput(settings, gemm.Flops / 1e9,
             () => Gemm.Multiply<float>(gemm.TransposeA, gemm.TransposeB, gemm.M, gemm.N, gemm.K, a, lda, b, ldb, c, gemm.N));
+    }
+
+    /// <summary>Random A and B for a case (seeded, so every run times the same numbers), an output C, and the leading dimensions.</summary>
+    private static (float[] A, float[] B, float[] C, int Lda, int Ldb) Operands(GemmCase gemm)
+    {
+        var random = new Random(1234);
+        float[] a = RandomMatrix(gemm.M * gemm.K, random), b = RandomMatrix(gemm.K * gemm.N, random);
+        return (a, b, new float[gemm.M * gemm.N], gemm.TransposeA ? gemm.M : gemm.K, gemm.TransposeB ? gemm.K : gemm.N);
     }
 
     /// <summary>GFLOP/s of one case and of the reference's cblas_sgemm on the same arrays, timed alternately, and their ratios.</summary>
@@ -130,11 +135,8 @@ public static class GemmBenchmark
     {
         ArgumentNullException.ThrowIfNull(gemm);
         ArgumentNullException.ThrowIfNull(reference);
-        var random = new Random(1234);
-        float[] a = RandomMatrix(gemm.M * gemm.K, random), b = RandomMatrix(gemm.K * gemm.N, random);
-        float[] c = new float[gemm.M * gemm.N], theirs = new float[gemm.M * gemm.N];
-        int lda = gemm.TransposeA ? gemm.M : gemm.K;
-        int ldb = gemm.TransposeB ? gemm.K : gemm.N;
+        var (a, b, c, lda, ldb) = Operands(gemm);
+        var theirs = new float[c.Length];
         var result = Harness.PairedThroughput(settings, gemm.Flops / 1e9,
             () => Gemm.Multiply<float>(gemm.TransposeA, gemm.TransposeB, gemm.M, gemm.N, gemm.K, a, lda, b, ldb, c, gemm.N),
             () => reference.Multiply(gemm.TransposeA, gemm.TransposeB, gemm.M, gemm.N, gemm.K, a, lda, b, ldb, theirs, gemm.N));

@@ -59,15 +59,9 @@ public static class Harness
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(call);
-        double lastCall = WarmUp(settings.WarmupSeconds, settings.Quick ? 1 : 2, call);
-        int calls = (int)Math.Clamp(Math.Ceiling(settings.RepetitionSeconds / Math.Max(lastCall, 1e-9)), 1, 1_000_000);
+        int calls = CallsPerRepetition(settings.RepetitionSeconds, WarmUp(settings.WarmupSeconds, settings.Quick ? 1 : 2, call));
         var rates = new double[settings.Repetitions];
-        for (int r = 0; r < rates.Length; r++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < calls; i++) call();
-            rates[r] = workPerCall * calls / Stopwatch.GetElapsedTime(start).TotalSeconds;
-        }
+        for (int r = 0; r < rates.Length; r++) rates[r] = TimedRate(call, calls, workPerCall);
         return SampleSummary.Of(rates);
     }
 
@@ -84,15 +78,9 @@ public static class Harness
         ArgumentNullException.ThrowIfNull(ours);
         ArgumentNullException.ThrowIfNull(theirs);
         int minimumCalls = settings.Quick ? 1 : 2;
-        int Calls(double lastCall) => (int)Math.Clamp(Math.Ceiling(settings.RepetitionSeconds / 2 / Math.Max(lastCall, 1e-9)), 1, 1_000_000);
-        int oursCalls = Calls(WarmUp(settings.WarmupSeconds, minimumCalls, ours));
-        int theirsCalls = Calls(WarmUp(settings.WarmupSeconds, minimumCalls, theirs));
-        double Time(Action call, int calls)
-        {
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < calls; i++) call();
-            return workPerCall * calls / Stopwatch.GetElapsedTime(start).TotalSeconds;
-        }
+        double seconds = settings.RepetitionSeconds / 2;
+        int oursCalls = CallsPerRepetition(seconds, WarmUp(settings.WarmupSeconds, minimumCalls, ours));
+        int theirsCalls = CallsPerRepetition(seconds, WarmUp(settings.WarmupSeconds, minimumCalls, theirs));
         int rounds = 2 * settings.Repetitions;
         var oursRates = new double[rounds];
         var theirsRates = new double[rounds];
@@ -101,17 +89,29 @@ public static class Harness
         {
             if (r % 2 == 0)
             {
-                oursRates[r] = Time(ours, oursCalls);
-                theirsRates[r] = Time(theirs, theirsCalls);
+                oursRates[r] = TimedRate(ours, oursCalls, workPerCall);
+                theirsRates[r] = TimedRate(theirs, theirsCalls, workPerCall);
             }
             else
             {
-                theirsRates[r] = Time(theirs, theirsCalls);
-                oursRates[r] = Time(ours, oursCalls);
+                theirsRates[r] = TimedRate(theirs, theirsCalls, workPerCall);
+                oursRates[r] = TimedRate(ours, oursCalls, workPerCall);
             }
             ratios[r] = oursRates[r] / theirsRates[r];
         }
         return (SampleSummary.Of(oursRates), SampleSummary.Of(theirsRates), SampleSummary.Of(ratios));
+    }
+
+    /// <summary>How many calls of <paramref name="lastCallSeconds"/> each fill a repetition of <paramref name="seconds"/> (1 to a million).</summary>
+    private static int CallsPerRepetition(double seconds, double lastCallSeconds) =>
+        (int)Math.Clamp(Math.Ceiling(seconds / Math.Max(lastCallSeconds, 1e-9)), 1, 1_000_000);
+
+    /// <summary>Work per second over <paramref name="calls"/> calls in a row.</summary>
+    private static double TimedRate(Action call, int calls, double workPerCall)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++) call();
+        return workPerCall * calls / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     /// <summary>Calls until <paramref name="seconds"/> have passed and at least <paramref name="minimumCalls"/> calls were made; returns the last call's seconds.</summary>
