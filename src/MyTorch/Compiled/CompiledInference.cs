@@ -162,15 +162,11 @@ internal sealed class InferencePlan<T> : InferencePlan
     public override void Run(Tensor inputs, Tensor outputs)
     {
         int rows = inputs.Shape[0];
-        long needed = (long)rows * maxWidth;
-        if (needed > front.Length)
+        if ((long)rows * maxWidth > front.Length)
         {
-            if (needed > Array.MaxLength)
-                throw new TensorShapeException(
-                    $"CompiledInference: a batch of {rows} rows needs activations of {needed} elements per layer, more than one array holds; run it in smaller batches.",
-                    nameof(inputs));
-            front = new T[needed];
-            back = new T[needed];
+            StepPlan.CheckActivationSize("CompiledInference", rows, maxWidth, nameof(inputs));
+            front = new T[rows * maxWidth];
+            back = new T[rows * maxWidth];
         }
 
         // Blocks of whole 12-row micro-tiles, each with at least the GEMM's minimum work per thread.

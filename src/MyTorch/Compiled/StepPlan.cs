@@ -134,6 +134,16 @@ internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimiz
         return true;
     }
 
+    /// <summary>Throws when a batch of <paramref name="rows"/> would need a layer buffer larger than one array holds.</summary>
+    public static void CheckActivationSize(string owner, int rows, int maxWidth, string paramName)
+    {
+        long needed = (long)rows * maxWidth;
+        if (needed > Array.MaxLength)
+            throw new TensorShapeException(
+                $"{owner}: a batch of {rows} rows needs activations of {needed} elements per layer, more than one array holds; use smaller batches.",
+                paramName);
+    }
+
     /// <summary>Appends the layers of <paramref name="module"/>; returns why one is not supported, or null.</summary>
     private static string? Flatten(Module module, List<StepOp> ops, bool inference)
     {
@@ -257,10 +267,7 @@ internal sealed class StepPlan<T> : StepPlan
                 $"CompiledTrainingStep: inputs must be a non-empty {dtype.Name()} batch of shape (rows, {InputWidth}); got " +
                 $"{inputs.DType.Name()} of shape {Shapes.Format(inputs.Shape)}.", nameof(inputs));
         int rows = inputs.Shape[0];
-        if ((long)rows * maxWidth > Array.MaxLength)
-            throw new TensorShapeException(
-                $"CompiledTrainingStep: a batch of {rows} rows needs activations of {(long)rows * maxWidth} elements per layer, more than one array holds; use smaller batches.",
-                nameof(inputs));
+        CheckActivationSize("CompiledTrainingStep", rows, maxWidth, nameof(inputs));
         if (crossEntropy)
         {
             if (targets.DType != DType.Int64 || targets.Rank != 1 || targets.Shape[0] != rows)
