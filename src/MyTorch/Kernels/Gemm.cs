@@ -234,7 +234,8 @@ public static class Gemm
     /// <summary>Single-row products with at least this much of n*k are split by columns over the kernel threads.</summary>
     /// <remarks>
     /// With the kernel threads spinning between calls a split pays from about 2^17: 1x784x256 (a first layer at
-    /// batch 1) ran 1.27x faster split than whole, paired A/B on 2 threads; 1x256x128 is left whole.
+    /// batch 1) ran faster split than whole on 2 threads; 1x256x128 is left whole. `mytorch bench --only inference`
+    /// (batch 1) measures the effect.
     /// </remarks>
     internal const long ParallelRowThreshold = 1L << 17;
 
