@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MyTorch.Cli.Benchmarks;
 using Xunit;
 
 namespace MyTorch.Cli.Tests;
@@ -98,9 +99,28 @@ public class BenchCommandTests
             var paired = row.GetProperty("paired_reference");
             Assert.Equal(library, paired.GetProperty("library").GetString());
             Assert.True(paired.GetProperty("gflops").GetProperty("median").GetDouble() > 0);
+            Assert.True(paired.GetProperty("pause_after_seconds").GetDouble() >= 0);
             var ratio = paired.GetProperty("ratio");
             Assert.True(ratio.GetProperty("median").GetDouble() > 0);
             Assert.Equal(row.GetProperty("gflops").GetProperty("repetitions").GetInt32(), ratio.GetProperty("repetitions").GetInt32());
         }
+    }
+
+    /// <summary>
+    /// OpenBLAS's threads spin 2^OPENBLAS_THREAD_TIMEOUT cycles after a call (28 by default, clamped to 4..30, as the
+    /// library does); the paired bench waits that long at a slow 1.5 GHz so that they never share MyTorch's half.
+    /// </summary>
+    [Theory]
+    [InlineData(null, 28)]
+    [InlineData("", 28)]
+    [InlineData("not a number", 28)]
+    [InlineData("20", 20)]
+    [InlineData("1", 4)]
+    [InlineData("40", 30)]
+    public void TheReferenceSpinFollowsOpenBlasThreadTimeout(string? setting, int exponent)
+    {
+        double expected = (1L << exponent) / 1.5e9;
+        double seconds = ReferenceBlas.OpenBlasThreadSpin(setting).TotalSeconds;
+        Assert.InRange(seconds, expected - 1e-7, expected + 1e-7); // a TimeSpan counts in 100 ns ticks
     }
 }

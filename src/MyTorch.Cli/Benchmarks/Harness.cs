@@ -71,8 +71,17 @@ public static class Harness
     /// every round), so that a machine whose speed drifts slows both alike. Returns both throughputs and the ratio
     /// ours / theirs of each round, whose median is the paired comparison.
     /// </summary>
+    /// <param name="settings">Repetitions and their length.</param>
+    /// <param name="workPerCall">Units of work (flops, samples) one call of either side does.</param>
+    /// <param name="ours">MyTorch's side.</param>
+    /// <param name="theirs">The reference's side.</param>
+    /// <param name="theirsSpin">
+    /// How long the reference's threads keep spinning after its last call (<see cref="ReferenceBlas.ThreadSpin"/>):
+    /// the next half waits that long, so that it does not share the cores with them. MyTorch's own workers spin for
+    /// 0.2 ms; the reference's half waits 1 ms after ours, so each side starts on idle cores.
+    /// </param>
     public static (SampleSummary Ours, SampleSummary Theirs, SampleSummary Ratio) PairedThroughput(BenchSettings settings,
-        double workPerCall, Action ours, Action theirs)
+        double workPerCall, Action ours, Action theirs, TimeSpan theirsSpin = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(ours);
@@ -81,6 +90,21 @@ public static class Harness
         double seconds = settings.RepetitionSeconds / 2;
         int oursCalls = CallsPerRepetition(seconds, WarmUp(settings.WarmupSeconds, minimumCalls, ours));
         int theirsCalls = CallsPerRepetition(seconds, WarmUp(settings.WarmupSeconds, minimumCalls, theirs));
+        var oursSpin = TimeSpan.FromMilliseconds(1);
+        double OursHalf()
+        {
+            double rate = TimedRate(ours, oursCalls, workPerCall);
+            Thread.Sleep(oursSpin);
+            return rate;
+        }
+        double TheirsHalf()
+        {
+            double rate = TimedRate(theirs, theirsCalls, workPerCall);
+            if (theirsSpin > TimeSpan.Zero) Thread.Sleep(theirsSpin);
+            return rate;
+        }
+
+        Thread.Sleep(theirsSpin > oursSpin ? theirsSpin : oursSpin); // after both warm-ups
         int rounds = 2 * settings.Repetitions;
         var oursRates = new double[rounds];
         var theirsRates = new double[rounds];
@@ -89,13 +113,13 @@ public static class Harness
         {
             if (r % 2 == 0)
             {
-                oursRates[r] = TimedRate(ours, oursCalls, workPerCall);
-                theirsRates[r] = TimedRate(theirs, theirsCalls, workPerCall);
+                oursRates[r] = OursHalf();
+                theirsRates[r] = TheirsHalf();
             }
             else
             {
-                theirsRates[r] = TimedRate(theirs, theirsCalls, workPerCall);
-                oursRates[r] = TimedRate(ours, oursCalls, workPerCall);
+                theirsRates[r] = TheirsHalf();
+                oursRates[r] = OursHalf();
             }
             ratios[r] = oursRates[r] / theirsRates[r];
         }

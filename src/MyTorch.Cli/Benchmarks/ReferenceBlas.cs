@@ -32,6 +32,7 @@ public sealed class ReferenceBlas
         this.sgemm = sgemm;
         this.setThreads = setThreads;
         Core = core;
+        ThreadSpin = core is null ? TimeSpan.Zero : OpenBlasThreadSpin(Environment.GetEnvironmentVariable("OPENBLAS_THREAD_TIMEOUT"));
     }
 
     /// <summary>The library's path, as given.</summary>
@@ -39,6 +40,25 @@ public sealed class ReferenceBlas
 
     /// <summary>OpenBLAS's name for the kernels it chose (for example SkylakeX); null for other libraries.</summary>
     public string? Core { get; }
+
+    /// <summary>
+    /// How long the library's worker threads may keep spinning after a multithreaded call returns, waiting for the next
+    /// one, before they sleep. While they spin they take cores from whatever runs next, so a paired comparison lets
+    /// them settle before timing MyTorch. Zero for libraries other than OpenBLAS.
+    /// </summary>
+    public TimeSpan ThreadSpin { get; }
+
+    /// <summary>
+    /// OpenBLAS's spin: 2^OPENBLAS_THREAD_TIMEOUT time-stamp-counter cycles (4 to 30; 28 when unset, its build
+    /// default), here converted at 1.5 GHz, slower than any counter it runs on, so the pause is never too short.
+    /// At the default that is about 0.18 s: longer than half of a 0.5 s repetition.
+    /// </summary>
+    internal static TimeSpan OpenBlasThreadSpin(string? threadTimeout)
+    {
+        int exponent = int.TryParse(threadTimeout, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value)
+            ? Math.Clamp(value, 4, 30) : 28;
+        return TimeSpan.FromSeconds((1L << exponent) / 1.5e9);
+    }
 
     /// <summary>Whether the library's thread count can be set (OpenBLAS's <c>openblas_set_num_threads</c>).</summary>
     public bool CanSetThreads => setThreads is not null;
