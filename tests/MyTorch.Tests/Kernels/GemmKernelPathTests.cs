@@ -51,6 +51,14 @@ public class GemmKernelPathTests
 
     [Theory]
     [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
+    public void SingleRow_BAtEveryOffsetInACacheLine_IsBitIdenticalToScalar(KernelPath path)
+    {
+        CheckSingleRowOffsets<float>(path);
+        CheckSingleRowOffsets<double>(path);
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
     public void ParallelSplit_IsBitIdenticalToOneThread(KernelPath path) =>
         KernelPaths.Run(path, () =>
         {
@@ -143,6 +151,54 @@ public class GemmKernelPathTests
                             var actual = problem.Run(maxThreads: 1, directThreshold: 0);
                             problem.AssertClose(problem.RunReference(), actual);
                             Assert.True(scalar!.AsSpan().SequenceEqual(actual), $"{path} differs from Scalar for {problem.Describe()}");
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The single-row sweep starts its widest vectors at B's next 64-byte boundary and runs the columns before it on
+    /// narrower paths: with B starting at each element of a cache line (every possible head), with row strides that
+    /// keep the rows aligned alike (ldb * size a multiple of 64) and that do not, and widths around the head, every
+    /// path gives the scalar path's bits. Two threads split the columns (n large enough), and must agree too.
+    /// </summary>
+    private static void CheckSingleRowOffsets<T>(KernelPath path)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int perLine = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var rng = new Random(77);
+        T[] Values(int count) => [.. Enumerable.Range(0, count).Select(_ => T.CreateTruncating(rng.NextDouble() - 0.5))];
+        const int k = 9;
+        foreach (int n in (int[])[1, perLine - 1, perLine + 3, (3 * perLine) + 5, 300])
+        {
+            foreach (int ldb in (int[])[n + (perLine - (n % perLine)) % perLine, n + 1])
+            {
+                var a = Values(k);
+                var b = Values((k * ldb) + perLine);
+                var start = Values(n + perLine);
+                for (int offset = 0; offset < perLine; offset++)
+                {
+                    foreach (bool accumulate in (bool[])[false, true])
+                    {
+                        T[] Run(int threads)
+                        {
+                            var c = (T[])start.Clone();
+                            Gemm.MultiplyCore<T>(false, false, 1, n, k, a, k, b.AsSpan(offset), ldb, c.AsSpan(offset % 3), n, accumulate, threads, directThreshold: 0);
+                            return c;
+                        }
+
+                        var reference = (T[])start.Clone();
+                        Gemm.MultiplyReference<T>(false, false, 1, n, k, a, k, b.AsSpan(offset), ldb, reference.AsSpan(offset % 3), n, accumulate);
+                        T[]? scalar = null;
+                        KernelPaths.Run(KernelPath.Scalar, () => scalar = Run(1));
+                        for (int j = 0; j < reference.Length; j++)
+                            Assert.True(T.Abs(reference[j] - scalar![j]) <= T.CreateTruncating(1e-5), $"column {j - (offset % 3)} differs from the reference: n {n}, ldb {ldb}, B offset {offset}");
+                        KernelPaths.Run(path, () =>
+                        {
+                            Assert.True(scalar!.AsSpan().SequenceEqual(Run(1)), $"{path} differs from Scalar: n {n}, ldb {ldb}, B offset {offset}, accumulate {accumulate}");
+                            Assert.True(scalar!.AsSpan().SequenceEqual(Run(2)), $"{path} on 2 threads differs from Scalar: n {n}, ldb {ldb}, B offset {offset}");
                         });
                     }
                 }
