@@ -105,6 +105,8 @@ timed mytorch-inference-1thread "${mt[@]}" --only inference --threads 1
 for i in 2 3; do # two more alternating rounds: the comparison takes the median of the three rounds' ratios
   timed "mytorch-inference-$i" "${mt[@]}" --only inference
   timed "pytorch-inference-$i" "${py[@]}" --only inference
+  timed "mytorch-train-$i" "${mt[@]}" --only train
+  timed "pytorch-train-$i" "${py[@]}" --only train
 done
 if [ "$epochs" -gt 0 ]; then
   for ((seed = 1; seed < seeds; seed++)); do # the main train runs above used seed 42
