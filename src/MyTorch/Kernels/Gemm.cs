@@ -193,10 +193,10 @@ public static class Gemm
         for (int p = 0; p < k; p += 4)
         {
             var rows = new RowChunk<T>(ref ra, sa, ldb, p, Math.Min(4, k - p), fromZero: p == 0 && !accumulate);
-            // The sweep streams B from L2 or memory: a vector load that straddles two cache lines costs two, which made
-            // a batch-1 first layer (1x784x256) 20-35% slower whenever its weights happened to start off a 64-byte
-            // boundary (a managed array's start varies from process to process). So the first columns, up to B's next
-            // boundary, take the narrower paths, and the wide vectors start aligned. When ldb * sizeof(T) is a multiple
+            // The sweep streams B from L2 or memory: a vector load that straddles two cache lines costs two, and
+            // with B starting off a 64-byte boundary (a managed array's start varies from process to process) every
+            // wide load of a batch-1 layer did. So the first columns, up to B's next boundary, take the narrower
+            // paths, and the wide vectors start aligned. When ldb * sizeof(T) is a multiple
             // of 64 every row of B is aligned alike; otherwise the first row of the four is.
             int head = Math.Min(n, ColumnsToCacheLine(ref Unsafe.Add(ref rb, rows.Offset0)));
             SweepColumns(rows, ref rb, ref rc, 0, head);
