@@ -54,7 +54,7 @@ internal static class WorkerPool
         int helpers = Math.Min(threads, tasks) - 1;
         if (helpers <= 0 || insideJob || !JobGate.TryEnter())
         {
-            for (int i = 0; i < tasks; i++) work.Execute(i);
+            RunOnThisThread(work, tasks);
             return;
         }
         try
@@ -90,7 +90,70 @@ internal static class WorkerPool
         }
     }
 
+    /// <summary>
+    /// Runs every task on the calling thread, as the pool would run them: a task that throws does not stop the others,
+    /// and the first exception is rethrown at the end (so that a caller sees the same effects whichever way it ran).
+    /// </summary>
+    private static void RunOnThisThread(ParallelWork work, int tasks)
+    {
+        Exception? first = null;
+        for (int i = 0; i < tasks; i++)
+        {
+            try
+            {
+                work.Execute(i);
+            }
+            catch (Exception e)
+            {
+                first ??= e;
+            }
+        }
+
+        if (first is not null) ExceptionDispatchInfo.Capture(first).Throw();
+    }
+
+    /// <summary>
+    /// Takes the pool, as another caller's job would, until the returned handle is disposed: meanwhile every call, from
+    /// any thread, runs on its calling thread. For tests of that path (allocations, exceptions), which otherwise only
+    /// runs when tests happen to overlap.
+    /// </summary>
+    internal static IDisposable HoldBusy() => new BusyHold();
+
     private static int Generation(long claimWord) => (int)(claimWord >>> 32);
+
+    /// <summary>A thread that holds <see cref="JobGate"/> (a Lock is released by the thread that took it).</summary>
+    private sealed class BusyHold : IDisposable
+    {
+        private readonly ManualResetEventSlim held = new(), release = new();
+        private readonly Thread thread;
+
+        public BusyHold()
+        {
+            thread = new Thread(() =>
+            {
+                JobGate.Enter();
+                try
+                {
+                    held.Set();
+                    release.Wait();
+                }
+                finally
+                {
+                    JobGate.Exit();
+                }
+            }) { IsBackground = true, Name = "MyTorch pool holder (tests)" };
+            thread.Start();
+            held.Wait();
+        }
+
+        public void Dispose()
+        {
+            release.Set();
+            thread.Join();
+            held.Dispose();
+            release.Dispose();
+        }
+    }
 
     /// <summary>Claims and runs tasks of job <paramref name="generation"/> until none are left or it has ended.</summary>
     private static void RunTasks(int generation)

@@ -58,4 +58,21 @@ public class WorkerPoolTests
         WorkerPool.Run(next, 4, 2);
         Assert.All(next.Runs, count => Assert.Equal(1, count));
     }
+
+    /// <summary>
+    /// With the pool taken by another caller the tasks run on the calling thread, with the same effects: every task runs
+    /// even when one throws, and the first exception reaches the caller. (Before, the loop stopped at the throwing
+    /// task, which made the test above fail whenever another test's job held the pool.)
+    /// </summary>
+    [Fact]
+    public void ATaskException_OnTheCallingThread_StillRunsEveryTask()
+    {
+        using (WorkerPool.HoldBusy())
+        {
+            var failing = new Counting(4) { Inner = i => { if (i == 1 || i == 2) throw new InvalidOperationException($"task {i} failed"); } };
+            var error = Assert.Throws<InvalidOperationException>(() => WorkerPool.Run(failing, 4, 2));
+            Assert.Equal("task 1 failed", error.Message);
+            Assert.All(failing.Runs, count => Assert.Equal(1, count));
+        }
+    }
 }
