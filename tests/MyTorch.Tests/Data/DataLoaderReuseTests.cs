@@ -6,7 +6,7 @@ namespace MyTorch.Tests.Data;
 
 public class DataLoaderReuseTests
 {
-    private static TensorDataset Data(int rows, int features)
+    internal static TensorDataset Data(int rows, int features)
     {
         var generator = new Generator(4);
         return new TensorDataset(Tensor.Normal([rows, features], 0, 1, generator),
@@ -47,14 +47,23 @@ public class DataLoaderReuseTests
         Assert.Same(first[0], second[0]);         // and the next epoch reuses both
         Assert.Same(first[2], second[2]);
     }
+}
 
+/// <summary>
+/// Tests that set the process-wide <see cref="KernelOptions.MaxThreads"/>: in the serial collection, so that no
+/// other test runs meanwhile (a plan made for one thread count and run at another is re-made, which allocates, and
+/// made the steady-state allocation tests fail when this ran beside them).
+/// </summary>
+[Collection(MyTorch.Tests.Kernels.KernelPathSerial.Name)]
+public class DataLoaderThreadTests
+{
     [Fact]
     public void SplitCopy_GivesTheSameBatchesAtAnyThreadCount()
     {
         int previous = KernelOptions.MaxThreads;
         try
         {
-            var data = Data(3000, 100);
+            var data = DataLoaderReuseTests.Data(3000, 100);
             float[] Batch(int threads)
             {
                 KernelOptions.MaxThreads = threads;
