@@ -103,6 +103,23 @@ if mt["gemm-paired"]:
         rows[-1]["ratio"] = ratio["median"]  # the verdict goes by the paired ratios' median, not the medians' ratio
         rows[-1]["verdict"] = "PASS" if ratio["median"] >= 0.9 else "MISS"
 
+def alternating_rounds(part, report_key):
+    """(ours, theirs) reports of a part's first run and its extra alternating rounds (mytorch-PART-2/3, pytorch-PART-2/3),
+    where both sides ran and the reference has the part."""
+    pairs = [(mt[part], py[part])] + [(load(f"mytorch-{part}-{i}"), load(f"pytorch-{part}-{i}")) for i in (2, 3)]
+    return [(o, t) for o, t in pairs if o and o.get(report_key) and t and t.get(report_key)]
+
+
+def judge_by_rounds(ratios, target):
+    """With more than one round, the last row's ratio and verdict go by the median of the rounds' ratios, which a
+    machine whose speed drifts between processes skews less than one round."""
+    if len(ratios) > 1:
+        rows[-1]["ratio"] = median(ratios)
+        rows[-1]["note"] += f"; ratio = median of {len(ratios)} alternating rounds: " + ", ".join(f"{r:.2f}" for r in ratios)
+        if target is not None:
+            rows[-1]["verdict"] = "PASS" if median(ratios) >= target else "MISS"
+
+
 # ---- training ------------------------------------------------------------------------------------------------
 if mt["train"] and available and py["train"].get("train"):
     ours_all = [t["train"] for t in (mt["train"], mt["train-1thread"]) if t]
@@ -119,15 +136,9 @@ if mt["train"] and available and py["train"].get("train"):
         theirs["samples_per_second"]["median"], 1.5,
         best=(max(t["samples_per_second"]["best"] for t in ours_all), max(c["samples_per_second"]["best"] for c in theirs["configs"])),
         note=f"MyTorch {ours['threads']} thr; PyTorch torch {best['torch_threads']}/BLAS {best['blas_threads']}")
-    # Two more alternating rounds of the steady state (mytorch-train-2/3, pytorch-train-2/3), where run: as for
-    # inference, the verdict is the median of the rounds' ratios (all-core MyTorch against PyTorch's best setting).
-    train_rounds = [(mt["train"], py["train"])] + [(load(f"mytorch-train-{i}"), load(f"pytorch-train-{i}")) for i in (2, 3)]
-    train_ratios = [o["train"]["samples_per_second"]["median"] / t["train"]["samples_per_second"]["median"]
-                    for o, t in train_rounds if o and o.get("train") and t and t.get("train")]
-    if len(train_ratios) > 1:
-        rows[-1]["ratio"] = median(train_ratios)
-        rows[-1]["verdict"] = "PASS" if median(train_ratios) >= 1.5 else "MISS"
-        rows[-1]["note"] += f"; ratio = median of {len(train_ratios)} alternating rounds: " + ", ".join(f"{r:.2f}" for r in train_ratios)
+    # The steady state's rounds: all-core MyTorch against PyTorch's best setting of each round.
+    judge_by_rounds([o["train"]["samples_per_second"]["median"] / t["train"]["samples_per_second"]["median"]
+                     for o, t in alternating_rounds("train", "train")], 1.5)
     a, b = mt["train"]["train"].get("accuracy"), theirs.get("accuracy")
     if a and b:
         add("MLP training samples/s", f"whole epochs (mean of {a['epochs']})", statistics.mean(a["epoch_samples_per_second"]),
@@ -157,11 +168,7 @@ if mt["train"] and available and py["train"].get("train"):
 # ---- inference -----------------------------------------------------------------------------------------------
 if mt["inference"] and available and py["inference"].get("inference"):
     theirs = {r["batch"]: r for r in py["inference"]["inference"]}
-    # Two more alternating rounds (mytorch-inference-2/3, pytorch-inference-2/3), where run: the verdict is the
-    # median of the rounds' ratios, which a machine whose speed drifts between processes skews less than one round.
-    rounds = [(mt["inference"], py["inference"])] + [
-        (load(f"mytorch-inference-{i}"), load(f"pytorch-inference-{i}")) for i in (2, 3)]
-    rounds = [(o, t) for o, t in rounds if o and t and t.get("inference")]
+    rounds = alternating_rounds("inference", "inference")
 
     def round_ratio(ours_report, theirs_report, batch, path):
         o = [r for r in ours_report["inference"] if r["batch"] == batch and r.get("path", "module") == path]
@@ -186,11 +193,7 @@ if mt["inference"] and available and py["inference"].get("inference"):
                 note=f"MyTorch {ours['threads']} thr {spread(ours['samples_per_second'])}, "
                      f"{ours['bytes_per_call_all_threads']:.0f} B/call; PyTorch torch "
                      f"{t['best_config']['torch_threads']}/BLAS {t['best_config']['blas_threads']} {spread(t['samples_per_second'])}" if t else "")
-            if len(ratios) > 1:
-                rows[-1]["ratio"] = median(ratios)
-                rows[-1]["note"] += f"; ratio = median of {len(ratios)} alternating rounds: " + ", ".join(f"{r:.2f}" for r in ratios)
-                if target is not None:
-                    rows[-1]["verdict"] = "PASS" if median(ratios) >= target else "MISS"
+            judge_by_rounds(ratios, target)
 
 # ---- start-up ------------------------------------------------------------------------------------------------
 starts = [load(f"mytorch-startup-{i}") for i in (1, 2, 3)]
