@@ -86,7 +86,7 @@ public static class GemmBenchmark
                             ["core"] = reference.Core,
                             ["threads"] = reference.CanSetThreads ? threads : null,
                             // The pause after each of its halves, while its threads stop spinning (see PairedThroughput).
-                            ["pause_after_seconds"] = Math.Round((threads > 1 ? reference.ThreadSpin : TimeSpan.Zero).TotalSeconds, 3),
+                            ["pause_after_seconds"] = Math.Round(reference.PauseAfterCall(threads).TotalSeconds, 3),
                             ["gflops"] = theirs.ToJson(),
                             ["ratio"] = ratio.ToJson(),
                         };
@@ -142,7 +142,7 @@ public static class GemmBenchmark
         var result = Harness.PairedThroughput(settings, gemm.Flops / 1e9,
             () => Gemm.Multiply<float>(gemm.TransposeA, gemm.TransposeB, gemm.M, gemm.N, gemm.K, a, lda, b, ldb, c, gemm.N),
             () => reference.Multiply(gemm.TransposeA, gemm.TransposeB, gemm.M, gemm.N, gemm.K, a, lda, b, ldb, theirs, gemm.N),
-            KernelOptions.MaxThreads > 1 ? reference.ThreadSpin : TimeSpan.Zero);
+            reference.PauseAfterCall(KernelOptions.MaxThreads));
         // Both sides computed the same product: a reference that disagrees is the wrong library or the wrong call.
         for (int i = 0; i < c.Length; i++)
         {

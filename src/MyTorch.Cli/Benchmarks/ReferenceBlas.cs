@@ -48,6 +48,9 @@ public sealed class ReferenceBlas
     /// </summary>
     public TimeSpan ThreadSpin { get; }
 
+    /// <summary>The pause a paired comparison makes after this library's calls on <paramref name="threads"/> threads: <see cref="ThreadSpin"/>, or none on one thread (no workers spin then).</summary>
+    public TimeSpan PauseAfterCall(int threads) => threads > 1 ? ThreadSpin : TimeSpan.Zero;
+
     /// <summary>
     /// OpenBLAS's spin: 2^OPENBLAS_THREAD_TIMEOUT time-stamp-counter cycles (4 to 30; 28 when unset, its build
     /// default), here converted at 1.5 GHz, slower than any counter it runs on, so the pause is never too short.
