@@ -171,7 +171,7 @@ internal sealed class InferencePlan<T> : InferencePlan
 
         // Blocks of whole 12-row micro-tiles, each with at least the GEMM's minimum work per thread.
         int maxThreads = KernelOptions.MaxThreads;
-        int blocks = (int)Math.Min(Math.Min(maxThreads, rows / 24), rows * workPerRow / Gemm.MinWorkPerThread);
+        int blocks = (int)Math.Min(Math.Min(maxThreads, rows / (2 * Gemm.MR512)), rows * workPerRow / Gemm.MinWorkPerThread);
         if (blocks <= 1)
         {
             Forward(inputs, outputs, 0, rows, maxThreads);
@@ -230,7 +230,7 @@ internal sealed class InferencePlan<T> : InferencePlan
 
         public override void Execute(int index)
         {
-            const int tile = 12; // Gemm.MR512, a multiple of every path's rows per micro-tile
+            const int tile = Gemm.MR512; // a multiple of every path's rows per micro-tile
             int tiles = (rows + tile - 1) / tile;
             int start = Math.Min(rows, tiles * index / blocks * tile);
             int end = Math.Min(rows, tiles * (index + 1) / blocks * tile);

@@ -68,12 +68,10 @@ internal abstract class StepPlan(Module model, Loss criterion, Optimizer optimiz
             reason = "a loss with Reduction.None gives no single loss to differentiate.";
             return null;
         }
-        return dtype switch
-        {
-            DType.Float32 => new StepPlan<float>(model, ops, criterion, crossEntropy, optimizer),
-            DType.Float64 => new StepPlan<double>(model, ops, criterion, crossEntropy, optimizer),
-            _ => null,
-        };
+        // TryFlatten accepts float32 and float64 parameters only.
+        return dtype == DType.Float32
+            ? new StepPlan<float>(model, ops, criterion, crossEntropy, optimizer)
+            : new StepPlan<double>(model, ops, criterion, crossEntropy, optimizer);
     }
 
     /// <summary>

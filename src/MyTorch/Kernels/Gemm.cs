@@ -196,8 +196,8 @@ public static class Gemm
             // The sweep streams B from L2 or memory: a vector load that straddles two cache lines costs two, and
             // with B starting off a 64-byte boundary (a managed array's start varies from process to process) every
             // wide load of a batch-1 layer did. So the first columns, up to B's next boundary, take the narrower
-            // paths, and the wide vectors start aligned. When ldb * sizeof(T) is a multiple
-            // of 64 every row of B is aligned alike; otherwise the first row of the four is.
+            // paths, and the wide vectors start aligned. When ldb * sizeof(T) is a multiple of 64 every row of B is
+            // aligned alike; otherwise the first row of the four is.
             int head = Math.Min(n, ColumnsToCacheLine(ref Unsafe.Add(ref rb, rows.Offset0)));
             SweepColumns(rows, ref rb, ref rc, 0, head);
             SweepColumns(rows, ref rb, ref rc, head, n);
