@@ -41,13 +41,22 @@ def add(section, metric, ours, theirs, target=None, higher_is_better=True, note=
     """best: (ours, theirs) best-repetition values, whose ratio is shown beside the medians' (less hurt by a busy machine)."""
     ratio = ours / theirs if ours is not None and theirs not in (None, 0) else None
     best_ratio = best[0] / best[1] if best and best[0] is not None and best[1] not in (None, 0) else None
-    verdict = ""
-    if target is not None and ratio is not None:
-        ok = ratio >= target if higher_is_better else ratio <= target
-        verdict = "PASS" if ok else "MISS"
     rows.append({"section": section, "metric": metric, "mytorch": ours, "reference": theirs, "ratio": ratio,
                  "best_ratio": best_ratio, "target": (">= " if higher_is_better else "<= ") + f"{target}x" if target is not None else "",
-                 "verdict": verdict, "note": note, "unit": unit})
+                 "verdict": judge(ratio, target, higher_is_better), "note": note, "unit": unit})
+
+
+def judge(ratio, target, higher_is_better=True):
+    """PASS or MISS for a ratio against its target; empty without a target or a ratio."""
+    if target is None or ratio is None:
+        return ""
+    return "PASS" if (ratio >= target if higher_is_better else ratio <= target) else "MISS"
+
+
+def rejudge_last(ratio, target):
+    """The last row's ratio becomes <ratio> (a steadier figure than the medians' ratio), and its verdict follows it."""
+    rows[-1]["ratio"] = ratio
+    rows[-1]["verdict"] = judge(ratio, target)
 
 
 def accuracies(side, main):
@@ -95,13 +104,12 @@ if mt["gemm-paired"]:
         p = g.get("paired_reference")
         if not p:
             continue
-        ratio = p["ratio"]
+        ratio, target = p["ratio"], 0.9
         add("SGEMM GFLOP/s, paired in one process", f"{g['name']} ({g['threads']} thr vs {p['threads'] or '?'})",
-            g["gflops"]["median"], p["gflops"]["median"], 0.9,
+            g["gflops"]["median"], p["gflops"]["median"], target,
             note=f"median of {ratio['repetitions']} paired ratios {ratio['median']:.2f} (worst {ratio['worst']:.2f}, best {ratio['best']:.2f}); "
                  f"{p.get('core') or 'BLAS'}")
-        rows[-1]["ratio"] = ratio["median"]  # the verdict goes by the paired ratios' median, not the medians' ratio
-        rows[-1]["verdict"] = "PASS" if ratio["median"] >= 0.9 else "MISS"
+        rejudge_last(ratio["median"], target)  # the verdict goes by the paired ratios' median, not the medians' ratio
 
 def alternating_rounds(part, report_key):
     """(ours, theirs) reports of a part's first run and its extra alternating rounds (mytorch-PART-2/3, pytorch-PART-2/3),
@@ -114,10 +122,8 @@ def judge_by_rounds(ratios, target):
     """With more than one round, the last row's ratio and verdict go by the median of the rounds' ratios, which a
     machine whose speed drifts between processes skews less than one round."""
     if len(ratios) > 1:
-        rows[-1]["ratio"] = median(ratios)
         rows[-1]["note"] += f"; ratio = median of {len(ratios)} alternating rounds: " + ", ".join(f"{r:.2f}" for r in ratios)
-        if target is not None:
-            rows[-1]["verdict"] = "PASS" if median(ratios) >= target else "MISS"
+        rejudge_last(median(ratios), target)
 
 
 # ---- training ------------------------------------------------------------------------------------------------

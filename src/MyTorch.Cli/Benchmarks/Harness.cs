@@ -91,18 +91,14 @@ public static class Harness
         int oursCalls = CallsPerRepetition(seconds, WarmUp(settings.WarmupSeconds, minimumCalls, ours));
         int theirsCalls = CallsPerRepetition(seconds, WarmUp(settings.WarmupSeconds, minimumCalls, theirs));
         var oursSpin = TimeSpan.FromMilliseconds(1);
-        double OursHalf()
+        double Half(Action call, int calls, TimeSpan pause)
         {
-            double rate = TimedRate(ours, oursCalls, workPerCall);
-            Thread.Sleep(oursSpin);
+            double rate = TimedRate(call, calls, workPerCall);
+            if (pause > TimeSpan.Zero) Thread.Sleep(pause);
             return rate;
         }
-        double TheirsHalf()
-        {
-            double rate = TimedRate(theirs, theirsCalls, workPerCall);
-            if (theirsSpin > TimeSpan.Zero) Thread.Sleep(theirsSpin);
-            return rate;
-        }
+        double OursHalf() => Half(ours, oursCalls, oursSpin);
+        double TheirsHalf() => Half(theirs, theirsCalls, theirsSpin);
 
         Thread.Sleep(theirsSpin > oursSpin ? theirsSpin : oursSpin); // after both warm-ups
         int rounds = 2 * settings.Repetitions;
