@@ -75,6 +75,15 @@ timed() { # timed NAME COMMAND...: stdout to NAME.json, stderr to NAME.log, "wal
     awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f 0\n", b - a }' >"$out/$name.time"
   fi
 }
+# The reference has no core check of its own: MyTorch's runs in a process of its own just before and just after
+# each of its multi-threaded measurements (MyTorch's bench does the same in-process), so that every round says
+# whether it ran on whole cores (see CoreCheck.cs: a VM's vCPUs may share one core for minutes at a time).
+checked() { # checked NAME COMMAND...: as timed, between two core checks (cores-before-NAME, cores-after-NAME)
+  local name="$1"
+  "${mytorch[@]}" bench --json --only cores ${quick:+--quick} >"$out/cores-before-$name.json" 2>>"$out/cores.log"
+  timed "$@"
+  "${mytorch[@]}" bench --json --only cores ${quick:+--quick} >"$out/cores-after-$name.json" 2>>"$out/cores.log"
+}
 train_data="$data"
 if [ "$data" = auto ]; then
   if [ -d /usr/share/datasets/fashion-mnist ]; then train_data=fashion-mnist; else train_data=mnist; fi
@@ -90,23 +99,23 @@ for i in 1 2 3; do
   timed "pytorch-import-$i" "$python" -c "import torch"
 done
 timed mytorch-gemm "${mt[@]}" --only gemm
-timed pytorch-gemm "${py[@]}" --only gemm
+checked pytorch-gemm "${py[@]}" --only gemm
 if [ -n "$blas_dir" ]; then
   # The same shapes again, MyTorch and this BLAS timed alternately in one process (paired repetitions), which a
   # machine whose speed drifts between the runs above cannot skew.
   timed mytorch-gemm-paired "${mt[@]}" --only gemm --blas "$blas_dir/libblas.so.3"
 fi
 timed mytorch-train "${mt[@]}" --only train --epochs "$epochs"
-timed pytorch-train "${py[@]}" --only train --epochs "$epochs"
+checked pytorch-train "${py[@]}" --only train --epochs "$epochs"
 timed mytorch-train-1thread "${mt[@]}" --only train --threads 1
 timed mytorch-inference "${mt[@]}" --only inference
-timed pytorch-inference "${py[@]}" --only inference
+checked pytorch-inference "${py[@]}" --only inference
 timed mytorch-inference-1thread "${mt[@]}" --only inference --threads 1
 for i in 2 3; do # two more alternating rounds: the comparison takes the median of the three rounds' ratios
   timed "mytorch-inference-$i" "${mt[@]}" --only inference
-  timed "pytorch-inference-$i" "${py[@]}" --only inference
+  checked "pytorch-inference-$i" "${py[@]}" --only inference
   timed "mytorch-train-$i" "${mt[@]}" --only train
-  timed "pytorch-train-$i" "${py[@]}" --only train
+  checked "pytorch-train-$i" "${py[@]}" --only train
 done
 if [ "$epochs" -gt 0 ]; then
   for ((seed = 1; seed < seeds; seed++)); do # the main train runs above used seed 42

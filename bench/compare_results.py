@@ -37,6 +37,33 @@ def median(values):
 rows = []  # (section, metric, mytorch, reference, ratio, target, verdict, note)
 
 
+# ---- core checks: whether the threads had a whole core each (see src/MyTorch.Cli/Benchmarks/CoreCheck.cs) --------
+def core_checks(report):
+    """The core checks a MyTorch report holds (before and after its measurements, or one of --only cores)."""
+    return (report or {}).get("core_checks") or []
+
+
+def whole_cores(check):
+    return check["scaling"]["median"] >= 0.9 * check["threads"]
+
+
+def worst_scaling(checks):
+    """The lowest median scaling of some core checks: the least of the machine that a run can have had."""
+    return min((c["scaling"]["median"] for c in checks), default=None)
+
+
+def run_checks(name):
+    """The core checks around the run NAME: MyTorch's own, or the ones compare-pytorch.sh ran around a reference run."""
+    if name.startswith("mytorch-"):
+        return core_checks(load(name))
+    return core_checks(load("cores-before-" + name)) + core_checks(load("cores-after-" + name))
+
+
+def cores_note(name):
+    worst = worst_scaling(run_checks(name))
+    return f"; core check {worst:.2f}x" if worst is not None else ""
+
+
 def add(section, metric, ours, theirs, target=None, higher_is_better=True, note="", unit="", best=None):
     """best: (ours, theirs) best-repetition values, whose ratio is shown beside the medians' (less hurt by a busy machine)."""
     ratio = ours / theirs if ours is not None and theirs not in (None, 0) else None
@@ -108,22 +135,30 @@ if mt["gemm-paired"]:
         add("SGEMM GFLOP/s, paired in one process", f"{g['name']} ({g['threads']} thr vs {p['threads'] or '?'})",
             g["gflops"]["median"], p["gflops"]["median"], target,
             note=f"median of {ratio['repetitions']} paired ratios {ratio['median']:.2f} (worst {ratio['worst']:.2f}, best {ratio['best']:.2f}); "
-                 f"{p.get('core') or 'BLAS'}")
+                 f"{p.get('core') or 'BLAS'}" + (cores_note("mytorch-gemm-paired") if g["threads"] > 1 else ""))
         rejudge_last(ratio["median"], target)  # the verdict goes by the paired ratios' median, not the medians' ratio
 
 def alternating_rounds(part, report_key):
-    """(ours, theirs) reports of a part's first run and its extra alternating rounds (mytorch-PART-2/3, pytorch-PART-2/3),
-    where both sides ran and the reference has the part."""
-    pairs = [(mt[part], py[part])] + [(load(f"mytorch-{part}-{i}"), load(f"pytorch-{part}-{i}")) for i in (2, 3)]
-    return [(o, t) for o, t in pairs if o and o.get(report_key) and t and t.get(report_key)]
+    """(ours, theirs, checks) of a part's first run and its extra alternating rounds (mytorch-PART-2/3,
+    pytorch-PART-2/3), where both sides ran and the reference has the part; checks are both sides' core checks."""
+    names = [(f"mytorch-{part}", f"pytorch-{part}")] + [(f"mytorch-{part}-{i}", f"pytorch-{part}-{i}") for i in (2, 3)]
+    rounds = [(load(o), load(t), run_checks(o) + run_checks(t)) for o, t in names]
+    return [(o, t, c) for o, t, c in rounds if o and o.get(report_key) and t and t.get(report_key)]
 
 
-def judge_by_rounds(ratios, target):
+def judge_by_rounds(ratios, target, checks):
     """With more than one round, the last row's ratio and verdict go by the median of the rounds' ratios, which a
-    machine whose speed drifts between processes skews less than one round."""
+    machine whose speed drifts between processes skews less than one round. The note gives each round's worst core
+    check, and the median of the rounds whose every check found whole cores; the verdict stays with all rounds."""
     if len(ratios) > 1:
         rows[-1]["note"] += f"; ratio = median of {len(ratios)} alternating rounds: " + ", ".join(f"{r:.2f}" for r in ratios)
         rejudge_last(median(ratios), target)
+    if any(checks):
+        rows[-1]["note"] += "; the rounds' worst core checks: " + ", ".join(
+            f"{worst_scaling(c):.2f}x" if c else "-" for c in checks)
+        whole = [r for r, c in zip(ratios, checks) if c and all(whole_cores(x) for x in c)]
+        rows[-1]["note"] += (f"; rounds on whole cores: {len(whole)}, median ratio {median(whole):.2f}" if whole
+                             else "; no round ran on whole cores throughout")
 
 
 # ---- training ------------------------------------------------------------------------------------------------
@@ -143,8 +178,9 @@ if mt["train"] and available and py["train"].get("train"):
         best=(max(t["samples_per_second"]["best"] for t in ours_all), max(c["samples_per_second"]["best"] for c in theirs["configs"])),
         note=f"MyTorch {ours['threads']} thr; PyTorch torch {best['torch_threads']}/BLAS {best['blas_threads']}")
     # The steady state's rounds: all-core MyTorch against PyTorch's best setting of each round.
+    train_rounds = alternating_rounds("train", "train")
     judge_by_rounds([o["train"]["samples_per_second"]["median"] / t["train"]["samples_per_second"]["median"]
-                     for o, t in alternating_rounds("train", "train")], 1.5)
+                     for o, t, _ in train_rounds], 1.5, [c for _, _, c in train_rounds])
     a, b = mt["train"]["train"].get("accuracy"), theirs.get("accuracy")
     if a and b:
         add("MLP training samples/s", f"whole epochs (mean of {a['epochs']})", statistics.mean(a["epoch_samples_per_second"]),
@@ -191,7 +227,8 @@ if mt["inference"] and available and py["inference"].get("inference"):
                 continue
             ours = max(candidates, key=lambda s: s["samples_per_second"]["median"])
             t = theirs.get(batch)
-            ratios = [r for r in (round_ratio(o, th, batch, path) for o, th in rounds) if r is not None]
+            measured = [(r, c) for r, c in ((round_ratio(o, th, batch, path), c) for o, th, c in rounds) if r is not None]
+            ratios = [r for r, _ in measured]
             add("Inference samples/s", f"batch {batch}, {label} (best vs best)", ours["samples_per_second"]["median"],
                 t and t["samples_per_second"]["median"], target,
                 best=(max(s["samples_per_second"]["best"] for s in candidates),
@@ -199,7 +236,7 @@ if mt["inference"] and available and py["inference"].get("inference"):
                 note=f"MyTorch {ours['threads']} thr {spread(ours['samples_per_second'])}, "
                      f"{ours['bytes_per_call_all_threads']:.0f} B/call; PyTorch torch "
                      f"{t['best_config']['torch_threads']}/BLAS {t['best_config']['blas_threads']} {spread(t['samples_per_second'])}" if t else "")
-            judge_by_rounds(ratios, target)
+            judge_by_rounds(ratios, target, [c for _, c in measured] if ours["threads"] > 1 else [])
 
 # ---- start-up ------------------------------------------------------------------------------------------------
 starts = [load(f"mytorch-startup-{i}") for i in (1, 2, 3)]
@@ -255,6 +292,19 @@ if loads:
           f"min {min(loads):.1f}, median {statistics.median(loads):.1f}, max {max(loads):.1f} "
           f"on {machine.get('logical_processors', '?')} logical processors. Above the processor count, other work "
           "competed for the cores: trust the best:best column more than the medians, and run again.")
+checks = [c for name in sorted(os.listdir(OUT)) if name.endswith(".json") and name.startswith(("mytorch-", "cores-"))
+          for c in core_checks(load(name[:-5]))]
+if checks:
+    whole = sum(whole_cores(c) for c in checks)
+    scalings = [c["scaling"]["median"] for c in checks]
+    print(f"Core checks ({checks[0]['threads']} threads' FMA throughput against one thread's, around the multi-threaded "
+          f"runs): {len(checks)} checks, scaling median {statistics.median(scalings):.2f}x, min {min(scalings):.2f}x, "
+          f"max {max(scalings):.2f}x; whole cores (>= {0.9 * checks[0]['threads']:.1f}x) in {whole} of them.")
+    if whole < len(checks):
+        print("WARNING: in some checks the threads shared cores: the host gave this machine less than its "
+              f"{checks[0]['threads']} cores for part of the run. Multi-threaded figures from then describe a smaller "
+              "machine, and a ratio between two runs taken minutes apart may compare two machines. Each round's worst "
+              "check is in its note.")
 print("ratio = MyTorch median / reference median (the verdict); best:best = ratio of the best repetitions.")
 headers = ("metric", "MyTorch", "PyTorch/BLAS", "ratio", "best:best", "target", "", "note")
 section = None
@@ -271,4 +321,4 @@ for row in rows:
     print("  " + "".join(str(c).ljust(w + 1) for c, w in zip(cells, widths + (0,))).rstrip())
 print()
 with open(os.path.join(OUT, "comparison.json"), "w") as f:
-    json.dump({"reference_machine": machine, "load_averages": loads, "rows": rows}, f, indent=2)
+    json.dump({"reference_machine": machine, "load_averages": loads, "core_checks": checks, "rows": rows}, f, indent=2)

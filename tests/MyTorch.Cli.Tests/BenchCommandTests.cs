@@ -21,6 +21,10 @@ public class BenchCommandTests
         Assert.False(root.TryGetProperty("train", out _));
         Assert.False(root.TryGetProperty("inference", out _));
         Assert.True(root.GetProperty("memory").GetProperty("peak_working_set_bytes").GetInt64() > 0);
+        // A core check before and after the measurements says whether the 2 threads had a core each meanwhile.
+        var checks = root.GetProperty("core_checks").EnumerateArray().ToList();
+        Assert.Equal(["before", "after"], checks.Select(c => c.GetProperty("when").GetString()));
+        foreach (var check in checks) AssertCoreCheck(check, threads: 2);
 
         var rows = root.GetProperty("gemm").EnumerateArray().ToList();
         // The MLP shapes in all three forms and 256^3, on 2 threads and on 1.
@@ -43,6 +47,57 @@ public class BenchCommandTests
             Assert.Contains(op, new[] { "AB", "AtB", "ABt" });
             Assert.StartsWith(op + " ", row.GetProperty("name").GetString(), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void TheCoreCheckRunsAloneAndNotWithOneThread()
+    {
+        var result = CliRunner.Run("bench", "--quick", "--json", "--only", "cores", "--threads", "2");
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}; stderr: {result.Error}");
+        using (var report = JsonDocument.Parse(result.Output))
+        {
+            var root = report.RootElement;
+            Assert.False(root.TryGetProperty("gemm", out _));
+            Assert.False(root.TryGetProperty("startup", out _)); // no data or model: the check alone
+            var check = Assert.Single(root.GetProperty("core_checks").EnumerateArray().ToList());
+            Assert.Equal("now", check.GetProperty("when").GetString());
+            AssertCoreCheck(check, threads: 2);
+        }
+        Assert.Contains("core check (now): 2 threads together ran", result.Error, StringComparison.Ordinal);
+
+        var single = CliRunner.Run("bench", "--quick", "--json", "--only", "cores", "--threads", "1");
+        Assert.True(single.ExitCode == 0, $"exit code {single.ExitCode}; stderr: {single.Error}");
+        using (var report = JsonDocument.Parse(single.Output))
+            Assert.Equal(0, report.RootElement.GetProperty("core_checks").GetArrayLength());
+        Assert.Contains("one thread: no core check", single.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACoreCheckCountsTheSamplesWithinATenthOfWholeCores()
+    {
+        var gflops = SampleSummary.Of([10.0, 10.0, 10.0, 10.0]);
+        var result = new CoreCheckResult(2, gflops, SampleSummary.Of([20.0, 18.0, 18.0, 10.0]), SampleSummary.Of([2.0, 1.8, 1.79, 1.0]));
+        Assert.Equal(0.5, result.WholeCoresShare); // 2.0 and 1.8 reach 0.9 x 2; 1.79 and 1.0 do not
+        var json = result.ToJson();
+        Assert.Equal(0.5, json["whole_cores_share"]!.GetValue<double>());
+        Assert.Equal(1.795, json["scaling"]!["median"]!.GetValue<double>());
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => CoreCheck.Measure(threads: 1, samples: 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CoreCheck.Measure(threads: 2, samples: 0));
+    }
+
+    private static void AssertCoreCheck(JsonElement check, int threads)
+    {
+        Assert.Equal(threads, check.GetProperty("threads").GetInt32());
+        var scaling = check.GetProperty("scaling");
+        double median = scaling.GetProperty("median").GetDouble();
+        // Between sharing one core (about 1) and a whole core per thread (about 2); a loaded machine can go lower.
+        Assert.True(median > 0.2 && median < threads * 1.5, $"scaling {median}");
+        Assert.Equal(scaling.GetProperty("repetitions").GetInt32(), scaling.GetProperty("values").GetArrayLength());
+        double share = check.GetProperty("whole_cores_share").GetDouble();
+        Assert.InRange(share, 0, 1);
+        Assert.True(check.GetProperty("one_thread_gflops_median").GetDouble() > 0);
+        Assert.True(check.GetProperty("all_threads_gflops_median").GetDouble() > 0);
     }
 
     [Fact]

@@ -11,9 +11,11 @@ public static class BenchParts
     public const string Inference = "inference";
     /// <summary>Only the start-up measurement: load the data, build the model, report, exit.</summary>
     public const string Startup = "startup";
+    /// <summary>Only the core check (<see cref="CoreCheck"/>): whether the threads get a whole core each right now.</summary>
+    public const string Cores = "cores";
 
     /// <summary>Every value --only accepts.</summary>
-    public static IReadOnlyList<string> All { get; } = [Gemm, Train, Inference, Startup];
+    public static IReadOnlyList<string> All { get; } = [Gemm, Train, Inference, Startup, Cores];
 }
 
 /// <summary>
@@ -80,6 +82,9 @@ public sealed record BenchSettings
 
     /// <summary>Training steps over which allocations and gen-0 collections are counted.</summary>
     public int AllocationSteps => Quick ? 20 : 100;
+
+    /// <summary>Sample pairs of one <see cref="CoreCheck"/> (about 20 ms each).</summary>
+    public int CoreCheckSamples => Quick ? 5 : 25;
 
     /// <summary>Whether GEMM shapes above 256³ are measured.</summary>
     public bool LargeGemmShapes => !Quick;

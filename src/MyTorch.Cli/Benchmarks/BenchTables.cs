@@ -63,6 +63,20 @@ public static class BenchTables
             console.Write(table);
         }
 
+        if (report["core_checks"] is JsonArray checks && checks.Count > 0)
+        {
+            var table = new Table().Border(TableBorder.Rounded)
+                .Title("[bold]Core check[/] (FMA throughput of all threads against one: about the thread count on whole cores)");
+            table.AddColumns("when", "threads", "scaling (median)", "worst", "best", "samples on whole cores", "1-thread GFLOP/s");
+            foreach (var check in checks.OfType<JsonObject>())
+            {
+                var scaling = (JsonObject)check["scaling"]!;
+                table.AddRow(Text(check["when"]), Text(check["threads"]), Number(scaling["median"], "F2") + "x", Number(scaling["worst"], "F2") + "x",
+                    Number(scaling["best"], "F2") + "x", Number(check["whole_cores_share"]?.GetValue<double>() * 100, "F0") + "%", Number(check["one_thread_gflops_median"], "F1"));
+            }
+            console.Write(table);
+        }
+
         var summary = new Table().Border(TableBorder.Rounded).Title("[bold]Start-up and memory[/]");
         summary.AddColumns("measure", "value");
         if (report["startup"] is JsonObject startup)

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Text.Json.Nodes;
+
+namespace MyTorch.Cli.Benchmarks;
+
+/// <summary>
+/// Whether the kernels' threads get a whole core each right now: the FMA throughput of that many threads together,
+/// against one thread alone, on a loop that touches no memory.
+/// </summary>
+/// <remarks>
+/// <para>
+/// On a virtual machine the logical processors are the host's to place. The 2-vCPU machine these benchmarks were
+/// tuned on reports two cores of one thread each, yet for minutes at a time its two vCPUs deliver one core's FMA
+/// throughput between them (as two hyperthreads of one core would), and then two again. A multi-threaded figure, and
+/// a ratio of two of them taken seconds apart, means little unless it says which machine it ran on; this check says
+/// that. Its loop keeps ten independent FMA chains in registers, enough to fill both FMA ports of one core, so
+/// threads that share a core's ports divide its throughput instead of adding to it.
+/// </para>
+/// <para>
+/// It alternates short samples of one thread and of all threads (about 10 ms each) and reports the scaling of each
+/// pair: about the thread count on whole cores, about 1 where all threads share one core.
+/// </para>
+/// </remarks>
+public static class CoreCheck
+{
+    /// <summary>Scaling at or above this fraction of the thread count counts as whole cores.</summary>
+    public const double WholeCoresFraction = 0.9;
+
+    private const int ChainsPerThread = 10; // FMA latency 4 x 2 ports = 8 in flight fill a core; 10 leave a margin
+
+    /// <summary>Measures <paramref name="samples"/> pairs of one-thread and <paramref name="threads"/>-thread runs.</summary>
+    /// <param name="threads">The thread count to check (2 or more).</param>
+    /// <param name="samples">Pairs of runs; each pair takes about 20 ms.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than 2 threads or fewer than 1 sample.</exception>
+    public static CoreCheckResult Measure(int threads, int samples)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
+        long iterations = Calibrate(TimeSpan.FromMilliseconds(10));
+        using var crew = new Crew(threads - 1, iterations);
+        var single = new double[samples];
+        var together = new double[samples];
+        var scaling = new double[samples];
+        for (int s = 0; s < samples; s++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Chains(iterations);
+            single[s] = Gflops(iterations, Stopwatch.GetElapsedTime(start));
+            together[s] = threads * Gflops(iterations, crew.RunTogether());
+            scaling[s] = together[s] / single[s];
+        }
+        return new CoreCheckResult(threads, SampleSummary.Of(single), SampleSummary.Of(together), SampleSummary.Of(scaling));
+    }
+
+    private static double Gflops(long iterations, TimeSpan elapsed) =>
+        iterations * ChainsPerThread * Vector256<float>.Count * 2.0 / Math.Max(elapsed.TotalSeconds, 1e-9) / 1e9;
+
+    /// <summary>Iterations of <see cref="Chains"/> that take about <paramref name="target"/> on one thread (after its JIT).</summary>
+    private static long Calibrate(TimeSpan target)
+    {
+        long iterations = 10_000;
+        Chains(iterations);
+        while (true)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Chains(iterations);
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            if (elapsed >= target / 4 || iterations > 1L << 34)
+                return Math.Max(1, (long)(iterations * target.TotalSeconds / Math.Max(elapsed.TotalSeconds, 1e-9)));
+            iterations *= 4;
+        }
+    }
+
+    /// <summary>Ten independent FMA chains in registers: no loads or stores, so only the core's FMA ports limit it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains(long iterations)
+    {
+        var m = Vector256.Create(0.999999f);
+        var c = Vector256.Create(1e-7f);
+        Vector256<float> a0 = Vector256<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
+        for (long i = 0; i < iterations; i++)
+        {
+            a0 = Vector256.FusedMultiplyAdd(a0, m, c);
+            a1 = Vector256.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector256.FusedMultiplyAdd(a2, m, c);
+            a3 = Vector256.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector256.FusedMultiplyAdd(a4, m, c);
+            a5 = Vector256.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector256.FusedMultiplyAdd(a6, m, c);
+            a7 = Vector256.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector256.FusedMultiplyAdd(a8, m, c);
+            a9 = Vector256.FusedMultiplyAdd(a9, m, c);
+        }
+        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9).GetElement(0); // kept, so the loop is not dead code
+    }
+
+    /// <summary>
+    /// Helper threads of their own (not the kernels' pool, whose scheduling is one of the things measured elsewhere),
+    /// released together with the calling thread for each sample.
+    /// </summary>
+    private sealed class Crew : IDisposable
+    {
+        private readonly Barrier start, done;
+        private readonly Thread[] helpers;
+        private readonly long iterations;
+        private volatile bool stopping;
+
+        public Crew(int helperCount, long iterations)
+        {
+            this.iterations = iterations;
+            start = new Barrier(helperCount + 1);
+            done = new Barrier(helperCount + 1);
+            helpers = new Thread[helperCount];
+            for (int i = 0; i < helperCount; i++)
+            {
+                helpers[i] = new Thread(Loop) { IsBackground = true, Name = $"MyTorch core check {i + 1}" };
+                helpers[i].Start();
+            }
+        }
+
+        /// <summary>Every thread runs the chains once; returns the time until the last one finished.</summary>
+        public TimeSpan RunTogether()
+        {
+            start.SignalAndWait();
+            long begin = Stopwatch.GetTimestamp();
+            Chains(iterations);
+            done.SignalAndWait();
+            return Stopwatch.GetElapsedTime(begin);
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                start.SignalAndWait();
+                if (stopping) return;
+                Chains(iterations);
+                done.SignalAndWait();
+            }
+        }
+
+        public void Dispose()
+        {
+            stopping = true;
+            start.SignalAndWait();
+            foreach (var helper in helpers) helper.Join();
+            start.Dispose();
+            done.Dispose();
+        }
+    }
+}
+
+/// <summary>One <see cref="CoreCheck"/>: GFLOP/s of one thread alone and per thread of all together, and their scaling.</summary>
+/// <param name="Threads">The threads run together.</param>
+/// <param name="OneThread">GFLOP/s of one thread alone, per sample.</param>
+/// <param name="AllThreads">GFLOP/s of all threads together (summed), per sample.</param>
+/// <param name="Scaling">All threads' GFLOP/s over one thread's, per sample: about <see cref="Threads"/> on whole cores.</param>
+public sealed record CoreCheckResult(int Threads, SampleSummary OneThread, SampleSummary AllThreads, SampleSummary Scaling)
+{
+    /// <summary>The share of samples whose scaling reached <see cref="CoreCheck.WholeCoresFraction"/> of the thread count.</summary>
+    public double WholeCoresShare =>
+        Scaling.Values.Count(s => s >= CoreCheck.WholeCoresFraction * Threads) / (double)Scaling.Values.Count;
+
+    /// <summary>The result as JSON: scaling (median, worst, best and every sample), the share on whole cores, and the GFLOP/s medians.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["threads"] = Threads,
+        ["scaling"] = Scaling.ToJson(),
+        ["whole_cores_share"] = Math.Round(WholeCoresShare, 2),
+        ["one_thread_gflops_median"] = SampleSummary.Round(OneThread.Median),
+        ["all_threads_gflops_median"] = SampleSummary.Round(AllThreads.Median),
+    };
+}
