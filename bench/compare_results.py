@@ -59,6 +59,19 @@ def run_checks(name):
     return core_checks(load("cores-before-" + name)) + core_checks(load("cores-after-" + name))
 
 
+def whole_core_repetitions(summary, threads):
+    """'; MyTorch repetitions on whole cores: k of n (median M)' from a summary's per-repetition core checks, or ''."""
+    scaling = (summary or {}).get("core_scaling")
+    if not scaling:
+        return ""
+    whole = [v for v, s in zip(summary["values"], scaling) if s >= 0.9 * threads]
+    text = f"; MyTorch repetitions on whole cores: {len(whole)} of {len(scaling)}"
+    if whole:
+        m = median(whole)
+        text += f" (median {m:,.0f})" if m >= 1000 else f" (median {m:.1f})"
+    return text
+
+
 def cores_note(name):
     worst = worst_scaling(run_checks(name))
     return f"; core check {worst:.2f}x" if worst is not None else ""
@@ -118,7 +131,8 @@ if mt["gemm"] and available:
         threads = g["threads"] if g["threads"] in blas_threads else blas_threads[-1]
         np_row = reference.get((g["name"], "numpy", threads))
         torch_row = reference.get((g["name"], "torch", threads))
-        note = f"MyTorch {spread(g['gflops'])}, BLAS {spread(np_row['gflops']) if np_row else ''}"
+        note = f"MyTorch {spread(g['gflops'])}, BLAS {spread(np_row['gflops']) if np_row else ''}" + \
+            whole_core_repetitions(g["gflops"], g["threads"])
         if torch_row:
             note += f"; torch.mm {torch_row['gflops']['median']:.1f}"
         add("SGEMM GFLOP/s", f"{g['name']} ({g['threads']} thr vs {threads})", g["gflops"]["median"],
@@ -176,7 +190,8 @@ if mt["train"] and available and py["train"].get("train"):
     add("MLP training samples/s", "best vs best (steady state)", ours["samples_per_second"]["median"],
         theirs["samples_per_second"]["median"], 1.5,
         best=(max(t["samples_per_second"]["best"] for t in ours_all), max(c["samples_per_second"]["best"] for c in theirs["configs"])),
-        note=f"MyTorch {ours['threads']} thr; PyTorch torch {best['torch_threads']}/BLAS {best['blas_threads']}")
+        note=f"MyTorch {ours['threads']} thr; PyTorch torch {best['torch_threads']}/BLAS {best['blas_threads']}" +
+             whole_core_repetitions(ours["samples_per_second"], ours["threads"]))
     # The steady state's rounds: all-core MyTorch against PyTorch's best setting of each round.
     train_rounds = alternating_rounds("train", "train")
     judge_by_rounds([o["train"]["samples_per_second"]["median"] / t["train"]["samples_per_second"]["median"]
@@ -235,7 +250,8 @@ if mt["inference"] and available and py["inference"].get("inference"):
                       t and max(c["samples_per_second"]["best"] for c in t["configs"])),
                 note=f"MyTorch {ours['threads']} thr {spread(ours['samples_per_second'])}, "
                      f"{ours['bytes_per_call_all_threads']:.0f} B/call; PyTorch torch "
-                     f"{t['best_config']['torch_threads']}/BLAS {t['best_config']['blas_threads']} {spread(t['samples_per_second'])}" if t else "")
+                     f"{t['best_config']['torch_threads']}/BLAS {t['best_config']['blas_threads']} {spread(t['samples_per_second'])}"
+                     + whole_core_repetitions(ours["samples_per_second"], ours["threads"]) if t else "")
             judge_by_rounds(ratios, target, [c for _, c in measured] if ours["threads"] > 1 else [])
 
 # ---- start-up ------------------------------------------------------------------------------------------------

@@ -43,6 +43,11 @@ public class BenchCommandTests
             Assert.True(median > 0 && double.IsFinite(median), $"{row.GetProperty("name")}: median {median}");
             Assert.True(best >= median && gflops.GetProperty("worst").GetDouble() <= median);
             Assert.True(gflops.GetProperty("spread_pct").GetDouble() >= 0);
+            // Multi-threaded rows carry the core check after each repetition; one-thread rows have nothing to check.
+            if (row.GetProperty("threads").GetInt32() > 1)
+                Assert.Equal(repetitions, gflops.GetProperty("core_scaling").EnumerateArray().Count(s => s.GetDouble() > 0));
+            else
+                Assert.False(gflops.TryGetProperty("core_scaling", out _));
             string op = row.GetProperty("op").GetString()!;
             Assert.Contains(op, new[] { "AB", "AtB", "ABt" });
             Assert.StartsWith(op + " ", row.GetProperty("name").GetString(), StringComparison.Ordinal);

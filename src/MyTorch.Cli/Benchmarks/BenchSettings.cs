@@ -86,6 +86,9 @@ public sealed record BenchSettings
     /// <summary>Sample pairs of one <see cref="CoreCheck"/> (about 20 ms each).</summary>
     public int CoreCheckSamples => Quick ? 5 : 25;
 
+    /// <summary>Sample pairs of the <see cref="CoreCheck"/> after each multi-threaded repetition.</summary>
+    public int CoreCheckSamplesBetweenRepetitions => Quick ? 1 : 2;
+
     /// <summary>Whether GEMM shapes above 256³ are measured.</summary>
     public bool LargeGemmShapes => !Quick;
 }

@@ -38,20 +38,33 @@ public static class CoreCheck
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
-        long iterations = Calibrate(TimeSpan.FromMilliseconds(10));
-        using var crew = new Crew(threads - 1, iterations);
+        var crew = CrewFor(threads);
         var single = new double[samples];
         var together = new double[samples];
         var scaling = new double[samples];
         for (int s = 0; s < samples; s++)
         {
             long start = Stopwatch.GetTimestamp();
-            Chains(iterations);
-            single[s] = Gflops(iterations, Stopwatch.GetElapsedTime(start));
-            together[s] = threads * Gflops(iterations, crew.RunTogether());
+            Chains(crew.Iterations);
+            single[s] = Gflops(crew.Iterations, Stopwatch.GetElapsedTime(start));
+            together[s] = threads * Gflops(crew.Iterations, crew.RunTogether());
             scaling[s] = together[s] / single[s];
         }
         return new CoreCheckResult(threads, SampleSummary.Of(single), SampleSummary.Of(together), SampleSummary.Of(scaling));
+    }
+
+    // One calibrated crew per thread count, kept for the process: the benchmarks check between their repetitions, and
+    // parked helper threads cost nothing meanwhile.
+    private static readonly Dictionary<int, Crew> Crews = [];
+
+    private static Crew CrewFor(int threads)
+    {
+        lock (Crews)
+        {
+            if (!Crews.TryGetValue(threads, out var crew))
+                Crews[threads] = crew = new Crew(threads - 1, Calibrate(TimeSpan.FromMilliseconds(10)));
+            return crew;
+        }
     }
 
     private static double Gflops(long iterations, TimeSpan elapsed) =>
@@ -98,34 +111,31 @@ public static class CoreCheck
 
     /// <summary>
     /// Helper threads of their own (not the kernels' pool, whose scheduling is one of the things measured elsewhere),
-    /// released together with the calling thread for each sample.
+    /// released together with the calling thread for each sample; background threads that live as long as the process.
     /// </summary>
-    private sealed class Crew : IDisposable
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Crews live as long as the process.")]
+    private sealed class Crew
     {
         private readonly Barrier start, done;
-        private readonly Thread[] helpers;
-        private readonly long iterations;
-        private volatile bool stopping;
 
         public Crew(int helperCount, long iterations)
         {
-            this.iterations = iterations;
+            Iterations = iterations;
             start = new Barrier(helperCount + 1);
             done = new Barrier(helperCount + 1);
-            helpers = new Thread[helperCount];
             for (int i = 0; i < helperCount; i++)
-            {
-                helpers[i] = new Thread(Loop) { IsBackground = true, Name = $"MyTorch core check {i + 1}" };
-                helpers[i].Start();
-            }
+                new Thread(Loop) { IsBackground = true, Name = $"MyTorch core check {i + 1}" }.Start();
         }
+
+        /// <summary>Iterations of <see cref="Chains"/> per thread and sample (about 10 ms on one thread).</summary>
+        public long Iterations { get; }
 
         /// <summary>Every thread runs the chains once; returns the time until the last one finished.</summary>
         public TimeSpan RunTogether()
         {
             start.SignalAndWait();
             long begin = Stopwatch.GetTimestamp();
-            Chains(iterations);
+            Chains(Iterations);
             done.SignalAndWait();
             return Stopwatch.GetElapsedTime(begin);
         }
@@ -135,19 +145,9 @@ public static class CoreCheck
             while (true)
             {
                 start.SignalAndWait();
-                if (stopping) return;
-                Chains(iterations);
+                Chains(Iterations);
                 done.SignalAndWait();
             }
-        }
-
-        public void Dispose()
-        {
-            stopping = true;
-            start.SignalAndWait();
-            foreach (var helper in helpers) helper.Join();
-            start.Dispose();
-            done.Dispose();
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using MyTorch.Kernels;
 
 namespace MyTorch.Cli.Benchmarks;
 
@@ -15,6 +16,12 @@ namespace MyTorch.Cli.Benchmarks;
 /// <param name="Values">Every repetition, in the order measured.</param>
 public sealed record SampleSummary(double Median, double Best, double Worst, double Mean, double SpreadPercent, IReadOnlyList<double> Values)
 {
+    /// <summary>
+    /// The <see cref="CoreCheck"/> scaling measured right after each repetition (same order as <see cref="Values"/>),
+    /// for multi-threaded measurements; null for one thread.
+    /// </summary>
+    public IReadOnlyList<double>? CoreScaling { get; init; }
+
     /// <summary>Summarizes throughput values, one per timed repetition.</summary>
     /// <exception cref="ArgumentException">There are no values.</exception>
     public static SampleSummary Of(IReadOnlyList<double> values)
@@ -28,17 +35,25 @@ public sealed record SampleSummary(double Median, double Best, double Worst, dou
         return new SampleSummary(median, sorted[^1], sorted[0], sorted.Average(), spread, values.ToArray());
     }
 
-    /// <summary>The summary as JSON: median, best, worst, mean, spread_pct, repetitions and the values in the order measured.</summary>
-    public JsonObject ToJson() => new()
+    /// <summary>
+    /// The summary as JSON: median, best, worst, mean, spread_pct, repetitions, the values in the order measured, and
+    /// core_scaling (the core check after each repetition) when measured.
+    /// </summary>
+    public JsonObject ToJson()
     {
-        ["median"] = Round(Median),
-        ["best"] = Round(Best),
-        ["worst"] = Round(Worst),
-        ["mean"] = Round(Mean),
-        ["spread_pct"] = Math.Round(SpreadPercent, 1),
-        ["repetitions"] = Values.Count,
-        ["values"] = new JsonArray(Values.Select(v => (JsonNode?)Round(v)).ToArray()),
-    };
+        var json = new JsonObject
+        {
+            ["median"] = Round(Median),
+            ["best"] = Round(Best),
+            ["worst"] = Round(Worst),
+            ["mean"] = Round(Mean),
+            ["spread_pct"] = Math.Round(SpreadPercent, 1),
+            ["repetitions"] = Values.Count,
+            ["values"] = new JsonArray(Values.Select(v => (JsonNode?)Round(v)).ToArray()),
+        };
+        if (CoreScaling is not null) json["core_scaling"] = new JsonArray(CoreScaling.Select(v => (JsonNode?)Math.Round(v, 2)).ToArray());
+        return json;
+    }
 
     /// <summary>Four significant digits are more than the measurements' precision.</summary>
     internal static double Round(double value) =>
@@ -61,8 +76,23 @@ public static class Harness
         ArgumentNullException.ThrowIfNull(call);
         int calls = CallsPerRepetition(settings.RepetitionSeconds, WarmUp(settings.WarmupSeconds, settings.Quick ? 1 : 2, call));
         var rates = new double[settings.Repetitions];
-        for (int r = 0; r < rates.Length; r++) rates[r] = TimedRate(call, calls, workPerCall);
-        return SampleSummary.Of(rates);
+        var scaling = KernelOptions.MaxThreads > 1 ? new double[rates.Length] : null;
+        for (int r = 0; r < rates.Length; r++)
+        {
+            rates[r] = TimedRate(call, calls, workPerCall);
+            if (scaling is not null) scaling[r] = CoreScalingNow(settings);
+        }
+        return SampleSummary.Of(rates) with { CoreScaling = scaling };
+    }
+
+    /// <summary>
+    /// A short <see cref="CoreCheck"/> at the kernels' thread count (2 or more): its median scaling, which says whether
+    /// the repetition just timed can have had a whole core per thread (the state of a VM's cores changes within seconds).
+    /// </summary>
+    public static double CoreScalingNow(BenchSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return CoreCheck.Measure(KernelOptions.MaxThreads, settings.CoreCheckSamplesBetweenRepetitions).Scaling.Median;
     }
 
     /// <summary>
