@@ -43,8 +43,11 @@ def core_checks(report):
     return (report or {}).get("core_checks") or []
 
 
+WHOLE_CORES = 0.8  # CoreCheck.WholeCoresFraction: shared cores give about 1x, whole ones about the thread count
+
+
 def whole_cores(check):
-    return check["scaling"]["median"] >= 0.9 * check["threads"]
+    return check["scaling"]["median"] >= WHOLE_CORES * check["threads"]
 
 
 def worst_scaling(checks):
@@ -64,7 +67,7 @@ def whole_core_repetitions(summary, threads):
     scaling = (summary or {}).get("core_scaling")
     if not scaling:
         return ""
-    whole = [v for v, s in zip(summary["values"], scaling) if s >= 0.9 * threads]
+    whole = [v for v, s in zip(summary["values"], scaling) if s >= WHOLE_CORES * threads]
     text = f"; MyTorch repetitions on whole cores: {len(whole)} of {len(scaling)}"
     if whole:
         m = median(whole)
@@ -315,7 +318,7 @@ if checks:
     scalings = [c["scaling"]["median"] for c in checks]
     print(f"Core checks ({checks[0]['threads']} threads' FMA throughput against one thread's, around the multi-threaded "
           f"runs): {len(checks)} checks, scaling median {statistics.median(scalings):.2f}x, min {min(scalings):.2f}x, "
-          f"max {max(scalings):.2f}x; whole cores (>= {0.9 * checks[0]['threads']:.1f}x) in {whole} of them.")
+          f"max {max(scalings):.2f}x; whole cores (>= {WHOLE_CORES * checks[0]['threads']:.1f}x) in {whole} of them.")
     if whole < len(checks):
         print("WARNING: in some checks the threads shared cores: the host gave this machine less than its "
               f"{checks[0]['threads']} cores for part of the run. Multi-threaded figures from then describe a smaller "

@@ -25,8 +25,11 @@ namespace MyTorch.Cli.Benchmarks;
 /// </remarks>
 public static class CoreCheck
 {
-    /// <summary>Scaling at or above this fraction of the thread count counts as whole cores.</summary>
-    public const double WholeCoresFraction = 0.9;
+    /// <summary>
+    /// Scaling at or above this fraction of the thread count counts as whole cores. The two states give about the
+    /// thread count and about 1; a sample between them straddled a change of state.
+    /// </summary>
+    public const double WholeCoresFraction = 0.8;
 
     private const int ChainsPerThread = 10; // FMA latency 4 x 2 ports = 8 in flight fill a core; 10 leave a margin
 
