@@ -12,7 +12,7 @@ namespace MyTorch.Cli.Benchmarks;
 /// <remarks>
 /// <para>
 /// On a virtual machine the logical processors are the host's to place. The 2-vCPU machine these benchmarks were
-/// tuned on reports two cores of one thread each, yet for minutes at a time its two vCPUs deliver one core's FMA
+/// tuned on reports two cores of one thread each, yet for seconds to minutes at a time its two vCPUs deliver one core's FMA
 /// throughput between them (as two hyperthreads of one core would), and then two again. A multi-threaded figure, and
 /// a ratio of two of them taken seconds apart, means little unless it says which machine it ran on; this check says
 /// that. Its loop keeps ten independent FMA chains in registers, enough to fill both FMA ports of one core, so
@@ -45,13 +45,16 @@ public static class CoreCheck
         var single = new double[samples];
         var together = new double[samples];
         var scaling = new double[samples];
-        for (int s = 0; s < samples; s++)
+        lock (crew) // one caller at a time: the crew's barriers pair one sample's threads
         {
-            long start = Stopwatch.GetTimestamp();
-            Chains(crew.Iterations);
-            single[s] = Gflops(crew.Iterations, Stopwatch.GetElapsedTime(start));
-            together[s] = threads * Gflops(crew.Iterations, crew.RunTogether());
-            scaling[s] = together[s] / single[s];
+            for (int s = 0; s < samples; s++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                Chains(crew.Iterations);
+                single[s] = Gflops(crew.Iterations, Stopwatch.GetElapsedTime(start));
+                together[s] = threads * Gflops(crew.Iterations, crew.RunTogether());
+                scaling[s] = together[s] / single[s];
+            }
         }
         return new CoreCheckResult(threads, SampleSummary.Of(single), SampleSummary.Of(together), SampleSummary.Of(scaling));
     }
