@@ -63,7 +63,7 @@ internal static class PlannedLayers<T>
     {
         int features = norm.NumFeatures;
         const int MaxStackFeatures = 2048;
-        Span<T> std = features <= MaxStackFeatures ? stackalloc T[features] : new T[features];
+        Span<T> std = features <= MaxStackFeatures ? stackalloc T[features] : WideStd(features);
         AddKernel.Apply(norm.RunningVar.Elements<T>(), T.CreateTruncating(norm.Eps), std);
         SqrtKernel.Apply(std, std);
         ReadOnlySpan<T> mean = norm.RunningMean.Elements<T>(), gamma = norm.Gamma.Elements<T>(), beta = norm.Beta.Elements<T>();
@@ -76,5 +76,16 @@ internal static class PlannedLayers<T>
             MultiplyKernel.Apply(yr, gamma, yr);
             AddKernel.Apply(yr, beta, yr);
         }
+    }
+
+    // The std row of a BatchNorm too wide for the stack: one per thread (row blocks of an inference plan run this on
+    // several threads at once), grown to the widest layer seen, so that steady state allocates nothing at any width.
+    [ThreadStatic]
+    private static T[]? wideStd;
+
+    private static Span<T> WideStd(int features)
+    {
+        if (wideStd is null || wideStd.Length < features) wideStd = new T[features];
+        return wideStd.AsSpan(0, features);
     }
 }

@@ -150,6 +150,24 @@ public class CompiledInferenceTests
     }
 
     [Fact]
+    public void SteadyState_AllocatesNothing_WithABatchNormWiderThanTheStackRow()
+    {
+        // 3000 features: the std row no longer fits the 2048-element stack buffer and comes from a per-thread scratch.
+        var model = new Sequential(new Linear(8, 3000, generator: new Generator(2)), new BatchNorm1d(3000), new ReLU(),
+            new Linear(3000, 4, generator: new Generator(3)));
+        var inference = CompiledInference.Compile(model);
+        var x = Tensor.Normal([32, 8], 0, 1, new Generator(5));
+        Assert.Equal(EvalForward(model, x).ToArray<float>(), inference.Run(x).ToArray<float>());
+        inference.Run(x);
+        using (WorkerPool.HoldBusy()) inference.Run(x);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) inference.Run(x);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(EvalForward(model, x).ToArray<float>(), inference.Run(x).ToArray<float>());
+    }
+
+    [Fact]
     public void UnsupportedModels_SayWhy()
     {
         var withLayerNorm = new Sequential(new Linear(3, 4), new LayerNorm(4), new ReLU(), new Linear(4, 2));
