@@ -46,8 +46,12 @@ def core_checks(report):
 WHOLE_CORES = 0.8  # CoreCheck.WholeCoresFraction: shared cores give about 1x, whole ones about the thread count
 
 
+def on_whole_cores(scaling, threads):
+    return scaling >= WHOLE_CORES * threads
+
+
 def whole_cores(check):
-    return check["scaling"]["median"] >= WHOLE_CORES * check["threads"]
+    return on_whole_cores(check["scaling"]["median"], check["threads"])
 
 
 def worst_scaling(checks):
@@ -55,10 +59,8 @@ def worst_scaling(checks):
     return min((c["scaling"]["median"] for c in checks), default=None)
 
 
-def run_checks(name):
-    """The core checks around the run NAME: MyTorch's own, or the ones compare-pytorch.sh ran around a reference run."""
-    if name.startswith("mytorch-"):
-        return core_checks(load(name))
+def reference_checks(name):
+    """The core checks compare-pytorch.sh ran just before and just after the reference run NAME."""
     return core_checks(load("cores-before-" + name)) + core_checks(load("cores-after-" + name))
 
 
@@ -67,7 +69,7 @@ def whole_core_repetitions(summary, threads):
     scaling = (summary or {}).get("core_scaling")
     if not scaling:
         return ""
-    whole = [v for v, s in zip(summary["values"], scaling) if s >= WHOLE_CORES * threads]
+    whole = [v for v, s in zip(summary["values"], scaling) if on_whole_cores(s, threads)]
     text = f"; MyTorch repetitions on whole cores: {len(whole)} of {len(scaling)}"
     if whole:
         m = median(whole)
@@ -75,8 +77,8 @@ def whole_core_repetitions(summary, threads):
     return text
 
 
-def cores_note(name):
-    worst = worst_scaling(run_checks(name))
+def cores_note(report):
+    worst = worst_scaling(core_checks(report))
     return f"; core check {worst:.2f}x" if worst is not None else ""
 
 
@@ -152,15 +154,15 @@ if mt["gemm-paired"]:
         add("SGEMM GFLOP/s, paired in one process", f"{g['name']} ({g['threads']} thr vs {p['threads'] or '?'})",
             g["gflops"]["median"], p["gflops"]["median"], target,
             note=f"median of {ratio['repetitions']} paired ratios {ratio['median']:.2f} (worst {ratio['worst']:.2f}, best {ratio['best']:.2f}); "
-                 f"{p.get('core') or 'BLAS'}" + (cores_note("mytorch-gemm-paired") if g["threads"] > 1 else ""))
+                 f"{p.get('core') or 'BLAS'}" + (cores_note(mt["gemm-paired"]) if g["threads"] > 1 else ""))
         rejudge_last(ratio["median"], target)  # the verdict goes by the paired ratios' median, not the medians' ratio
 
 def alternating_rounds(part, report_key):
     """(ours, theirs, checks) of a part's first run and its extra alternating rounds (mytorch-PART-2/3,
     pytorch-PART-2/3), where both sides ran and the reference has the part; checks are both sides' core checks."""
-    names = [(f"mytorch-{part}", f"pytorch-{part}")] + [(f"mytorch-{part}-{i}", f"pytorch-{part}-{i}") for i in (2, 3)]
-    rounds = [(load(o), load(t), run_checks(o) + run_checks(t)) for o, t in names]
-    return [(o, t, c) for o, t, c in rounds if o and o.get(report_key) and t and t.get(report_key)]
+    rounds = [(mt[part], py[part], reference_checks(f"pytorch-{part}"))] + [
+        (load(f"mytorch-{part}-{i}"), load(f"pytorch-{part}-{i}"), reference_checks(f"pytorch-{part}-{i}")) for i in (2, 3)]
+    return [(o, t, core_checks(o) + c) for o, t, c in rounds if o and o.get(report_key) and t and t.get(report_key)]
 
 
 def judge_by_rounds(ratios, target, checks):

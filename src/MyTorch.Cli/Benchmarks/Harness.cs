@@ -75,24 +75,27 @@ public static class Harness
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(call);
         int calls = CallsPerRepetition(settings.RepetitionSeconds, WarmUp(settings.WarmupSeconds, settings.Quick ? 1 : 2, call));
-        var rates = new double[settings.Repetitions];
-        var scaling = KernelOptions.MaxThreads > 1 ? new double[rates.Length] : null;
-        for (int r = 0; r < rates.Length; r++)
-        {
-            rates[r] = TimedRate(call, calls, workPerCall);
-            if (scaling is not null) scaling[r] = CoreScalingNow(settings);
-        }
-        return SampleSummary.Of(rates) with { CoreScaling = scaling };
+        return Repetitions(settings, () => TimedRate(call, calls, workPerCall));
     }
 
     /// <summary>
-    /// A short <see cref="CoreCheck"/> at the kernels' thread count (2 or more): its median scaling, which says whether
-    /// the repetition just timed can have had a whole core per thread (the state of a VM's cores changes within seconds).
+    /// Runs <see cref="BenchSettings.Repetitions"/> timed repetitions (each returns its rate) and summarizes them; with
+    /// more than one kernel thread, a short <see cref="CoreCheck"/> after each says whether that repetition can have
+    /// had a whole core per thread (<see cref="SampleSummary.CoreScaling"/>: a VM's cores change state within seconds).
     /// </summary>
-    public static double CoreScalingNow(BenchSettings settings)
+    public static SampleSummary Repetitions(BenchSettings settings, Func<double> repetition)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return CoreCheck.Measure(KernelOptions.MaxThreads, settings.CoreCheckSamplesBetweenRepetitions).Scaling.Median;
+        ArgumentNullException.ThrowIfNull(repetition);
+        int threads = KernelOptions.MaxThreads;
+        var rates = new double[settings.Repetitions];
+        var scaling = threads > 1 ? new double[rates.Length] : null;
+        for (int r = 0; r < rates.Length; r++)
+        {
+            rates[r] = repetition();
+            if (scaling is not null) scaling[r] = CoreCheck.Measure(threads, settings.CoreCheckSamplesBetweenRepetitions).Scaling.Median;
+        }
+        return SampleSummary.Of(rates) with { CoreScaling = scaling };
     }
 
     /// <summary>

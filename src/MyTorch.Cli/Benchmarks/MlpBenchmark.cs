@@ -4,7 +4,6 @@ using MyTorch.Cli.Training;
 using MyTorch.Compiled;
 using MyTorch.Data;
 using MyTorch.IO;
-using MyTorch.Kernels;
 using MyTorch.Losses;
 using MyTorch.NN;
 using MyTorch.Optim;
@@ -201,7 +200,7 @@ public static class MlpBenchmark
         recipe.Model.Train();
 
         progress($"train: {settings.WarmupSteps} warm-up steps (and at least {settings.TrainWarmupSeconds} s), then {settings.Repetitions} x {settings.StepsPerRepetition} timed steps");
-        var (rates, stepMilliseconds, scaling) = TimedSteps(settings, recipe);
+        var (rates, stepMilliseconds) = TimedSteps(settings, recipe);
 
         progress($"train: allocations over {settings.AllocationSteps} steps");
         // With the loader, as mytorch train runs: a new epoch starts first so its permutation is not counted.
@@ -230,7 +229,7 @@ public static class MlpBenchmark
             ["warmup_steps"] = settings.WarmupSteps,
             ["warmup_seconds"] = settings.TrainWarmupSeconds,
             ["steps_per_repetition"] = settings.StepsPerRepetition,
-            ["samples_per_second"] = (SampleSummary.Of(rates) with { CoreScaling = scaling }).ToJson(),
+            ["samples_per_second"] = rates.ToJson(),
             ["step_ms_median"] = SampleSummary.Round(SampleSummary.Of(stepMilliseconds).Median),
             ["allocations"] = withLoader.ToJson(),
             ["allocations_step_only"] = stepOnly.ToJson(),
@@ -242,28 +241,26 @@ public static class MlpBenchmark
 
     /// <summary>
     /// Warms up, then times <see cref="BenchSettings.Repetitions"/> repetitions of
-    /// <see cref="BenchSettings.StepsPerRepetition"/> steps: samples per second and milliseconds per step of each, and
-    /// with more than one thread the core check's scaling after each (<see cref="Harness.CoreScalingNow"/>).
+    /// <see cref="BenchSettings.StepsPerRepetition"/> steps (<see cref="Harness.Repetitions"/>): samples per second and
+    /// milliseconds per step of each.
     /// </summary>
-    private static (double[] Rates, double[] StepMilliseconds, double[]? CoreScaling) TimedSteps(BenchSettings settings, MlpRecipe recipe)
+    private static (SampleSummary Rates, double[] StepMilliseconds) TimedSteps(BenchSettings settings, MlpRecipe recipe)
     {
         // At least WarmupSteps, and for at least TrainWarmupSeconds, so the runtime's tiered JIT has recompiled the
         // step's methods with full optimization before timing starts (as it has within seconds of any real run).
         Harness.WarmUp(settings.TrainWarmupSeconds, settings.WarmupSteps, () => recipe.Step());
-        var rates = new double[settings.Repetitions];
         var stepMilliseconds = new double[settings.Repetitions];
-        var scaling = KernelOptions.MaxThreads > 1 ? new double[settings.Repetitions] : null;
-        for (int r = 0; r < rates.Length; r++)
+        int repetition = 0;
+        var rates = Harness.Repetitions(settings, () =>
         {
             long samples = 0;
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < settings.StepsPerRepetition; i++) samples += recipe.Step();
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            rates[r] = samples / seconds;
-            stepMilliseconds[r] = seconds * 1000 / settings.StepsPerRepetition;
-            if (scaling is not null) scaling[r] = Harness.CoreScalingNow(settings);
-        }
-        return (rates, stepMilliseconds, scaling);
+            stepMilliseconds[repetition++] = seconds * 1000 / settings.StepsPerRepetition;
+            return samples / seconds;
+        });
+        return (rates, stepMilliseconds);
     }
 
     /// <summary>
@@ -275,11 +272,11 @@ public static class MlpBenchmark
         progress("train: the same steps through the dynamic graph");
         var recipe = new MlpRecipe(data, settings.Seed, useGraph: true);
         recipe.Model.Train();
-        var (rates, _, scaling) = TimedSteps(settings, recipe);
+        var (rates, _) = TimedSteps(settings, recipe);
         var allocations = AllocationCount.Measure(settings.AllocationSteps, _ => recipe.Step());
         return new JsonObject
         {
-            ["samples_per_second"] = (SampleSummary.Of(rates) with { CoreScaling = scaling }).ToJson(),
+            ["samples_per_second"] = rates.ToJson(),
             ["allocations"] = allocations.ToJson(),
         };
     }
