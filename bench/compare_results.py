@@ -237,10 +237,15 @@ if mt["inference"] and available and py["inference"].get("inference"):
         t = [r for r in theirs_report["inference"] if r["batch"] == batch]
         return o[0]["samples_per_second"]["median"] / t[0]["samples_per_second"]["median"] if o and t else None
 
-    # Each batch is measured through CompiledInference ("compiled", what eval and predict run) and Module.Forward
-    # ("module"); a report from before the paths existed has rows without "path", which count as "module".
+    # Each batch is measured through CompiledInference with frozen weights ("frozen", what eval and predict run), with
+    # the weights read at every run ("compiled") and Module.Forward ("module"). The target judges what eval and
+    # predict run: a report from before frozen weights existed has no "frozen" rows, and its "compiled" rows are
+    # judged; one from before the paths existed has rows without "path", which count as "module".
     ours_rows = mt["inference"]["inference"] + (mt["inference-1thread"] or {}).get("inference", [])
-    for path, label, target in (("compiled", "CompiledInference", 1.5), ("module", "Module.Forward", None)):
+    has_frozen = any(r.get("path") == "frozen" for r in ours_rows)
+    for path, label, target in (("frozen", "CompiledInference, frozen weights", 1.5),
+                                ("compiled", "CompiledInference", None if has_frozen else 1.5),
+                                ("module", "Module.Forward", None)):
         for batch in sorted({r["batch"] for r in ours_rows}):
             candidates = [s for s in ours_rows if s["batch"] == batch and s.get("path", "module") == path]
             if not candidates:

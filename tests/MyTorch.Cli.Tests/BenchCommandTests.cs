@@ -55,6 +55,36 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void QuickInferenceBenchPrintsEveryPathAtBatchOneAnd256()
+    {
+        var result = CliRunner.Run("bench", "--quick", "--json", "--only", "inference", "--data", "mnist", "--threads", "2");
+        Assert.True(result.ExitCode == 0, $"exit code {result.ExitCode}; stderr: {result.Error}");
+
+        using var report = JsonDocument.Parse(result.Output);
+        var rows = report.RootElement.GetProperty("inference").EnumerateArray().ToList();
+        // Frozen weights (what eval and predict run), weights read at every run, and the module's own forward.
+        Assert.Equal(
+            [(1, "frozen"), (1, "compiled"), (1, "module"), (256, "frozen"), (256, "compiled"), (256, "module")],
+            rows.Select(r => (r.GetProperty("batch").GetInt32(), r.GetProperty("path").GetString())));
+        foreach (var row in rows)
+        {
+            var rate = row.GetProperty("samples_per_second");
+            Assert.True(rate.GetProperty("median").GetDouble() > 0);
+            Assert.Equal(2, row.GetProperty("threads").GetInt32());
+            Assert.Equal(rate.GetProperty("repetitions").GetInt32(), rate.GetProperty("core_scaling").GetArrayLength());
+            Assert.True(row.GetProperty("bytes_per_call_all_threads").GetDouble() >= 0);
+        }
+        // The module's forward makes every activation anew (800 KB a batch of 256); the plans reuse theirs. Quick
+        // mode's short warm-up can leave the runtime's own tiering work inside the count, so this checks the scale;
+        // CompiledInferenceTests check that steady state allocates nothing at all.
+        double Bytes(string path) => rows.Single(r => r.GetProperty("batch").GetInt32() == 256 && r.GetProperty("path").GetString() == path)
+            .GetProperty("bytes_per_call_all_threads").GetDouble();
+        Assert.True(Bytes("module") > 500_000);
+        Assert.True(Bytes("frozen") < Bytes("module") / 100);
+        Assert.True(Bytes("compiled") < Bytes("module") / 100);
+    }
+
+    [Fact]
     public void TheCoreCheckRunsAloneAndNotWithOneThread()
     {
         var result = CliRunner.Run("bench", "--quick", "--json", "--only", "cores", "--threads", "2");

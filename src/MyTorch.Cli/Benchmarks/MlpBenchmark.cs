@@ -318,8 +318,10 @@ public static class MlpBenchmark
 
     /// <summary>
     /// Forward-only samples per second in evaluation mode, at batch 1 and 256, with the bytes each call allocates: through
-    /// <see cref="CompiledInference"/> (path "compiled", what <c>mytorch eval</c> and <c>predict</c> run) and through
-    /// <see cref="Module.Forward"/> under <see cref="Autograd.NoGrad"/> (path "module"). Both give the same numbers.
+    /// <see cref="CompiledInference"/> with frozen weights (path "frozen", what <c>mytorch eval</c> and <c>predict</c>
+    /// run), through <see cref="CompiledInference"/> reading the weights at every run (path "compiled", as a model
+    /// still training is evaluated) and through <see cref="Module.Forward"/> under <see cref="Autograd.NoGrad"/> (path
+    /// "module"). All three give the same numbers.
     /// </summary>
     public static JsonArray Inference(BenchSettings settings, MlpData data, MlpRecipe recipe, Action<string> progress)
     {
@@ -330,6 +332,7 @@ public static class MlpBenchmark
         var results = new JsonArray();
         var model = recipe.Model;
         var compiled = CompiledInference.Compile(model);
+        var frozen = CompiledInference.Compile(model).FreezeWeights();
         model.Eval();
         try
         {
@@ -337,7 +340,7 @@ public static class MlpBenchmark
             foreach (int batch in new[] { 1, 256 })
             {
                 var inputs = data.Test.Inputs.Narrow(0, 0, Math.Min(batch, data.Test.Count)).Clone();
-                foreach (var (path, forward) in new (string, Func<Tensor>)[] { ("compiled", () => compiled.Run(inputs)), ("module", () => model.Forward(inputs)) })
+                foreach (var (path, forward) in new (string, Func<Tensor>)[] { ("frozen", () => frozen.Run(inputs)), ("compiled", () => compiled.Run(inputs)), ("module", () => model.Forward(inputs)) })
                 {
                     progress($"inference: batch {batch}, {path}");
                     int rows = inputs.Shape[0];

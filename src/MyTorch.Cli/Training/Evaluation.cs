@@ -22,8 +22,8 @@ public static class Evaluation
 {
     /// <summary>
     /// The model's outputs for <paramref name="inputs"/>, in batches, in evaluation mode: through
-    /// <see cref="CompiledInference"/> where the model's layers allow (the same numbers, without the allocations),
-    /// else through <see cref="Module.Forward"/>.
+    /// <see cref="CompiledInference"/> with frozen weights where the model's layers allow (the same numbers, without
+    /// the allocations), else through <see cref="Module.Forward"/>.
     /// </summary>
     public static Tensor Predict(Module model, Tensor inputs, int batchSize = 1024)
     {
@@ -37,6 +37,8 @@ public static class Evaluation
             var compiled = inputs.Rank == 2 ? CompiledInference.TryCompile(model, out _) : null;
             if (compiled is not null && (inputs.Shape[1] != compiled.InputFeatures || inputs.DType != compiled.DType))
                 compiled = null; // let the module's forward report the mismatch in its own words
+            // The weights do not change during these batches: pack them for the GEMM once, not once per batch.
+            compiled?.FreezeWeights();
             var parts = new List<Tensor>();
             for (int start = 0; start < inputs.Shape[0]; start += batchSize)
             {

@@ -93,6 +93,33 @@ public sealed class CompiledInference
             throw new ArgumentException("CompiledInference: outputs must not be the inputs tensor.", nameof(outputs));
         plan.Run(inputs, outputs);
     }
+
+    /// <summary>Whether the Linear layers' weights are frozen: packed once by <see cref="FreezeWeights"/> and read from that copy.</summary>
+    public bool WeightsFrozen => plan.WeightsFrozen;
+
+    /// <summary>
+    /// Packs every Linear layer's weight matrix now, once, into the layout the GEMM multiplies from, and multiplies from
+    /// that copy at every later run instead of packing the weights again each time: batches of many rows run faster
+    /// (the packing is about a tenth of a two-thread batch of 256 through 784-256-128-10). The outputs are the same bit
+    /// for bit. The copy is what later runs see: changes made to the weights afterwards (an optimizer step,
+    /// <see cref="Module.LoadStateDict"/>, <see cref="Tensor.CopyFrom"/>) are not seen until <see cref="FreezeWeights"/> is
+    /// called again, or <see cref="UnfreezeWeights"/>. Biases and BatchNorm statistics are still read at every run. The
+    /// copy takes about as much memory as the weights.
+    /// </summary>
+    /// <returns>This plan.</returns>
+    public CompiledInference FreezeWeights()
+    {
+        plan.FreezeWeights();
+        return this;
+    }
+
+    /// <summary>Drops the copy <see cref="FreezeWeights"/> made: every run reads the weights again, as after compiling.</summary>
+    /// <returns>This plan.</returns>
+    public CompiledInference UnfreezeWeights()
+    {
+        plan.UnfreezeWeights();
+        return this;
+    }
 }
 
 /// <summary>A <see cref="CompiledInference"/>'s layers, independent of the element type.</summary>
@@ -129,6 +156,12 @@ internal abstract class InferencePlan(StepOp[] ops, DType dtype)
     }
 
     public abstract void Run(Tensor inputs, Tensor outputs);
+
+    public abstract bool WeightsFrozen { get; }
+
+    public abstract void FreezeWeights();
+
+    public abstract void UnfreezeWeights();
 }
 
 /// <summary>The buffers of an inference plan for element type <typeparamref name="T"/>.</summary>
@@ -145,6 +178,8 @@ internal sealed class InferencePlan<T> : InferencePlan
     private readonly long workPerRow; // multiply-adds per row over all Linear layers
     private readonly RowBlocks rowBlocks;
     private T[] front = [], back = []; // ping-pong: each Linear layer writes into the one its input is not in
+    private Gemm.PackedB<T>?[]? frozen; // per op: its weights packed by FreezeWeights (Linear layers only)
+    private Array?[] frozenFrom = []; // per op: the weight storage each copy was packed from
 
     public InferencePlan(StepOp[] ops) : base(ops, typeof(T) == typeof(float) ? DType.Float32 : DType.Float64)
     {
@@ -158,10 +193,51 @@ internal sealed class InferencePlan<T> : InferencePlan
         rowBlocks = new RowBlocks(this);
     }
 
+    public override bool WeightsFrozen => frozen is not null;
+
+    public override void FreezeWeights()
+    {
+        var packed = new Gemm.PackedB<T>?[Ops.Length];
+        var from = new Array?[Ops.Length];
+        for (int i = 0; i < Ops.Length; i++) Pack(i, packed, from);
+        frozen = packed;
+        frozenFrom = from;
+    }
+
+    public override void UnfreezeWeights()
+    {
+        frozen = null;
+        frozenFrom = [];
+    }
+
+    private void Pack(int i, Gemm.PackedB<T>?[] packed, Array?[] from)
+    {
+        var op = Ops[i];
+        if (op.Kind != StepOpKind.Linear) return;
+        var weights = op.Linear!.W;
+        packed[i] = Gemm.PackedB<T>.Pack(weights.Elements<T>(), op.InWidth, op.OutWidth, op.OutWidth);
+        from[i] = weights.storage;
+    }
+
+    /// <summary>
+    /// Packs again, on the calling thread before the row blocks fork, a frozen copy whose weights now live in another
+    /// array (their storage was replaced, as a dtype round trip does) or which the current kernel path would not read.
+    /// </summary>
+    private void RefreshFrozen()
+    {
+        var packed = frozen!;
+        for (int i = 0; i < packed.Length; i++)
+        {
+            if (packed[i] is { } copy && (!ReferenceEquals(Ops[i].Linear!.W.storage, frozenFrom[i]) || !copy.FitsCurrentPath))
+                Pack(i, packed, frozenFrom);
+        }
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override void Run(Tensor inputs, Tensor outputs)
     {
         int rows = inputs.Shape[0];
+        if (frozen is not null) RefreshFrozen();
         if ((long)rows * maxWidth > front.Length)
         {
             StepPlan.CheckActivationSize("CompiledInference", rows, maxWidth, nameof(inputs));
@@ -209,7 +285,7 @@ internal sealed class InferencePlan<T> : InferencePlan
                 y = x; // element-wise, in place: never the batch, as the first layer is Linear
             }
 
-            PlannedLayers<T>.Forward(op, slopes[i], count, x, y, maxThreads);
+            PlannedLayers<T>.Forward(op, slopes[i], count, x, y, maxThreads, frozen?[i]);
             x = y;
         }
     }

@@ -12,9 +12,13 @@ namespace MyTorch.Compiled;
 internal static class PlannedLayers<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>y = layer(x) for <paramref name="rows"/> rows; a Linear layer's GEMM uses at most <paramref name="maxThreads"/> threads.</summary>
+    /// <summary>
+    /// y = layer(x) for <paramref name="rows"/> rows; a Linear layer's GEMM uses at most <paramref name="maxThreads"/>
+    /// threads, and multiplies from <paramref name="packedWeights"/> (its weights packed in advance) where that fits.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(StepOp op, T slope, int rows, ReadOnlySpan<T> x, Span<T> y, int maxThreads)
+    public static void Forward(StepOp op, T slope, int rows, ReadOnlySpan<T> x, Span<T> y, int maxThreads,
+        Gemm.PackedB<T>? packedWeights = null)
     {
         switch (op.Kind)
         {
@@ -27,7 +31,7 @@ internal static class PlannedLayers<T>
                     for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * op.OutWidth, op.OutWidth));
                 }
                 Gemm.MultiplyCore<T>(false, false, rows, op.OutWidth, op.InWidth, x, op.InWidth, linear.W.Elements<T>(), op.OutWidth,
-                    y, op.OutWidth, accumulate: bias is not null, maxThreads);
+                    y, op.OutWidth, accumulate: bias is not null, maxThreads, packedB: packedWeights);
                 break;
             case StepOpKind.Relu:
                 ReluKernel.Apply(x, y);

@@ -119,7 +119,7 @@ public static class Gemm
     /// </summary>
     internal static unsafe void MultiplyCore<T>(bool transposeA, bool transposeB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate, int maxThreads,
-        long directThreshold = DirectThreshold)
+        long directThreshold = DirectThreshold, PackedB<T>? packedB = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
@@ -137,7 +137,7 @@ public static class Gemm
         fixed (T* pb = b)
         fixed (T* pc = c)
         {
-            var args = new Operands<T>(transposeA, transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            var args = new Operands<T>(transposeA, transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, packedB);
             if (k == 0)
             {
                 if (!accumulate)
@@ -560,7 +560,7 @@ public static class Gemm
     }
 
     private static unsafe void CheckNoOverlap<T>(in Operands<T> o)
-        where T : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         byte* c0 = (byte*)o.C;
         byte* c1 = c0 + (Required(o.M, o.N, o.Ldc) * sizeof(T));
@@ -723,7 +723,9 @@ public static class Gemm
             int kcMax = (o.K + kBlocks - 1) / kBlocks; // as BlockedRange blocks k
 
             // Pick the grid tm x tn (tm * tn = t, largest t <= threads that fits) that minimizes the busiest
-            // thread's compute plus its packing (A is packed once per NC block of its columns, B once).
+            // thread's compute plus its packing (A is packed once per NC block of its columns, B once, unless B was
+            // packed in advance: a thread spanning all columns multiplies from that copy and packs no B).
+            bool packedInAdvance = o.PackedB?.Fits(o) == true;
             for (int t = threads; t >= 1 && _tm == 0; t--)
             {
                 double best = double.MaxValue;
@@ -746,7 +748,8 @@ public static class Gemm
                     // A: weigh it so, which favours splitting the rows of a forward pass's product (measured at
                     // 128x784x256: ~140 -> ~190 GFLOP/s on 2 threads).
                     double aWeight = o.TransA ? 12.0 : 36.0;
-                    double cost = (rows * cols) + (aWeight * rows * Math.Ceiling(cols / nc)) + (12.0 * cols);
+                    double bCost = packedInAdvance && tn == 1 ? 0 : 12.0 * cols;
+                    double cost = (rows * cols) + (aWeight * rows * Math.Ceiling(cols / nc)) + bCost;
                     // A thread's packed B block stays in its L2 beside C's rows only while it is small: past 512 KB,
                     // charge the compute for the misses (1024^3 split by rows, 700 KB blocks: ~125 GFLOP/s sustained;
                     // by columns, 350 KB: ~150). The Vector512 path's blocks are sized for L2 by NC already.
@@ -797,7 +800,9 @@ public static class Gemm
         int width = j1 - j0;
         int ncAlloc = Math.Min(ncMax, (width + nr - 1) / nr * nr);
         int mcAlloc = Math.Min(mcMax, (i1 - i0 + mr - 1) / mr * mr);
-        T* packedB = Scratch<T>.B(kcMax * ncAlloc);
+        // B packed in advance serves a rectangle that spans all of C's columns, as it was packed, block for block.
+        T* prepacked = o.PackedB is { } ready && j0 == 0 && j1 == o.N && ready.Fits(o) ? ready.Start : null;
+        T* scratchB = prepacked is null ? Scratch<T>.B(kcMax * ncAlloc) : null;
         T* packedA = Scratch<T>.A(kcMax * mcAlloc);
         T* tile = stackalloc T[MR512 * 32];
 
@@ -808,7 +813,18 @@ public static class Gemm
             {
                 int kc = Math.Min(kcMax, k - pc);
                 bool overwrite = pc == 0 && !o.Accumulate;
-                PackB(o, pc, jc, kc, nc, packedB);
+                T* packedB;
+                if (prepacked is null)
+                {
+                    packedB = scratchB;
+                    PackB(o, pc, jc, kc, nc, packedB);
+                }
+                else
+                {
+                    packedB = prepacked;
+                    prepacked += PackedB<T>.BlockLength(kc, nc, nr);
+                }
+
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, i1 - ic);
@@ -1710,12 +1726,13 @@ public static class Gemm
     // State.
 
     /// <summary>The operands of one call, as raw pointers (the spans are pinned for the whole call).</summary>
-    private readonly unsafe struct Operands<T>
-        where T : unmanaged
+    internal readonly unsafe struct Operands<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         public Operands(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb, T* c, int ldc,
-            bool accumulate)
+            bool accumulate, PackedB<T>? packedB = null)
         {
+            PackedB = packedB;
             TransA = transA;
             TransB = transB;
             M = m;
@@ -1741,6 +1758,19 @@ public static class Gemm
 
         /// <summary>Rows of a micro-tile on this product's path.</summary>
         public int MR { get; }
+
+        /// <summary>B packed in advance, used where it fits this product's blocking (<see cref="PackedB{T}.Fits"/>); else null.</summary>
+        public PackedB<T>? PackedB { get; }
+
+        /// <summary>The depth of this product's k blocks: k split evenly into blocks of at most <see cref="KC"/>.</summary>
+        public int KcMax
+        {
+            get
+            {
+                int kBlocks = (K + KC - 1) / KC;
+                return kBlocks == 0 ? 0 : (K + kBlocks - 1) / kBlocks;
+            }
+        }
 
         /// <summary>Columns of C per packed B block on this product's path (a multiple of NR).</summary>
         public int NC { get; }
@@ -1777,6 +1807,112 @@ public static class Gemm
         public int Ldc { get; }
 
         public bool Accumulate { get; }
+    }
+
+    /// <summary>
+    /// A row-major k x n B packed once, in advance, into the panels the blocked path multiplies from (for the kernel path
+    /// current when it was packed), so that products which multiply many A's by the same B, such as frozen inference
+    /// weights, skip packing it at every call.
+    /// </summary>
+    /// <remarks>
+    /// A product uses it only where its own blocking is the one it was packed for (<see cref="Fits"/>: same shape,
+    /// kernel path and blocks) and its rectangle of C spans every column; any other product packs B from its span as
+    /// usual. The panels hold exactly the values packing at the call would write, so the bits never depend on which.
+    /// The copy is not linked to the B it was made from: a change to that B is not seen until it is packed again.
+    /// </remarks>
+    internal sealed unsafe class PackedB<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly T[] buffer; // on the pinned heap, so that Start holds
+        private readonly int offset;
+
+        private PackedB(int k, int n, int width, int nr, int kcMax, int nc, T[] buffer, int offset)
+        {
+            K = k;
+            N = n;
+            Width = width;
+            NR = nr;
+            KcMax = kcMax;
+            NC = nc;
+            this.buffer = buffer;
+            this.offset = offset;
+        }
+
+        /// <summary>Rows of B (the products' k).</summary>
+        public int K { get; }
+
+        /// <summary>Columns of B (the products' n).</summary>
+        public int N { get; }
+
+        /// <summary>The kernel path's vector width it was packed for (512, 256, 128, or 0 for scalar).</summary>
+        public int Width { get; }
+
+        private int NR { get; }
+
+        private int KcMax { get; }
+
+        private int NC { get; }
+
+        /// <summary>The first panel, 64-byte aligned.</summary>
+        public T* Start => (T*)Unsafe.AsPointer(ref buffer[offset]);
+
+        /// <summary>Whether B packed now, on the current kernel path, would come out as this copy's layout.</summary>
+        public bool FitsCurrentPath
+        {
+            get
+            {
+                var probe = new Operands<T>(false, false, 0, N, K, null, Math.Max(1, K), null, Math.Max(1, N), null, Math.Max(1, N), false);
+                return Fits(probe);
+            }
+        }
+
+        /// <summary>The elements of one packed block: kc rows of nc columns rounded up to whole NR-column strips.</summary>
+        public static nint BlockLength(int kc, int nc, int nr) => (nint)kc * ((nc + nr - 1) / nr * nr);
+
+        /// <summary>
+        /// Packs <paramref name="b"/> (k x n, row-major, rows <paramref name="ldb"/> apart) for the current kernel path,
+        /// block by block in the order <see cref="BlockedRange"/> visits them.
+        /// </summary>
+        public static PackedB<T> Pack(ReadOnlySpan<T> b, int k, int n, int ldb)
+        {
+            Validate(false, false, 0, n, k, 0, Math.Max(1, k), b.Length, ldb, 0, Math.Max(1, n));
+            fixed (T* pb = b)
+            {
+                var o = new Operands<T>(false, false, 0, n, k, null, Math.Max(1, k), pb, ldb, null, Math.Max(1, n), false);
+                int kcMax = o.KcMax, nr = o.NR;
+                long length = 0;
+                for (int jc = 0; jc < n; jc += o.NC)
+                {
+                    for (int pc = 0; pc < k; pc += kcMax)
+                    {
+                        length += BlockLength(Math.Min(kcMax, k - pc), Math.Min(o.NC, n - jc), nr);
+                    }
+                }
+
+                int pad = 64 / sizeof(T);
+                var buffer = GC.AllocateUninitializedArray<T>(checked((int)length + pad), pinned: true);
+                nint misalignment = (nint)Unsafe.AsPointer(ref buffer[0]) & 63;
+                int offset = misalignment == 0 ? 0 : (int)((64 - misalignment) / sizeof(T));
+                var packed = new PackedB<T>(k, n, o.Width, nr, kcMax, o.NC, buffer, offset);
+                T* dst = packed.Start;
+                for (int jc = 0; jc < n; jc += o.NC)
+                {
+                    int nc = Math.Min(o.NC, n - jc);
+                    for (int pc = 0; pc < k; pc += kcMax)
+                    {
+                        int kc = Math.Min(kcMax, k - pc);
+                        PackB(o, pc, jc, kc, nc, dst);
+                        dst += BlockLength(kc, nc, nr);
+                    }
+                }
+
+                return packed;
+            }
+        }
+
+        /// <summary>Whether <paramref name="o"/> blocks B as this copy was packed (same B shape, path and blocks, B not transposed).</summary>
+        public bool Fits(in Operands<T> o) =>
+            !o.TransB && o.K == K && o.N == N && o.Width == Width && o.NR == NR && o.NC == NC && o.KcMax == KcMax;
     }
 
     /// <summary>Per-thread packing buffers, grown as needed and kept, on the pinned heap and 64-byte aligned.</summary>

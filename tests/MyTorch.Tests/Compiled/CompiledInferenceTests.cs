@@ -167,6 +167,96 @@ public class CompiledInferenceTests
         Assert.Equal(EvalForward(model, x).ToArray<float>(), inference.Run(x).ToArray<float>());
     }
 
+    /// <summary>Layers big enough for the GEMM's packed path, with several k blocks and two column blocks (on the Vector512 path).</summary>
+    internal static Sequential FreezableNetwork(DType dtype, ulong seed)
+    {
+        var generator = new Generator(seed);
+        return new Sequential(
+            new Linear(900, 530, dtype: dtype, generator: generator), new ReLU(),
+            new Linear(530, 70, dtype: dtype, generator: generator), new Tanh(),
+            new Linear(70, 3, dtype: dtype, generator: generator));
+    }
+
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void FrozenWeights_GiveTheEvaluationForwardBitForBit(DType dtype)
+    {
+        var model = FreezableNetwork(dtype, 21);
+        var inference = CompiledInference.Compile(model);
+        Assert.False(inference.WeightsFrozen);
+        Assert.Same(inference, inference.FreezeWeights());
+        Assert.True(inference.WeightsFrozen);
+        var data = new Generator(4);
+        foreach (int rows in new[] { 40, 1, 5, 300, 40 })
+        {
+            var x = Tensor.Normal([rows, 900], 0, 1, data, dtype);
+            Assert.Equal(EvalForward(model, x).ToArray<double>(), inference.Run(x).ToArray<double>());
+        }
+    }
+
+    [Fact]
+    public void FrozenWeights_AreACopy_UntilFrozenAgain()
+    {
+        var model = FreezableNetwork(DType.Float32, 22);
+        var inference = CompiledInference.Compile(model).FreezeWeights();
+        var x = Tensor.Normal([40, 900], 0, 1, new Generator(5));
+        var before = inference.Run(x).ToArray<float>();
+        using (Autograd.NoGrad())
+        {
+            foreach (var linear in model.NamedModules().Select(named => named.Item2).OfType<Linear>()) linear.W.MultiplyInPlace(0.5);
+        }
+        var changed = EvalForward(model, x).ToArray<float>();
+        Assert.NotEqual(before, changed);
+        // Every layer of this batch multiplies from the copy, made before the weights changed.
+        Assert.Equal(before, inference.Run(x).ToArray<float>());
+        Assert.Equal(changed, inference.FreezeWeights().Run(x).ToArray<float>());
+
+        using (Autograd.NoGrad())
+        {
+            foreach (var linear in model.NamedModules().Select(named => named.Item2).OfType<Linear>()) linear.W.MultiplyInPlace(2);
+        }
+        Assert.Same(inference, inference.UnfreezeWeights());
+        Assert.False(inference.WeightsFrozen);
+        Assert.Equal(before, inference.Run(x).ToArray<float>()); // the weights themselves again
+    }
+
+    [Fact]
+    public void FrozenWeights_WhoseStorageIsReplaced_ArePackedAgain()
+    {
+        var model = FreezableNetwork(DType.Float32, 23);
+        var inference = CompiledInference.Compile(model).FreezeWeights();
+        var x = Tensor.Normal([40, 900], 0, 1, new Generator(6));
+        inference.Run(x);
+        var first = model.NamedModules().Select(named => named.Item2).OfType<Linear>().First();
+        first.W.SetData(Tensor.Normal([900, 530], 0, 0.05, new Generator(7)));
+        Assert.Equal(EvalForward(model, x).ToArray<float>(), inference.Run(x).ToArray<float>());
+    }
+
+    [Fact]
+    public void SteadyState_AllocatesNothing_WithFrozenWeights()
+    {
+        var model = FreezableNetwork(DType.Float32, 24);
+        var inference = CompiledInference.Compile(model).FreezeWeights();
+        var full = Tensor.Normal([64, 900], 0, 1, new Generator(8));
+        var last = Tensor.Normal([17, 900], 0, 1, new Generator(9));
+        void Runs(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                inference.Run(full);
+                inference.Run(last);
+            }
+        }
+
+        Runs(2);
+        using (WorkerPool.HoldBusy()) Runs(2);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Runs(5);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(EvalForward(model, full).ToArray<float>(), inference.Run(full).ToArray<float>());
+    }
+
     [Fact]
     public void UnsupportedModels_SayWhy()
     {
@@ -239,6 +329,10 @@ public class CompiledInferenceThreadTests
                 var one = Run(1);
                 Assert.Equal(one, Run(2));
                 Assert.Equal(one, Run(3));
+                inference.FreezeWeights();
+                Assert.Equal(one, Run(1));
+                Assert.Equal(one, Run(2));
+                inference.UnfreezeWeights();
                 model.Eval();
                 using (Autograd.NoGrad()) Assert.Equal(one, model.Forward(x).ToArray<float>());
                 model.Train();
@@ -247,6 +341,30 @@ public class CompiledInferenceThreadTests
         finally
         {
             MyTorch.Kernels.KernelOptions.MaxThreads = previous;
+        }
+    }
+}
+
+/// <summary>Frozen weights packed for one kernel path still give the bits of the path a later run takes.</summary>
+[Collection(MyTorch.Tests.Kernels.KernelPathSerial.Name)] // changes KernelOptions.Path
+public class CompiledInferenceFrozenPathTests
+{
+    [Fact]
+    public void FrozenWeights_FollowAChangeOfKernelPath()
+    {
+        var model = CompiledInferenceTests.FreezableNetwork(DType.Float32, 25);
+        var x = Tensor.Normal([40, 900], 0, 1, new Generator(10));
+        var inference = CompiledInference.Compile(model).FreezeWeights(); // packed for the default path
+        foreach (var path in MyTorch.Tests.Kernels.KernelPaths.Supported)
+        {
+            MyTorch.Tests.Kernels.KernelPaths.Run(path, () =>
+            {
+                model.Eval();
+                float[] expected;
+                using (Autograd.NoGrad()) expected = model.Forward(x).ToArray<float>();
+                model.Train();
+                Assert.Equal(expected, inference.Run(x).ToArray<float>());
+            });
         }
     }
 }

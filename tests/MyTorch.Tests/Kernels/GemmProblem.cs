@@ -77,11 +77,11 @@ internal sealed class GemmProblem<T>
 
     public ReadOnlySpan<T> BSpan => B.AsSpan(Guard, Length(TransposeB ? N : K, TransposeB ? K : N, Ldb));
 
-    public T[] Run(int maxThreads = 1, long directThreshold = Gemm.DirectThreshold)
+    public T[] Run(int maxThreads = 1, long directThreshold = Gemm.DirectThreshold, Gemm.PackedB<T>? packedB = null)
     {
         var c = (T[])C.Clone();
         Gemm.MultiplyCore(TransposeA, TransposeB, M, N, K, ASpan, Lda, BSpan, Ldb,
-            c.AsSpan(Guard, Length(M, N, Ldc)), Ldc, Accumulate, maxThreads, directThreshold);
+            c.AsSpan(Guard, Length(M, N, Ldc)), Ldc, Accumulate, maxThreads, directThreshold, packedB);
         return c;
     }
 

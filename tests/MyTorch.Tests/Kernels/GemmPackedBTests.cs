@@ -1,0 +1,101 @@
+using System.Numerics;
+using MyTorch.Kernels;
+using Xunit;
+
+namespace MyTorch.Tests.Kernels;
+
+/// <summary>
+/// B packed in advance (<see cref="Gemm.PackedB{T}"/>, what frozen inference weights use) on every kernel path: the
+/// products multiply from the copy, and give the bits of packing B at the call, for every block the packing makes.
+/// </summary>
+[Collection(KernelPathSerial.Name)]
+public class GemmPackedBTests
+{
+    /// <summary>
+    /// (m, n, k) on the packed path: one block; several k blocks on every path (KC 256, 384 or 192) with a short last
+    /// one; two column blocks on the Vector512 path (NC 512) with a leftover NR strip; two row blocks (MC 144 for
+    /// float); micro-tile leftovers in m.
+    /// </summary>
+    private static readonly (int M, int N, int K)[] Shapes = [(13, 40, 30), (25, 530, 900), (130, 70, 300), (150, 33, 20), (48, 96, 257)];
+
+    [Theory]
+    [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
+    public void PackedInAdvance_GivesTheBitsOfPackingAtTheCall(KernelPath path) =>
+        KernelPaths.Run(path, () =>
+        {
+            SameBits<float>();
+            SameBits<double>();
+        });
+
+    [Theory]
+    [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
+    public void Products_MultiplyFromTheCopy_NotFromB(KernelPath path) =>
+        KernelPaths.Run(path, () =>
+        {
+            FromTheCopy<float>();
+            FromTheCopy<double>();
+        });
+
+    [Fact]
+    public void ACopyForAnotherPath_IsLeftAlone()
+    {
+        var widest = KernelPaths.Supported[^1];
+        var problem = new GemmProblem<float>(5, false, false, 40, 530, 900, 1, 2, 3, accumulate: false);
+        Gemm.PackedB<float>? packed = null;
+        KernelPaths.Run(widest, () => packed = Gemm.PackedB<float>.Pack(problem.BSpan, problem.K, problem.N, problem.Ldb));
+        KernelPaths.Run(KernelPath.Scalar, () =>
+        {
+            Assert.False(packed!.FitsCurrentPath);
+            // The scalar path's blocks differ from the copy's: it packs B at the call, as if there were no copy.
+            Assert.Equal(problem.Run(), problem.Run(packedB: packed));
+        });
+        KernelPaths.Run(widest, () => Assert.True(packed!.FitsCurrentPath));
+    }
+
+    [Fact]
+    public void PackingATooShortB_IsAClearError()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Gemm.PackedB<float>.Pack(new float[10], 4, 3, 3));
+        Assert.Contains("b", error.Message);
+    }
+
+    private static void SameBits<T>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int seed = 0;
+        foreach (var (m, n, k) in Shapes)
+        {
+            foreach (bool transposeA in new[] { false, true })
+            {
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    var problem = new GemmProblem<T>(++seed, transposeA, false, m, n, k, 1, 2, 3, accumulate);
+                    var packed = Gemm.PackedB<T>.Pack(problem.BSpan, k, n, problem.Ldb);
+                    Assert.True(packed.FitsCurrentPath);
+                    var atTheCall = problem.Run(maxThreads: 1);
+                    problem.AssertClose(problem.RunReference(), atTheCall);
+                    Assert.Equal(atTheCall, problem.Run(maxThreads: 1, packedB: packed));
+                    // Two threads may split C by rows (each multiplies from the copy) or by columns (each packs its
+                    // own part of B): the bits are the same either way.
+                    Assert.Equal(atTheCall, problem.Run(maxThreads: 2, packedB: packed));
+                }
+            }
+        }
+    }
+
+    private static void FromTheCopy<T>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int seed = 100;
+        foreach (var (m, n, k) in Shapes)
+        {
+            var problem = new GemmProblem<T>(++seed, false, false, m, n, k, 1, 2, 3, accumulate: true);
+            var packed = Gemm.PackedB<T>.Pack(problem.BSpan, k, n, problem.Ldb);
+            var withB = problem.Run();
+            // B's values change after packing; a product given the copy still multiplies by the old ones.
+            for (int i = 0; i < problem.B.Length; i++) problem.B[i] *= T.CreateTruncating(3);
+            Assert.NotEqual(withB, problem.Run());
+            Assert.Equal(withB, problem.Run(packedB: packed));
+        }
+    }
+}
