@@ -802,6 +802,10 @@ public static class Gemm
         int mcAlloc = Math.Min(mcMax, (i1 - i0 + mr - 1) / mr * mr);
         // B packed in advance serves a rectangle that spans all of C's columns, as it was packed, block for block.
         T* prepacked = o.PackedB is { } ready && j0 == 0 && j1 == o.N && ready.Fits(o) ? ready.Start : null;
+        // Then A is the only operand left to pack, and on the Vector512 path the kernel reads a row-major A where it
+        // lies instead: a strip's 12 row segments stay in L1 across the B strips as a packed micro-panel would. The
+        // kernel sees the same values in the same order, so the bits are the same.
+        bool aInPlace = prepacked is not null && !o.TransA && o.Width == 512;
         T* scratchB = prepacked is null ? Scratch<T>.B(kcMax * ncAlloc) : null;
         T* packedA = Scratch<T>.A(kcMax * mcAlloc);
         T* tile = stackalloc T[MR512 * 32];
@@ -828,6 +832,12 @@ public static class Gemm
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, i1 - ic);
+                    if (aInPlace)
+                    {
+                        MacroWithAInPlace(o, ic, mc, pc, kc, jc, nc, packedA, packedB, overwrite, tile);
+                        continue;
+                    }
+
                     PackA(o, ic, pc, mc, kc, packedA);
                     Macro(mc, nc, kc, packedA, packedB, o.C + ((nint)ic * o.Ldc) + jc, o.Ldc, overwrite, tile, o.Width, nr, mr);
                 }
@@ -863,6 +873,41 @@ public static class Gemm
                 {
                     Tile(mc, nc, kc, ir, jr, packedA, packedB, c, ldc, overwrite, tile, width, nr, mr);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Macro"/> on the Vector512 path for a row-major A that is not packed: whole 12 x NR tiles read their 12
+    /// rows of A where they lie (<see cref="Kernel512InPlace"/>); a strip with a partial tile, or short of 12 rows, is
+    /// packed as usual for those tiles.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MacroWithAInPlace<T>(in Operands<T> o, int ic, int mc, int pc, int kc, int jc, int nc,
+        T* packedA, T* packedB, bool overwrite, T* tile)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = o.NR;
+        for (int ir = 0; ir < mc; ir += MR512)
+        {
+            int mValid = Math.Min(MR512, mc - ir);
+            T* c = o.C + ((nint)(ic + ir) * o.Ldc) + jc;
+            bool stripPacked = false;
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                if (mValid == MR512 && nc - jr >= nr)
+                {
+                    Kernel512InPlace(kc, o.A + ((nint)(ic + ir) * o.Lda) + pc, o.Lda, packedB + ((nint)jr * kc), c + jr, o.Ldc, overwrite);
+                    continue;
+                }
+
+                if (!stripPacked)
+                {
+                    PackA(o, ic + ir, pc, mValid, kc, packedA);
+                    stripPacked = true;
+                }
+
+                Tile(mValid, nc, kc, 0, jr, packedA, packedB, c, o.Ldc, overwrite, tile, o.Width, nr, MR512);
             }
         }
     }
@@ -1472,6 +1517,114 @@ public static class Gemm
             c += ldc;
             Vector256.Store(Vector256.Load(c) + c50, c);
             Vector256.Store(Vector256.Load(c + v) + c51, c + v);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Kernel512{T}"/> with A read where it lies: 12 rows of a row-major A, <paramref name="lda"/> apart,
+    /// instead of a packed micro-panel. The same broadcasts and FMAs in the same order, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel512InPlace<T>(int kc, T* a, nint lda, T* b, T* c, nint ldc, bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector512<T>.Count;
+        if (Sse.IsSupported)
+        {
+            T* pc = c;
+            for (int r = 0; r < MR512; r++)
+            {
+                Sse.Prefetch0(pc);
+                Sse.Prefetch0(pc + v);
+                pc += ldc;
+            }
+        }
+
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
+
+        // Three row pointers and three row offsets address all 12 rows (base + offset * element size).
+        T* r0 = a, r4 = a + (4 * lda), r8 = a + (8 * lda);
+        nint l1 = lda, l2 = 2 * lda, l3 = 3 * lda;
+        for (int p = 0; p < kc; p++)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(b + (8 * 2 * v));
+            }
+
+            Vector512<T> b0 = Vector512.Load(b);
+            Vector512<T> b1 = Vector512.Load(b + v);
+            Vector512<T> x = Vector512.Create(r0[0]);
+            c00 = MulAdd(x, b0, c00);
+            c01 = MulAdd(x, b1, c01);
+            x = Vector512.Create(r0[l1]);
+            c10 = MulAdd(x, b0, c10);
+            c11 = MulAdd(x, b1, c11);
+            x = Vector512.Create(r0[l2]);
+            c20 = MulAdd(x, b0, c20);
+            c21 = MulAdd(x, b1, c21);
+            x = Vector512.Create(r0[l3]);
+            c30 = MulAdd(x, b0, c30);
+            c31 = MulAdd(x, b1, c31);
+            x = Vector512.Create(r4[0]);
+            c40 = MulAdd(x, b0, c40);
+            c41 = MulAdd(x, b1, c41);
+            x = Vector512.Create(r4[l1]);
+            c50 = MulAdd(x, b0, c50);
+            c51 = MulAdd(x, b1, c51);
+            x = Vector512.Create(r4[l2]);
+            c60 = MulAdd(x, b0, c60);
+            c61 = MulAdd(x, b1, c61);
+            x = Vector512.Create(r4[l3]);
+            c70 = MulAdd(x, b0, c70);
+            c71 = MulAdd(x, b1, c71);
+            x = Vector512.Create(r8[0]);
+            c80 = MulAdd(x, b0, c80);
+            c81 = MulAdd(x, b1, c81);
+            x = Vector512.Create(r8[l1]);
+            c90 = MulAdd(x, b0, c90);
+            c91 = MulAdd(x, b1, c91);
+            x = Vector512.Create(r8[l2]);
+            c100 = MulAdd(x, b0, c100);
+            c101 = MulAdd(x, b1, c101);
+            x = Vector512.Create(r8[l3]);
+            c110 = MulAdd(x, b0, c110);
+            c111 = MulAdd(x, b1, c111);
+            r0++;
+            r4++;
+            r8++;
+            b += 2 * v;
+        }
+
+        StoreRow512(c, c00, c01, overwrite);
+        StoreRow512(c += ldc, c10, c11, overwrite);
+        StoreRow512(c += ldc, c20, c21, overwrite);
+        StoreRow512(c += ldc, c30, c31, overwrite);
+        StoreRow512(c += ldc, c40, c41, overwrite);
+        StoreRow512(c += ldc, c50, c51, overwrite);
+        StoreRow512(c += ldc, c60, c61, overwrite);
+        StoreRow512(c += ldc, c70, c71, overwrite);
+        StoreRow512(c += ldc, c80, c81, overwrite);
+        StoreRow512(c += ldc, c90, c91, overwrite);
+        StoreRow512(c += ldc, c100, c101, overwrite);
+        StoreRow512(c += ldc, c110, c111, overwrite);
+    }
+
+    /// <summary>One row of a 12 x (2 Vector512) tile into C: stored, or added to C as <see cref="Kernel512{T}"/> adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRow512<T>(T* c, Vector512<T> x0, Vector512<T> x1, bool overwrite)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (overwrite)
+        {
+            Vector512.Store(x0, c);
+            Vector512.Store(x1, c + Vector512<T>.Count);
+        }
+        else
+        {
+            Vector512.Store(Vector512.Load(c) + x0, c);
+            Vector512.Store(Vector512.Load(c + Vector512<T>.Count) + x1, c + Vector512<T>.Count);
         }
     }
 

@@ -36,6 +36,15 @@ public class GemmPackedBTests
             FromTheCopy<double>();
         });
 
+    [Theory]
+    [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
+    public void EveryLeftoverOfTheTile_GivesTheBitsOfPackingAtTheCall(KernelPath path) =>
+        KernelPaths.Run(path, () =>
+        {
+            Leftovers<float>();
+            Leftovers<double>();
+        });
+
     [Fact]
     public void ACopyForAnotherPath_IsLeftAlone()
     {
@@ -79,6 +88,28 @@ public class GemmPackedBTests
                     // own part of B): the bits are the same either way.
                     Assert.Equal(atTheCall, problem.Run(maxThreads: 2, packedB: packed));
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// m = 2..25 (two strips of 12 and every remainder; on the Vector512 path whole strips read a row-major A in place
+    /// and the rest is packed) by n across a whole and a partial NR strip, one and two k blocks.
+    /// </summary>
+    private static void Leftovers<T>()
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = (2 * KernelPaths.WidestCount<T>()) + 7;
+        int seed = 200;
+        for (int m = 2; m <= 25; m++)
+        {
+            foreach (int k in new[] { 5, 400 })
+            {
+                var problem = new GemmProblem<T>(++seed, false, false, m, n, k, 3, 1, 2, accumulate: m % 2 == 0);
+                var packed = Gemm.PackedB<T>.Pack(problem.BSpan, k, n, problem.Ldb);
+                var atTheCall = problem.Run(directThreshold: 0);
+                problem.AssertClose(problem.RunReference(), atTheCall);
+                Assert.Equal(atTheCall, problem.Run(directThreshold: 0, packedB: packed));
             }
         }
     }
