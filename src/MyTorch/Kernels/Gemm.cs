@@ -25,6 +25,11 @@ namespace MyTorch.Kernels;
 /// split into disjoint rectangles of C, one per thread; every element of C receives the same sequence of
 /// operations whatever the split, so results are bit-identical for any thread count.
 /// </para>
+/// <para>
+/// A B that many products share (frozen inference weights) can be packed once in advance (<see cref="PackedB{T}"/>);
+/// such products skip packing B and, on the Vector512 path, read a row-major A in place instead of packing it, with
+/// the same bits.
+/// </para>
 /// <para>Only <see cref="float"/> and <see cref="double"/> are supported by <see cref="Multiply{T}"/>.</para>
 /// </remarks>
 public static class Gemm
