@@ -724,8 +724,7 @@ public static class Gemm
             _mTiles = (o.M + mr - 1) / mr;
             _nTiles = (o.N + nr - 1) / nr;
             int nc = o.NC;
-            int kBlocks = (o.K + o.KC - 1) / o.KC;
-            int kcMax = (o.K + kBlocks - 1) / kBlocks; // as BlockedRange blocks k
+            int kcMax = o.KcMax; // as BlockedRange blocks k
 
             // Pick the grid tm x tn (tm * tn = t, largest t <= threads that fits) that minimizes the busiest
             // thread's compute plus its packing (A is packed once per NC block of its columns, B once, unless B was
@@ -797,10 +796,7 @@ public static class Gemm
         int mcMax = MC<T>();
         int ncMax = o.NC;
         int k = o.K;
-
-        // Balanced k blocks of at most KC: depends on k only, never on the thread split.
-        int kBlocks = (k + o.KC - 1) / o.KC;
-        int kcMax = (k + kBlocks - 1) / kBlocks;
+        int kcMax = o.KcMax; // depends on k only, never on the thread split
 
         int width = j1 - j0;
         int ncAlloc = Math.Min(ncMax, (width + nr - 1) / nr * nr);
@@ -884,8 +880,8 @@ public static class Gemm
 
     /// <summary>
     /// <see cref="Macro"/> on the Vector512 path for a row-major A that is not packed: whole 12 x NR tiles read their 12
-    /// rows of A where they lie (<see cref="Kernel512InPlace"/>); a strip with a partial tile, or short of 12 rows, is
-    /// packed as usual for those tiles.
+    /// rows of A where they lie (<see cref="Kernel512{T}"/> with A's row stride); a strip with a partial tile, or short
+    /// of 12 rows, is packed as usual for those tiles.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MacroWithAInPlace<T>(in Operands<T> o, int ic, int mc, int pc, int kc, int jc, int nc,
@@ -902,7 +898,7 @@ public static class Gemm
             {
                 if (mValid == MR512 && nc - jr >= nr)
                 {
-                    Kernel512InPlace(kc, o.A + ((nint)(ic + ir) * o.Lda) + pc, o.Lda, packedB + ((nint)jr * kc), c + jr, o.Ldc, overwrite);
+                    Kernel512(kc, o.A + ((nint)(ic + ir) * o.Lda) + pc, o.Lda, 1, packedB + ((nint)jr * kc), c + jr, o.Ldc, overwrite);
                     continue;
                 }
 
@@ -1362,7 +1358,7 @@ public static class Gemm
     {
         if (width == 512)
         {
-            Kernel512(kc, a, b, c, ldc, overwrite);
+            Kernel512(kc, a, 1, MR512, b, c, ldc, overwrite); // a packed micro-panel: 12 values per step
         }
         else if (width == 256)
         {
@@ -1526,11 +1522,15 @@ public static class Gemm
     }
 
     /// <summary>
-    /// <see cref="Kernel512{T}"/> with A read where it lies: 12 rows of a row-major A, <paramref name="lda"/> apart,
-    /// instead of a packed micro-panel. The same broadcasts and FMAs in the same order, so the same bits.
+    /// The 12 x (2 Vector512) kernel for AVX-512 machines: 24 accumulators, 2 B loads and 12 broadcasts per step of k
+    /// (twice the FMAs per load of the 6-row kernels, which the 16 registers of AVX2 cannot hold). Row r of A at step p
+    /// is a[r * <paramref name="rowStride"/> + p * <paramref name="step"/>]: a packed micro-panel (1, 12), or 12 rows of
+    /// a row-major A read where they lie (lda, 1); either way the same broadcasts and FMAs in the same order, so the
+    /// same bits. C's tile is prefetched first, so its loads at the end do not stall on the cache misses of a C larger
+    /// than L2.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel512InPlace<T>(int kc, T* a, nint lda, T* b, T* c, nint ldc, bool overwrite)
+    private static unsafe void Kernel512<T>(int kc, T* a, nint rowStride, nint step, T* b, T* c, nint ldc, bool overwrite)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector512<T>.Count;
@@ -1549,13 +1549,13 @@ public static class Gemm
         Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
 
         // Three row pointers and three row offsets address all 12 rows (base + offset * element size).
-        T* r0 = a, r4 = a + (4 * lda), r8 = a + (8 * lda);
-        nint l1 = lda, l2 = 2 * lda, l3 = 3 * lda;
+        T* r0 = a, r4 = a + (4 * rowStride), r8 = a + (8 * rowStride);
+        nint l1 = rowStride, l2 = 2 * rowStride, l3 = 3 * rowStride;
         for (int p = 0; p < kc; p++)
         {
             if (Sse.IsSupported)
             {
-                Sse.Prefetch0(b + (8 * 2 * v));
+                Sse.Prefetch0(b + (8 * 2 * v)); // the B panel streams from L2: ask for it 8 steps ahead
             }
 
             Vector512<T> b0 = Vector512.Load(b);
@@ -1596,9 +1596,9 @@ public static class Gemm
             x = Vector512.Create(r8[l3]);
             c110 = MulAdd(x, b0, c110);
             c111 = MulAdd(x, b1, c111);
-            r0++;
-            r4++;
-            r8++;
+            r0 += step;
+            r4 += step;
+            r8 += step;
             b += 2 * v;
         }
 
@@ -1616,7 +1616,7 @@ public static class Gemm
         StoreRow512(c += ldc, c110, c111, overwrite);
     }
 
-    /// <summary>One row of a 12 x (2 Vector512) tile into C: stored, or added to C as <see cref="Kernel512{T}"/> adds.</summary>
+    /// <summary>One row of a 12 x (2 Vector512) tile into C: stored, or added to what C holds.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void StoreRow512<T>(T* c, Vector512<T> x0, Vector512<T> x1, bool overwrite)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -1630,156 +1630,6 @@ public static class Gemm
         {
             Vector512.Store(Vector512.Load(c) + x0, c);
             Vector512.Store(Vector512.Load(c + Vector512<T>.Count) + x1, c + Vector512<T>.Count);
-        }
-    }
-
-    /// <summary>
-    /// The 12 x (2 Vector512) kernel for AVX-512 machines: 24 accumulators, 2 B loads and 12 broadcasts per step of k
-    /// (twice the FMAs per load of the 6-row kernels, which the 16 registers of AVX2 cannot hold). C's tile is
-    /// prefetched first, so its loads at the end do not stall on the cache misses of a C larger than L2.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel512<T>(int kc, T* a, T* b, T* c, nint ldc, bool overwrite)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int v = Vector512<T>.Count;
-        if (Sse.IsSupported)
-        {
-            T* pc = c;
-            for (int r = 0; r < MR512; r++)
-            {
-                Sse.Prefetch0(pc);
-                Sse.Prefetch0(pc + v);
-                pc += ldc;
-            }
-        }
-        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
-
-        for (int p = 0; p < kc; p++)
-        {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(b + (8 * 2 * v)); // the B panel streams from L2: ask for it 8 steps ahead
-            }
-
-            Vector512<T> b0 = Vector512.Load(b);
-            Vector512<T> b1 = Vector512.Load(b + v);
-            Vector512<T> x = Vector512.Create(a[0]);
-            c00 = MulAdd(x, b0, c00);
-            c01 = MulAdd(x, b1, c01);
-            x = Vector512.Create(a[1]);
-            c10 = MulAdd(x, b0, c10);
-            c11 = MulAdd(x, b1, c11);
-            x = Vector512.Create(a[2]);
-            c20 = MulAdd(x, b0, c20);
-            c21 = MulAdd(x, b1, c21);
-            x = Vector512.Create(a[3]);
-            c30 = MulAdd(x, b0, c30);
-            c31 = MulAdd(x, b1, c31);
-            x = Vector512.Create(a[4]);
-            c40 = MulAdd(x, b0, c40);
-            c41 = MulAdd(x, b1, c41);
-            x = Vector512.Create(a[5]);
-            c50 = MulAdd(x, b0, c50);
-            c51 = MulAdd(x, b1, c51);
-            x = Vector512.Create(a[6]);
-            c60 = MulAdd(x, b0, c60);
-            c61 = MulAdd(x, b1, c61);
-            x = Vector512.Create(a[7]);
-            c70 = MulAdd(x, b0, c70);
-            c71 = MulAdd(x, b1, c71);
-            x = Vector512.Create(a[8]);
-            c80 = MulAdd(x, b0, c80);
-            c81 = MulAdd(x, b1, c81);
-            x = Vector512.Create(a[9]);
-            c90 = MulAdd(x, b0, c90);
-            c91 = MulAdd(x, b1, c91);
-            x = Vector512.Create(a[10]);
-            c100 = MulAdd(x, b0, c100);
-            c101 = MulAdd(x, b1, c101);
-            x = Vector512.Create(a[11]);
-            c110 = MulAdd(x, b0, c110);
-            c111 = MulAdd(x, b1, c111);
-            a += MR512;
-            b += 2 * v;
-        }
-
-        if (overwrite)
-        {
-            Vector512.Store(c00, c);
-            Vector512.Store(c01, c + v);
-            c += ldc;
-            Vector512.Store(c10, c);
-            Vector512.Store(c11, c + v);
-            c += ldc;
-            Vector512.Store(c20, c);
-            Vector512.Store(c21, c + v);
-            c += ldc;
-            Vector512.Store(c30, c);
-            Vector512.Store(c31, c + v);
-            c += ldc;
-            Vector512.Store(c40, c);
-            Vector512.Store(c41, c + v);
-            c += ldc;
-            Vector512.Store(c50, c);
-            Vector512.Store(c51, c + v);
-            c += ldc;
-            Vector512.Store(c60, c);
-            Vector512.Store(c61, c + v);
-            c += ldc;
-            Vector512.Store(c70, c);
-            Vector512.Store(c71, c + v);
-            c += ldc;
-            Vector512.Store(c80, c);
-            Vector512.Store(c81, c + v);
-            c += ldc;
-            Vector512.Store(c90, c);
-            Vector512.Store(c91, c + v);
-            c += ldc;
-            Vector512.Store(c100, c);
-            Vector512.Store(c101, c + v);
-            c += ldc;
-            Vector512.Store(c110, c);
-            Vector512.Store(c111, c + v);
-        }
-        else
-        {
-            Vector512.Store(Vector512.Load(c) + c00, c);
-            Vector512.Store(Vector512.Load(c + v) + c01, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c10, c);
-            Vector512.Store(Vector512.Load(c + v) + c11, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c20, c);
-            Vector512.Store(Vector512.Load(c + v) + c21, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c30, c);
-            Vector512.Store(Vector512.Load(c + v) + c31, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c40, c);
-            Vector512.Store(Vector512.Load(c + v) + c41, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c50, c);
-            Vector512.Store(Vector512.Load(c + v) + c51, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c60, c);
-            Vector512.Store(Vector512.Load(c + v) + c61, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c70, c);
-            Vector512.Store(Vector512.Load(c + v) + c71, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c80, c);
-            Vector512.Store(Vector512.Load(c + v) + c81, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c90, c);
-            Vector512.Store(Vector512.Load(c + v) + c91, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c100, c);
-            Vector512.Store(Vector512.Load(c + v) + c101, c + v);
-            c += ldc;
-            Vector512.Store(Vector512.Load(c) + c110, c);
-            Vector512.Store(Vector512.Load(c + v) + c111, c + v);
         }
     }
 
@@ -1920,7 +1770,10 @@ public static class Gemm
         /// <summary>B packed in advance, used where it fits this product's blocking (<see cref="PackedB{T}.Fits"/>); else null.</summary>
         public PackedB<T>? PackedB { get; }
 
-        /// <summary>The depth of this product's k blocks: k split evenly into blocks of at most <see cref="KC"/>.</summary>
+        /// <summary>
+        /// The depth of this product's k blocks: k split evenly into blocks of at most <see cref="KC"/> (balanced, so the
+        /// last block is not a sliver).
+        /// </summary>
         public int KcMax
         {
             get
@@ -2047,11 +1900,8 @@ public static class Gemm
                     }
                 }
 
-                int pad = 64 / sizeof(T);
-                var buffer = GC.AllocateUninitializedArray<T>(checked((int)length + pad), pinned: true);
-                nint misalignment = (nint)Unsafe.AsPointer(ref buffer[0]) & 63;
-                int offset = misalignment == 0 ? 0 : (int)((64 - misalignment) / sizeof(T));
-                var packed = new PackedB<T>(k, n, o.Width, nr, kcMax, o.NC, buffer, offset);
+                var buffer = Scratch<T>.NewAligned(checked((int)length));
+                var packed = new PackedB<T>(k, n, o.Width, nr, kcMax, o.NC, buffer, Scratch<T>.AlignedOffset(buffer));
                 T* dst = packed.Start;
                 for (int jc = 0; jc < n; jc += o.NC)
                 {
@@ -2087,22 +1937,25 @@ public static class Gemm
 
         public static unsafe T* B(int length) => Get(ref s_b, length);
 
+        /// <summary>A new array on the pinned heap with room for <paramref name="length"/> elements from its first 64-byte boundary.</summary>
+        public static unsafe T[] NewAligned(int length) =>
+            GC.AllocateUninitializedArray<T>(length + (64 / sizeof(T)), pinned: true);
+
+        /// <summary>The index of the first element of a pinned array that lies on a 64-byte boundary.</summary>
+        public static unsafe int AlignedOffset(T[] pinned)
+        {
+            nint misalignment = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned)) & 63;
+            return misalignment == 0 ? 0 : (int)((64 - misalignment) / sizeof(T));
+        }
+
         private static unsafe T* Get(ref T[]? buffer, int length)
         {
-            int pad = 64 / sizeof(T);
-            if (buffer is null || buffer.Length < length + pad)
+            if (buffer is null || buffer.Length < length + (64 / sizeof(T)))
             {
-                buffer = GC.AllocateUninitializedArray<T>(length + pad, pinned: true);
+                buffer = NewAligned(length);
             }
 
-            byte* p = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-            nint misalignment = (nint)p & 63;
-            if (misalignment != 0)
-            {
-                p += 64 - misalignment;
-            }
-
-            return (T*)p;
+            return (T*)Unsafe.AsPointer(ref buffer[AlignedOffset(buffer)]);
         }
     }
 }
