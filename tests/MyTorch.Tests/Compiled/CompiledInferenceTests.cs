@@ -177,6 +177,8 @@ public class CompiledInferenceTests
             new Linear(70, 3, dtype: dtype, generator: generator));
     }
 
+    private static IEnumerable<Linear> Linears(Module model) => model.NamedModules().Select(named => named.Module).OfType<Linear>();
+
     [Theory]
     [InlineData(DType.Float32)]
     [InlineData(DType.Float64)]
@@ -204,7 +206,7 @@ public class CompiledInferenceTests
         var before = inference.Run(x).ToArray<float>();
         using (Autograd.NoGrad())
         {
-            foreach (var linear in model.NamedModules().Select(named => named.Item2).OfType<Linear>()) linear.W.MultiplyInPlace(0.5);
+            foreach (var linear in Linears(model)) linear.W.MultiplyInPlace(0.5);
         }
         var changed = EvalForward(model, x).ToArray<float>();
         Assert.NotEqual(before, changed);
@@ -214,7 +216,7 @@ public class CompiledInferenceTests
 
         using (Autograd.NoGrad())
         {
-            foreach (var linear in model.NamedModules().Select(named => named.Item2).OfType<Linear>()) linear.W.MultiplyInPlace(2);
+            foreach (var linear in Linears(model)) linear.W.MultiplyInPlace(2);
         }
         Assert.Same(inference, inference.UnfreezeWeights());
         Assert.False(inference.WeightsFrozen);
@@ -228,7 +230,7 @@ public class CompiledInferenceTests
         var inference = CompiledInference.Compile(model).FreezeWeights();
         var x = Tensor.Normal([40, 900], 0, 1, new Generator(6));
         inference.Run(x);
-        var first = model.NamedModules().Select(named => named.Item2).OfType<Linear>().First();
+        var first = Linears(model).First();
         first.W.SetData(Tensor.Normal([900, 530], 0, 0.05, new Generator(7)));
         Assert.Equal(EvalForward(model, x).ToArray<float>(), inference.Run(x).ToArray<float>());
     }
