@@ -155,10 +155,12 @@ public static class Gemm
 
             CheckNoOverlap(args);
             long work = (long)m * n * k;
-            if (m == 1 && !transposeB && work >= directThreshold)
+            if (m == 1 && !transposeB)
             {
                 // A single row (inference on one example): packing would pad it to a 6-row tile and waste 5/6 of
-                // the work, while the product is just k scaled rows of B added up, a memory-bound sweep.
+                // the work, while the product is just k scaled rows of B added up, a memory-bound sweep. Small ones
+                // too: the direct loop reads B's columns one scalar at a time, and batch-1 inference's last layer
+                // (1x128x10) made the whole forward pass about 10% slower that way.
                 if (work >= ParallelRowThreshold && maxThreads > 1 && n >= 2 * RowColumnsPerTask)
                 {
                     RowJob<T>.ForThisThread(args).Run(maxThreads);
@@ -180,98 +182,89 @@ public static class Gemm
     }
 
     /// <summary>
-    /// c[0, :] (+)= sum_p a[p] * b[p, :]: sweeps of the row of C, each adding four rows of B (four sequential streams,
-    /// so C is loaded and stored once per four rows), with vectors as wide as <see cref="KernelOptions.Path"/> allows,
-    /// then narrower ones and single columns for the rest. Every column is the running sum c (or 0) + a[0] b[0, j] +
-    /// a[1] b[1, j] + ..., each step a separate multiply and add (no FMA), so every path gives the same bits.
+    /// c[0, :] (+)= sum_p a[p] * b[p, :], one block of columns at a time: a block's sums stay in registers while the
+    /// sweep walks down all k rows of B, so C is read and written once, and each row of B adds one sequential stretch.
+    /// Every column is the running sum c (or 0) + a[0] b[0, j] + a[1] b[1, j] + ..., each step a separate multiply
+    /// and add (no FMA), so every path, block width and thread split gives the same bits.
     /// </summary>
+    /// <remarks>
+    /// <para>
+    /// An earlier sweep added four rows of B at a time to the whole row of C: the same arithmetic, but it loaded and
+    /// stored C and set up its vectors once per four rows, which cost as much as the multiplies at batch 1.
+    /// </para>
+    /// <para>
+    /// The wide loads are not aligned to B's cache lines. A managed array starts wherever the runtime put it, and a
+    /// 1x784x256 sweep took about 1.5x as long on one thread with B off a 64-byte boundary as on one. The earlier sweep
+    /// started its wide vectors at the boundary and ran the columns before it on narrower paths; here those columns
+    /// would be latency-bound chains of their own, one pass over B each, which cost more than the straddling loads.
+    /// </para>
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowTimesMatrix<T>(bool transposeA, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb,
         Span<T> c, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // The caller validated the sizes: a holds k values lda (transposed) or 1 apart, b is k x n with ldb, c >= n.
-        ref T ra = ref MemoryMarshal.GetReference(a);
-        ref T rb = ref MemoryMarshal.GetReference(b);
-        ref T rc = ref MemoryMarshal.GetReference(c[..n]);
-        nint sa = transposeA ? lda : 1;
-        for (int p = 0; p < k; p += 4)
-        {
-            var rows = new RowChunk<T>(ref ra, sa, ldb, p, Math.Min(4, k - p), fromZero: p == 0 && !accumulate);
-            // The sweep streams B from L2 or memory: a vector load that straddles two cache lines costs two, and
-            // with B starting off a 64-byte boundary (a managed array's start varies from process to process) every
-            // wide load of a batch-1 layer did. So the first columns, up to B's next boundary, take the narrower
-            // paths, and the wide vectors start aligned. When ldb * sizeof(T) is a multiple of 64 every row of B is
-            // aligned alike; otherwise the first row of the four is.
-            int head = Math.Min(n, ColumnsToCacheLine(ref Unsafe.Add(ref rb, rows.Offset0)));
-            SweepColumns(rows, ref rb, ref rc, 0, head);
-            SweepColumns(rows, ref rb, ref rc, head, n);
-        }
-    }
+        var sweep = new RowSweep<T>(ref MemoryMarshal.GetReference(a), transposeA ? lda : 1, ref MemoryMarshal.GetReference(b),
+            ldb, k, ref MemoryMarshal.GetReference(c[..n]), fromZero: !accumulate);
 
-    /// <summary>How many elements lie between <paramref name="first"/> and the next 64-byte boundary (0 when on one or when misaligned for T).</summary>
-    private static unsafe int ColumnsToCacheLine<T>(ref T first)
-        where T : unmanaged
-    {
-        // The callers' spans are pinned (MultiplyCore works on fixed pointers), so the address holds for the sweep.
-        nint offset = (nint)Unsafe.AsPointer(ref first) & 63;
-        return offset == 0 || offset % sizeof(T) != 0 ? 0 : (int)((64 - offset) / sizeof(T));
-    }
-
-    /// <summary>Columns [<paramref name="j"/>, <paramref name="end"/>) of one <see cref="RowChunk{T}"/>: widest vectors first, then narrower ones, then single columns.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SweepColumns<T>(in RowChunk<T> rows, ref T rb, ref T rc, int j, int end)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
+        // Blocks of eight vectors, as wide as the path allows and then narrower, keep enough independent sums in
+        // flight to hide the add latency; what is left takes single vectors and single columns.
+        int j = 0;
         if (KernelOptions.UseVector512)
         {
-            j = RowChunk512(rows, ref rb, ref rc, j, end);
+            j = Block512(sweep, j, n);
         }
 
         if (KernelOptions.UseVector256)
         {
-            j = RowChunk256(rows, ref rb, ref rc, j, end);
+            j = Block256(sweep, j, n);
         }
 
         if (KernelOptions.UseVector128)
         {
-            j = RowChunk128(rows, ref rb, ref rc, j, end);
+            j = Block128(sweep, j, n);
         }
 
-        for (; j < end; j++)
+        if (KernelOptions.UseVector512)
         {
-            T sum = rows.FromZero ? T.Zero : Unsafe.Add(ref rc, j);
-            sum += Unsafe.Add(ref rb, rows.Offset0 + (nuint)j) * rows.X0;
-            if (rows.Count > 1)
+            j = Single512(sweep, j, n);
+        }
+
+        if (KernelOptions.UseVector256)
+        {
+            j = Single256(sweep, j, n);
+        }
+
+        if (KernelOptions.UseVector128)
+        {
+            j = Single128(sweep, j, n);
+        }
+
+        for (; j < n; j++)
+        {
+            ref T bj = ref Unsafe.Add(ref sweep.B, j);
+            T sum = sweep.FromZero ? T.Zero : Unsafe.Add(ref sweep.C, j);
+            for (int p = 0; p < k; p++)
             {
-                sum += Unsafe.Add(ref rb, rows.Offset1 + (nuint)j) * rows.X1;
-                if (rows.Count > 2)
-                {
-                    sum += Unsafe.Add(ref rb, rows.Offset2 + (nuint)j) * rows.X2;
-                    if (rows.Count > 3)
-                    {
-                        sum += Unsafe.Add(ref rb, rows.Offset3 + (nuint)j) * rows.X3;
-                    }
-                }
+                sum += Unsafe.Add(ref bj, p * sweep.Ldb) * Unsafe.Add(ref sweep.A, p * sweep.Sa);
             }
 
-            Unsafe.Add(ref rc, j) = sum;
+            Unsafe.Add(ref sweep.C, j) = sum;
         }
     }
 
     /// <summary>Single-row products with at least this much of n*k are split by columns over the kernel threads.</summary>
     /// <remarks>
-    /// With the kernel threads spinning between calls a split pays from about 2^17: 1x784x256 (a first layer at
-    /// batch 1) ran faster split than whole on 2 threads; 1x256x128 is left whole. `mytorch bench --only inference`
-    /// (batch 1) measures the effect.
+    /// With the kernel threads spinning between calls a split pays from about 2^17: with the block sweep, batch-1
+    /// inference of 784-256-128-10 ran about 1.27x faster with its 1x784x256 layer split than whole on 2 threads, and
+    /// about 5-8% slower with its 1x256x128 layer split too. `mytorch bench --only inference` (batch 1) measures the
+    /// effect.
     /// </remarks>
     internal const long ParallelRowThreshold = 1L << 17;
 
     /// <summary>The fewest columns of C one thread takes in a split single-row product (a multiple of every vector width).</summary>
     internal const int RowColumnsPerTask = 64;
-
-    /// <summary>The widest part of a split single-row product that a thread sums in a row on its stack.</summary>
-    private const int MaxLocalRow = 4096;
 
     /// <summary>
     /// A single-row product split into column ranges, one per thread: memory-bound, so each core streams its own part
@@ -314,205 +307,297 @@ public static class Gemm
             long bLength = ((long)(_o.K - 1) * _o.Ldb) + width;
             var a = new ReadOnlySpan<T>(_o.A, (int)aLength);
             var b = new ReadOnlySpan<T>(_o.B + j0, (int)bLength);
+            // Each block of C is written once, at the end of its sweep, so the cache line two threads' parts may share
+            // changes hands once or twice, not once per row of B.
             var c = new Span<T>(_o.C + j0, width);
-            if (width > MaxLocalRow)
-            {
-                RowTimesMatrix(_o.TransA, width, _o.K, a, _o.Lda, b, _o.Ldb, c, _o.Accumulate);
-                return;
-            }
-
-            // The sweep rewrites its part of C once per four rows of B; in C itself, the cache line the two parts may
-            // share would bounce between the cores hundreds of times. A local row is written once at the end, and the
-            // same operations in the same order run on it, so the bits are the same.
-            // Placed at the same offset in its cache line as B's columns, so that the sweep's aligned loads of B meet
-            // aligned loads and stores of the row.
-            int perLine = 64 / sizeof(T);
-            Span<T> line = stackalloc T[width + perLine];
-            int shift = ColumnsToCacheLine(ref line[0]) - ColumnsToCacheLine(ref _o.B[j0]);
-            Span<T> local = line.Slice((shift + perLine) % perLine, width);
-            if (_o.Accumulate)
-            {
-                c.CopyTo(local);
-            }
-
-            RowTimesMatrix(_o.TransA, width, _o.K, a, _o.Lda, b, _o.Ldb, local, _o.Accumulate);
-            local.CopyTo(c);
+            RowTimesMatrix(_o.TransA, width, _o.K, a, _o.Lda, b, _o.Ldb, c, _o.Accumulate);
         }
     }
 
-    /// <summary>Up to four rows p, p+1, ... of B for <see cref="RowTimesMatrix{T}"/>: their offsets and their factors a[p].</summary>
-    private readonly struct RowChunk<T>
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The operands of one <see cref="RowTimesMatrix{T}"/>: the row a (k values Sa apart), B (k rows Ldb apart) and the row of C.</summary>
+    private readonly ref struct RowSweep<T>
+        where T : unmanaged
     {
-        public RowChunk(ref T a, nint sa, nint ldb, int p, int count, bool fromZero)
+        public readonly ref T A;
+        public readonly nint Sa;
+        public readonly ref T B;
+        public readonly nint Ldb;
+        public readonly int K;
+        public readonly ref T C;
+
+        /// <summary>The sums start from zero instead of from C (not accumulating).</summary>
+        public readonly bool FromZero;
+
+        public RowSweep(ref T a, nint sa, ref T b, nint ldb, int k, ref T c, bool fromZero)
         {
-            Count = count;
+            A = ref a;
+            Sa = sa;
+            B = ref b;
+            Ldb = ldb;
+            K = k;
+            C = ref c;
             FromZero = fromZero;
-            X0 = Unsafe.Add(ref a, p * sa);
-            Offset0 = (nuint)(p * ldb);
-            if (count > 1)
-            {
-                X1 = Unsafe.Add(ref a, (p + 1) * sa);
-                Offset1 = Offset0 + (nuint)ldb;
-            }
-
-            if (count > 2)
-            {
-                X2 = Unsafe.Add(ref a, (p + 2) * sa);
-                Offset2 = Offset1 + (nuint)ldb;
-            }
-
-            if (count > 3)
-            {
-                X3 = Unsafe.Add(ref a, (p + 3) * sa);
-                Offset3 = Offset2 + (nuint)ldb;
-            }
         }
-
-        /// <summary>How many rows (1 to 4).</summary>
-        public int Count { get; }
-
-        /// <summary>The sums start from zero (the first rows, not accumulating) instead of from C.</summary>
-        public bool FromZero { get; }
-
-        public T X0 { get; }
-
-        public T X1 { get; }
-
-        public T X2 { get; }
-
-        public T X3 { get; }
-
-        public nuint Offset0 { get; }
-
-        public nuint Offset1 { get; }
-
-        public nuint Offset2 { get; }
-
-        public nuint Offset3 { get; }
     }
 
-    /// <summary>One <see cref="RowChunk{T}"/> on Vector512 columns from <paramref name="j"/>; returns the first column left.</summary>
+    /// <summary>
+    /// How many rows of B ahead a block sweep asks for the lines it will read. The hardware prefetchers bring B into L2
+    /// but follow the 8-line stretch of each row into L1 too late: on AVX-512, asking 8 rows ahead made batch-1
+    /// inference about 10% faster on one thread (4 rows: 11%, 2 rows: 9%), and about 4% on the Vector256 path.
+    /// </summary>
+    private const int PrefetchRows = 8;
+
+
+    /// <summary>Blocks of eight Vector512 columns of a <see cref="RowSweep{T}"/> from <paramref name="j"/>; returns the first column left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int RowChunk512<T>(in RowChunk<T> rows, ref T rb, ref T rc, int j, int n)
+    private static unsafe int Block512<T>(in RowSweep<T> s, int j, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector512<T>.Count;
-        Vector512<T> x0 = Vector512.Create(rows.X0), x1 = Vector512.Create(rows.X1);
-        Vector512<T> x2 = Vector512.Create(rows.X2), x3 = Vector512.Create(rows.X3);
-        if (rows.Count == 4)
+        nuint v1 = (nuint)v, v2 = 2 * v1, v3 = 3 * v1, v4 = 4 * v1, v5 = 5 * v1, v6 = 6 * v1, v7 = 7 * v1;
+        for (; j <= n - (8 * v); j += 8 * v)
         {
-            for (; j <= n - v; j += v)
+            ref T c = ref Unsafe.Add(ref s.C, j);
+            Vector512<T> s0 = Vector512<T>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            if (!s.FromZero)
             {
-                Vector512<T> sum = rows.FromZero ? Vector512<T>.Zero : Vector512.LoadUnsafe(ref rc, (nuint)j);
-                sum += Vector512.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
-                sum += Vector512.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
-                sum += Vector512.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
-                sum += Vector512.LoadUnsafe(ref rb, rows.Offset3 + (nuint)j) * x3;
-                sum.StoreUnsafe(ref rc, (nuint)j);
+                s0 = Vector512.LoadUnsafe(ref c);
+                s1 = Vector512.LoadUnsafe(ref c, v1);
+                s2 = Vector512.LoadUnsafe(ref c, v2);
+                s3 = Vector512.LoadUnsafe(ref c, v3);
+                s4 = Vector512.LoadUnsafe(ref c, v4);
+                s5 = Vector512.LoadUnsafe(ref c, v5);
+                s6 = Vector512.LoadUnsafe(ref c, v6);
+                s7 = Vector512.LoadUnsafe(ref c, v7);
             }
-        }
-        else
-        {
-            for (; j <= n - v; j += v)
+
+            ref T a = ref s.A;
+            ref T b = ref Unsafe.Add(ref s.B, j);
+            for (int p = 0; p < s.K; p++)
             {
-                Vector512<T> sum = rows.FromZero ? Vector512<T>.Zero : Vector512.LoadUnsafe(ref rc, (nuint)j);
-                sum += Vector512.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
-                if (rows.Count > 1)
+                if (Sse.IsSupported)
                 {
-                    sum += Vector512.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
-                    if (rows.Count > 2)
-                    {
-                        sum += Vector512.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
-                    }
+                    // Only a hint: near the end it asks for lines past B, which is harmless, as a prefetch never faults.
+                    byte* f = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref b, PrefetchRows * s.Ldb));
+                    Sse.Prefetch0(f);
+                    Sse.Prefetch0(f + 64);
+                    Sse.Prefetch0(f + 128);
+                    Sse.Prefetch0(f + 192);
+                    Sse.Prefetch0(f + 256);
+                    Sse.Prefetch0(f + 320);
+                    Sse.Prefetch0(f + 384);
+                    Sse.Prefetch0(f + 448);
                 }
 
-                sum.StoreUnsafe(ref rc, (nuint)j);
+                var x = Vector512.Create(a);
+                s0 += Vector512.LoadUnsafe(ref b) * x;
+                s1 += Vector512.LoadUnsafe(ref b, v1) * x;
+                s2 += Vector512.LoadUnsafe(ref b, v2) * x;
+                s3 += Vector512.LoadUnsafe(ref b, v3) * x;
+                s4 += Vector512.LoadUnsafe(ref b, v4) * x;
+                s5 += Vector512.LoadUnsafe(ref b, v5) * x;
+                s6 += Vector512.LoadUnsafe(ref b, v6) * x;
+                s7 += Vector512.LoadUnsafe(ref b, v7) * x;
+                a = ref Unsafe.Add(ref a, s.Sa);
+                b = ref Unsafe.Add(ref b, s.Ldb);
             }
+
+            s0.StoreUnsafe(ref c);
+            s1.StoreUnsafe(ref c, v1);
+            s2.StoreUnsafe(ref c, v2);
+            s3.StoreUnsafe(ref c, v3);
+            s4.StoreUnsafe(ref c, v4);
+            s5.StoreUnsafe(ref c, v5);
+            s6.StoreUnsafe(ref c, v6);
+            s7.StoreUnsafe(ref c, v7);
         }
 
         return j;
     }
 
-    /// <summary>One <see cref="RowChunk{T}"/> on Vector256 columns from <paramref name="j"/>; returns the first column left.</summary>
+    /// <summary>Blocks of eight Vector256 columns of a <see cref="RowSweep{T}"/> from <paramref name="j"/>; returns the first column left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int RowChunk256<T>(in RowChunk<T> rows, ref T rb, ref T rc, int j, int n)
+    private static unsafe int Block256<T>(in RowSweep<T> s, int j, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector256<T>.Count;
-        Vector256<T> x0 = Vector256.Create(rows.X0), x1 = Vector256.Create(rows.X1);
-        Vector256<T> x2 = Vector256.Create(rows.X2), x3 = Vector256.Create(rows.X3);
-        if (rows.Count == 4)
+        nuint v1 = (nuint)v, v2 = 2 * v1, v3 = 3 * v1, v4 = 4 * v1, v5 = 5 * v1, v6 = 6 * v1, v7 = 7 * v1;
+        for (; j <= n - (8 * v); j += 8 * v)
         {
-            for (; j <= n - v; j += v)
+            ref T c = ref Unsafe.Add(ref s.C, j);
+            Vector256<T> s0 = Vector256<T>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            if (!s.FromZero)
             {
-                Vector256<T> sum = rows.FromZero ? Vector256<T>.Zero : Vector256.LoadUnsafe(ref rc, (nuint)j);
-                sum += Vector256.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
-                sum += Vector256.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
-                sum += Vector256.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
-                sum += Vector256.LoadUnsafe(ref rb, rows.Offset3 + (nuint)j) * x3;
-                sum.StoreUnsafe(ref rc, (nuint)j);
+                s0 = Vector256.LoadUnsafe(ref c);
+                s1 = Vector256.LoadUnsafe(ref c, v1);
+                s2 = Vector256.LoadUnsafe(ref c, v2);
+                s3 = Vector256.LoadUnsafe(ref c, v3);
+                s4 = Vector256.LoadUnsafe(ref c, v4);
+                s5 = Vector256.LoadUnsafe(ref c, v5);
+                s6 = Vector256.LoadUnsafe(ref c, v6);
+                s7 = Vector256.LoadUnsafe(ref c, v7);
             }
-        }
-        else
-        {
-            for (; j <= n - v; j += v)
+
+            ref T a = ref s.A;
+            ref T b = ref Unsafe.Add(ref s.B, j);
+            for (int p = 0; p < s.K; p++)
             {
-                Vector256<T> sum = rows.FromZero ? Vector256<T>.Zero : Vector256.LoadUnsafe(ref rc, (nuint)j);
-                sum += Vector256.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
-                if (rows.Count > 1)
+                if (Sse.IsSupported)
                 {
-                    sum += Vector256.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
-                    if (rows.Count > 2)
-                    {
-                        sum += Vector256.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
-                    }
+                    // Only a hint: near the end it asks for lines past B, which is harmless, as a prefetch never faults.
+                    byte* f = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref b, PrefetchRows * s.Ldb));
+                    Sse.Prefetch0(f);
+                    Sse.Prefetch0(f + 64);
+                    Sse.Prefetch0(f + 128);
+                    Sse.Prefetch0(f + 192);
                 }
 
-                sum.StoreUnsafe(ref rc, (nuint)j);
+                var x = Vector256.Create(a);
+                s0 += Vector256.LoadUnsafe(ref b) * x;
+                s1 += Vector256.LoadUnsafe(ref b, v1) * x;
+                s2 += Vector256.LoadUnsafe(ref b, v2) * x;
+                s3 += Vector256.LoadUnsafe(ref b, v3) * x;
+                s4 += Vector256.LoadUnsafe(ref b, v4) * x;
+                s5 += Vector256.LoadUnsafe(ref b, v5) * x;
+                s6 += Vector256.LoadUnsafe(ref b, v6) * x;
+                s7 += Vector256.LoadUnsafe(ref b, v7) * x;
+                a = ref Unsafe.Add(ref a, s.Sa);
+                b = ref Unsafe.Add(ref b, s.Ldb);
             }
+
+            s0.StoreUnsafe(ref c);
+            s1.StoreUnsafe(ref c, v1);
+            s2.StoreUnsafe(ref c, v2);
+            s3.StoreUnsafe(ref c, v3);
+            s4.StoreUnsafe(ref c, v4);
+            s5.StoreUnsafe(ref c, v5);
+            s6.StoreUnsafe(ref c, v6);
+            s7.StoreUnsafe(ref c, v7);
         }
 
         return j;
     }
 
-    /// <summary>One <see cref="RowChunk{T}"/> on Vector128 columns from <paramref name="j"/>; returns the first column left.</summary>
+    /// <summary>Blocks of eight Vector128 columns of a <see cref="RowSweep{T}"/> from <paramref name="j"/>; returns the first column left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int RowChunk128<T>(in RowChunk<T> rows, ref T rb, ref T rc, int j, int n)
+    private static int Block128<T>(in RowSweep<T> s, int j, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector128<T>.Count;
-        Vector128<T> x0 = Vector128.Create(rows.X0), x1 = Vector128.Create(rows.X1);
-        Vector128<T> x2 = Vector128.Create(rows.X2), x3 = Vector128.Create(rows.X3);
-        if (rows.Count == 4)
+        nuint v1 = (nuint)v, v2 = 2 * v1, v3 = 3 * v1, v4 = 4 * v1, v5 = 5 * v1, v6 = 6 * v1, v7 = 7 * v1;
+        for (; j <= n - (8 * v); j += 8 * v)
         {
-            for (; j <= n - v; j += v)
+            ref T c = ref Unsafe.Add(ref s.C, j);
+            Vector128<T> s0 = Vector128<T>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+            if (!s.FromZero)
             {
-                Vector128<T> sum = rows.FromZero ? Vector128<T>.Zero : Vector128.LoadUnsafe(ref rc, (nuint)j);
-                sum += Vector128.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
-                sum += Vector128.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
-                sum += Vector128.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
-                sum += Vector128.LoadUnsafe(ref rb, rows.Offset3 + (nuint)j) * x3;
-                sum.StoreUnsafe(ref rc, (nuint)j);
+                s0 = Vector128.LoadUnsafe(ref c);
+                s1 = Vector128.LoadUnsafe(ref c, v1);
+                s2 = Vector128.LoadUnsafe(ref c, v2);
+                s3 = Vector128.LoadUnsafe(ref c, v3);
+                s4 = Vector128.LoadUnsafe(ref c, v4);
+                s5 = Vector128.LoadUnsafe(ref c, v5);
+                s6 = Vector128.LoadUnsafe(ref c, v6);
+                s7 = Vector128.LoadUnsafe(ref c, v7);
             }
-        }
-        else
-        {
-            for (; j <= n - v; j += v)
-            {
-                Vector128<T> sum = rows.FromZero ? Vector128<T>.Zero : Vector128.LoadUnsafe(ref rc, (nuint)j);
-                sum += Vector128.LoadUnsafe(ref rb, rows.Offset0 + (nuint)j) * x0;
-                if (rows.Count > 1)
-                {
-                    sum += Vector128.LoadUnsafe(ref rb, rows.Offset1 + (nuint)j) * x1;
-                    if (rows.Count > 2)
-                    {
-                        sum += Vector128.LoadUnsafe(ref rb, rows.Offset2 + (nuint)j) * x2;
-                    }
-                }
 
-                sum.StoreUnsafe(ref rc, (nuint)j);
+            ref T a = ref s.A;
+            ref T b = ref Unsafe.Add(ref s.B, j);
+            for (int p = 0; p < s.K; p++)
+            {
+                var x = Vector128.Create(a);
+                s0 += Vector128.LoadUnsafe(ref b) * x;
+                s1 += Vector128.LoadUnsafe(ref b, v1) * x;
+                s2 += Vector128.LoadUnsafe(ref b, v2) * x;
+                s3 += Vector128.LoadUnsafe(ref b, v3) * x;
+                s4 += Vector128.LoadUnsafe(ref b, v4) * x;
+                s5 += Vector128.LoadUnsafe(ref b, v5) * x;
+                s6 += Vector128.LoadUnsafe(ref b, v6) * x;
+                s7 += Vector128.LoadUnsafe(ref b, v7) * x;
+                a = ref Unsafe.Add(ref a, s.Sa);
+                b = ref Unsafe.Add(ref b, s.Ldb);
             }
+
+            s0.StoreUnsafe(ref c);
+            s1.StoreUnsafe(ref c, v1);
+            s2.StoreUnsafe(ref c, v2);
+            s3.StoreUnsafe(ref c, v3);
+            s4.StoreUnsafe(ref c, v4);
+            s5.StoreUnsafe(ref c, v5);
+            s6.StoreUnsafe(ref c, v6);
+            s7.StoreUnsafe(ref c, v7);
+        }
+
+        return j;
+    }
+
+    /// <summary>Single Vector512 columns of a <see cref="RowSweep{T}"/> from <paramref name="j"/>; returns the first column left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Single512<T>(in RowSweep<T> s, int j, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count)
+        {
+            ref T c = ref Unsafe.Add(ref s.C, j);
+            Vector512<T> sum = s.FromZero ? Vector512<T>.Zero : Vector512.LoadUnsafe(ref c);
+            ref T a = ref s.A;
+            ref T b = ref Unsafe.Add(ref s.B, j);
+            for (int p = 0; p < s.K; p++)
+            {
+                sum += Vector512.LoadUnsafe(ref b) * Vector512.Create(a);
+                a = ref Unsafe.Add(ref a, s.Sa);
+                b = ref Unsafe.Add(ref b, s.Ldb);
+            }
+
+            sum.StoreUnsafe(ref c);
+        }
+
+        return j;
+    }
+
+    /// <summary>Single Vector256 columns of a <see cref="RowSweep{T}"/> from <paramref name="j"/>; returns the first column left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Single256<T>(in RowSweep<T> s, int j, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (; j <= n - Vector256<T>.Count; j += Vector256<T>.Count)
+        {
+            ref T c = ref Unsafe.Add(ref s.C, j);
+            Vector256<T> sum = s.FromZero ? Vector256<T>.Zero : Vector256.LoadUnsafe(ref c);
+            ref T a = ref s.A;
+            ref T b = ref Unsafe.Add(ref s.B, j);
+            for (int p = 0; p < s.K; p++)
+            {
+                sum += Vector256.LoadUnsafe(ref b) * Vector256.Create(a);
+                a = ref Unsafe.Add(ref a, s.Sa);
+                b = ref Unsafe.Add(ref b, s.Ldb);
+            }
+
+            sum.StoreUnsafe(ref c);
+        }
+
+        return j;
+    }
+
+    /// <summary>Single Vector128 columns of a <see cref="RowSweep{T}"/> from <paramref name="j"/>; returns the first column left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Single128<T>(in RowSweep<T> s, int j, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (; j <= n - Vector128<T>.Count; j += Vector128<T>.Count)
+        {
+            ref T c = ref Unsafe.Add(ref s.C, j);
+            Vector128<T> sum = s.FromZero ? Vector128<T>.Zero : Vector128.LoadUnsafe(ref c);
+            ref T a = ref s.A;
+            ref T b = ref Unsafe.Add(ref s.B, j);
+            for (int p = 0; p < s.K; p++)
+            {
+                sum += Vector128.LoadUnsafe(ref b) * Vector128.Create(a);
+                a = ref Unsafe.Add(ref a, s.Sa);
+                b = ref Unsafe.Add(ref b, s.Ldb);
+            }
+
+            sum.StoreUnsafe(ref c);
         }
 
         return j;
