@@ -100,8 +100,9 @@ public sealed class CompiledInference
     /// <summary>
     /// Packs every Linear layer's weight matrix now, once, into the layout the GEMM multiplies from, and multiplies from
     /// that copy at every later run instead of packing the weights again each time; on AVX-512 machines the GEMM then
-    /// also reads each layer's input in place instead of packing it. Batches of many rows run faster (`mytorch bench
-    /// --only inference` measures both, as paths "frozen" and "compiled"). The outputs are the same bit for bit. The
+    /// also reads each layer's input in place instead of packing it. Batches of many rows run faster, and so does a
+    /// single row, whose sweep over each layer's weights then reads aligned strips (`mytorch bench --only inference`
+    /// measures both, as paths "frozen" and "compiled"). The outputs are the same bit for bit, at every batch size. The
     /// copy is what later runs see: changes made to the weights afterwards (an optimizer step,
     /// <see cref="Module.LoadStateDict"/>, <see cref="Tensor.CopyFrom"/>) are not seen until <see cref="FreezeWeights"/>
     /// is called again, or <see cref="UnfreezeWeights"/>. Biases and BatchNorm statistics are still read at every run.

@@ -28,7 +28,8 @@ namespace MyTorch.Kernels;
 /// <para>
 /// A B that many products share (frozen inference weights) can be packed once in advance (<see cref="PackedB{T}"/>);
 /// such products skip packing B and, on the Vector512 path, read a row-major A in place instead of packing it, with
-/// the same bits.
+/// the same bits. Every route multiplies from such a copy when it fits: the blocked path split any way, the
+/// single-row sweep (batch-1 inference, which then reads 64-byte aligned strips) and the direct loop of tiny products.
 /// </para>
 /// <para>Only <see cref="float"/> and <see cref="double"/> are supported by <see cref="Multiply{T}"/>.</para>
 /// </remarks>
@@ -155,6 +156,9 @@ public static class Gemm
 
             CheckNoOverlap(args);
             long work = (long)m * n * k;
+            // A copy of B packed in advance is what every route below multiplies from, whenever it fits: its owner
+            // was promised that later changes to B are not seen.
+            var copy = packedB is not null && packedB.Fits(args) ? packedB : null;
             if (m == 1 && !transposeB)
             {
                 // A single row (inference on one example): packing would pad it to a 6-row tile and waste 5/6 of
@@ -165,6 +169,10 @@ public static class Gemm
                 {
                     RowJob<T>.ForThisThread(args).Run(maxThreads);
                 }
+                else if (copy is not null)
+                {
+                    RowTimesPacked(args, copy, 0, n);
+                }
                 else
                 {
                     RowTimesMatrix(transposeA, n, k, a, lda, b, ldb, c, accumulate);
@@ -172,7 +180,14 @@ public static class Gemm
             }
             else if (work < directThreshold)
             {
-                Direct(args);
+                if (copy is not null)
+                {
+                    DirectFromCopy(args, copy);
+                }
+                else
+                {
+                    Direct(args);
+                }
             }
             else
             {
@@ -309,8 +324,269 @@ public static class Gemm
             var b = new ReadOnlySpan<T>(_o.B + j0, (int)bLength);
             // Each block of C is written once, at the end of its sweep, so the cache line two threads' parts may share
             // changes hands once or twice, not once per row of B.
+            if (_o.PackedB is { } copy && copy.Fits(_o))
+            {
+                RowTimesPacked(_o, copy, j0, j1);
+                return;
+            }
+
             var c = new Span<T>(_o.C + j0, width);
             RowTimesMatrix(_o.TransA, width, _o.K, a, _o.Lda, b, _o.Ldb, c, _o.Accumulate);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RowTimesMatrix{T}"/> for columns [<paramref name="j0"/>, <paramref name="j1"/>) (j0 on a strip) from a
+    /// copy of B packed in advance: four NR-column strips at a time, each a sequential, 64-byte aligned stream (the rows
+    /// of a managed B start wherever the runtime put it). Every column is the same running sum of separate multiplies
+    /// and adds in the same order, so the bits are those of the sweep over B.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RowTimesPacked<T>(in Operands<T> o, PackedB<T> copy, int j0, int j1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = o.NR, k = o.K, kcMax = o.KcMax, ncMax = o.NC;
+        int path = o.Width == 512 && nr == 2 * Vector512<T>.Count ? 512 : o.Width == 256 && nr == 2 * Vector256<T>.Count ? 256 : 0;
+        nint sa = o.TransA ? o.Lda : 1;
+        bool fromZero = !o.Accumulate;
+        T* sums = stackalloc T[4 * nr];
+        for (int j = j0; j < j1;)
+        {
+            // Four strips, or what is left of this block of the copy (strips never span two of its column blocks).
+            int blockEnd = Math.Min(j1, ((j / ncMax) + 1) * ncMax);
+            int strips = Math.Min(4, (blockEnd - j + nr - 1) / nr);
+            int width = Math.Min(strips * nr, blockEnd - j);
+            T* c = o.C + j;
+            for (int t = 0; t < 4 * nr; t++) sums[t] = fromZero || t >= width ? T.Zero : c[t]; // past width: a partial strip's zero padding
+            if (path == 512 && strips == 4)
+            {
+                FourStrips512(o.A, sa, k, kcMax, copy, j, sums, fromZero);
+            }
+            else if (path == 256 && strips == 4)
+            {
+                FourStrips256(o.A, sa, k, kcMax, copy, j, sums, fromZero);
+            }
+            else if (path != 0)
+            {
+                for (int t = 0; t < strips; t++)
+                {
+                    if (path == 512)
+                    {
+                        OneStrip512(o.A, sa, k, kcMax, copy, j + (t * nr), sums + (t * nr), fromZero);
+                    }
+                    else
+                    {
+                        OneStrip256(o.A, sa, k, kcMax, copy, j + (t * nr), sums + (t * nr), fromZero);
+                    }
+                }
+            }
+            else
+            {
+                // A path whose strips are not two vectors (Vector128, scalar): column by column.
+                for (int t = 0; t < width; t++)
+                {
+                    T sum = sums[t];
+                    for (int pc = 0; pc < k; pc += kcMax)
+                    {
+                        int kc = Math.Min(kcMax, k - pc);
+                        T* b = copy.Block(j + (t / nr * nr), pc) + (t % nr);
+                        T* a = o.A + (pc * sa);
+                        for (int p = 0; p < kc; p++)
+                        {
+                            sum += b[(nint)p * nr] * a[p * sa];
+                        }
+                    }
+
+                    sums[t] = sum;
+                }
+            }
+
+            for (int t = 0; t < width; t++) c[t] = sums[t];
+            j += width;
+        }
+    }
+
+    /// <summary>Four whole strips of a copy from column <paramref name="j"/>, two Vector512 each, summed into <paramref name="sums"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void FourStrips512<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums, bool fromZero)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> s0 = Vector512<T>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        if (!fromZero)
+        {
+            s0 = Vector512.Load(sums);
+            s1 = Vector512.Load(sums + v);
+            s2 = Vector512.Load(sums + (2 * v));
+            s3 = Vector512.Load(sums + (3 * v));
+            s4 = Vector512.Load(sums + (4 * v));
+            s5 = Vector512.Load(sums + (5 * v));
+            s6 = Vector512.Load(sums + (6 * v));
+            s7 = Vector512.Load(sums + (7 * v));
+        }
+
+        // No call inside the loops: every vector register is the caller's to save, so one would keep the sums on the
+        // stack for the whole sweep.
+        for (int pc = 0; pc < k; pc += kcMax)
+        {
+            nint strip = (nint)2 * v * Math.Min(kcMax, k - pc);
+            T* b = copy.Block(j, pc);
+            T* b1 = b + strip, b2 = b1 + strip, b3 = b2 + strip;
+            T* end = b + strip;
+            for (; b < end; b += 2 * v, b1 += 2 * v, b2 += 2 * v, b3 += 2 * v)
+            {
+                var x = Vector512.Create(*a);
+                s0 += Vector512.Load(b) * x;
+                s1 += Vector512.Load(b + v) * x;
+                s2 += Vector512.Load(b1) * x;
+                s3 += Vector512.Load(b1 + v) * x;
+                s4 += Vector512.Load(b2) * x;
+                s5 += Vector512.Load(b2 + v) * x;
+                s6 += Vector512.Load(b3) * x;
+                s7 += Vector512.Load(b3 + v) * x;
+                a += sa;
+            }
+        }
+
+        s0.Store(sums);
+        s1.Store(sums + v);
+        s2.Store(sums + (2 * v));
+        s3.Store(sums + (3 * v));
+        s4.Store(sums + (4 * v));
+        s5.Store(sums + (5 * v));
+        s6.Store(sums + (6 * v));
+        s7.Store(sums + (7 * v));
+    }
+
+    /// <summary>One strip of a copy from column <paramref name="j"/>, two Vector512, summed into <paramref name="sums"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void OneStrip512<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums, bool fromZero)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> s0 = fromZero ? Vector512<T>.Zero : Vector512.Load(sums);
+        Vector512<T> s1 = fromZero ? Vector512<T>.Zero : Vector512.Load(sums + v);
+        for (int pc = 0; pc < k; pc += kcMax)
+        {
+            T* b = copy.Block(j, pc);
+            T* end = b + ((nint)2 * v * Math.Min(kcMax, k - pc));
+            for (; b < end; b += 2 * v)
+            {
+                var x = Vector512.Create(*a);
+                s0 += Vector512.Load(b) * x;
+                s1 += Vector512.Load(b + v) * x;
+                a += sa;
+            }
+        }
+
+        s0.Store(sums);
+        s1.Store(sums + v);
+    }
+
+    /// <summary>Four whole strips of a copy from column <paramref name="j"/>, two Vector256 each, summed into <paramref name="sums"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void FourStrips256<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums, bool fromZero)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector256<T>.Count;
+        Vector256<T> s0 = Vector256<T>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        if (!fromZero)
+        {
+            s0 = Vector256.Load(sums);
+            s1 = Vector256.Load(sums + v);
+            s2 = Vector256.Load(sums + (2 * v));
+            s3 = Vector256.Load(sums + (3 * v));
+            s4 = Vector256.Load(sums + (4 * v));
+            s5 = Vector256.Load(sums + (5 * v));
+            s6 = Vector256.Load(sums + (6 * v));
+            s7 = Vector256.Load(sums + (7 * v));
+        }
+
+        // No call inside the loops: every vector register is the caller's to save, so one would keep the sums on the
+        // stack for the whole sweep.
+        for (int pc = 0; pc < k; pc += kcMax)
+        {
+            nint strip = (nint)2 * v * Math.Min(kcMax, k - pc);
+            T* b = copy.Block(j, pc);
+            T* b1 = b + strip, b2 = b1 + strip, b3 = b2 + strip;
+            T* end = b + strip;
+            for (; b < end; b += 2 * v, b1 += 2 * v, b2 += 2 * v, b3 += 2 * v)
+            {
+                var x = Vector256.Create(*a);
+                s0 += Vector256.Load(b) * x;
+                s1 += Vector256.Load(b + v) * x;
+                s2 += Vector256.Load(b1) * x;
+                s3 += Vector256.Load(b1 + v) * x;
+                s4 += Vector256.Load(b2) * x;
+                s5 += Vector256.Load(b2 + v) * x;
+                s6 += Vector256.Load(b3) * x;
+                s7 += Vector256.Load(b3 + v) * x;
+                a += sa;
+            }
+        }
+
+        s0.Store(sums);
+        s1.Store(sums + v);
+        s2.Store(sums + (2 * v));
+        s3.Store(sums + (3 * v));
+        s4.Store(sums + (4 * v));
+        s5.Store(sums + (5 * v));
+        s6.Store(sums + (6 * v));
+        s7.Store(sums + (7 * v));
+    }
+
+    /// <summary>One strip of a copy from column <paramref name="j"/>, two Vector256, summed into <paramref name="sums"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void OneStrip256<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums, bool fromZero)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector256<T>.Count;
+        Vector256<T> s0 = fromZero ? Vector256<T>.Zero : Vector256.Load(sums);
+        Vector256<T> s1 = fromZero ? Vector256<T>.Zero : Vector256.Load(sums + v);
+        for (int pc = 0; pc < k; pc += kcMax)
+        {
+            T* b = copy.Block(j, pc);
+            T* end = b + ((nint)2 * v * Math.Min(kcMax, k - pc));
+            for (; b < end; b += 2 * v)
+            {
+                var x = Vector256.Create(*a);
+                s0 += Vector256.Load(b) * x;
+                s1 += Vector256.Load(b + v) * x;
+                a += sa;
+            }
+        }
+
+        s0.Store(sums);
+        s1.Store(sums + v);
+    }
+
+    /// <summary>
+    /// <see cref="Direct{T}"/> reading B from a copy packed in advance: the same sums in the same order, so the same bits.
+    /// </summary>
+    private static unsafe void DirectFromCopy<T>(in Operands<T> o, PackedB<T> copy)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = o.NR;
+        nint sai = o.TransA ? 1 : o.Lda, sap = o.TransA ? o.Lda : 1;
+        for (int i = 0; i < o.M; i++)
+        {
+            T* ai = o.A + (i * sai);
+            T* ci = o.C + ((nint)i * o.Ldc);
+            for (int j = 0; j < o.N; j++)
+            {
+                T sum = T.Zero;
+                for (int pc = 0; pc < o.K; pc += o.KcMax)
+                {
+                    int kc = Math.Min(o.KcMax, o.K - pc);
+                    T* b = copy.Block(j / nr * nr, pc) + (j % nr);
+                    for (int p = 0; p < kc; p++)
+                    {
+                        sum += ai[(pc + p) * sap] * b[(nint)p * nr];
+                    }
+                }
+
+                ci[j] = o.Accumulate ? ci[j] + sum : sum;
+            }
         }
     }
 
@@ -813,7 +1089,7 @@ public static class Gemm
 
             // Pick the grid tm x tn (tm * tn = t, largest t <= threads that fits) that minimizes the busiest
             // thread's compute plus its packing (A is packed once per NC block of its columns, B once, unless B was
-            // packed in advance: a thread spanning all columns multiplies from that copy and packs no B).
+            // packed in advance: then every thread multiplies from that copy and packs no B).
             bool packedInAdvance = o.PackedB?.Fits(o) == true;
             for (int t = threads; t >= 1 && _tm == 0; t--)
             {
@@ -837,7 +1113,7 @@ public static class Gemm
                     // A: weigh it so, which favours splitting the rows of a forward pass's product (measured at
                     // 128x784x256: ~140 -> ~190 GFLOP/s on 2 threads).
                     double aWeight = o.TransA ? 12.0 : 36.0;
-                    double bCost = packedInAdvance && tn == 1 ? 0 : 12.0 * cols;
+                    double bCost = packedInAdvance ? 0 : 12.0 * cols;
                     double cost = (rows * cols) + (aWeight * rows * Math.Ceiling(cols / nc)) + bCost;
                     // A thread's packed B block stays in its L2 beside C's rows only while it is small: past 512 KB,
                     // charge the compute for the misses (1024^3 split by rows, 700 KB blocks: ~125 GFLOP/s sustained;
@@ -886,8 +1162,10 @@ public static class Gemm
         int width = j1 - j0;
         int ncAlloc = Math.Min(ncMax, (width + nr - 1) / nr * nr);
         int mcAlloc = Math.Min(mcMax, (i1 - i0 + mr - 1) / mr * mr);
-        // B packed in advance serves a rectangle that spans all of C's columns, as it was packed, block for block.
-        T* prepacked = o.PackedB is { } ready && j0 == 0 && j1 == o.N && ready.Fits(o) ? ready.Start : null;
+        // B packed in advance serves any rectangle (a split's columns start on a strip), block for block: the column
+        // blocks then follow the copy's NC grid, so that none straddles two of its blocks. Which columns share a
+        // block never changes a sum.
+        var prepacked = o.PackedB is { } ready && ready.Fits(o) ? ready : null;
         // Then A is the only operand left to pack, and on the Vector512 path the kernel reads a row-major A where it
         // lies instead: a strip's 12 row segments stay in L1 across the B strips as a packed micro-panel would. The
         // kernel sees the same values in the same order, so the bits are the same.
@@ -896,9 +1174,9 @@ public static class Gemm
         T* packedA = Scratch<T>.A(kcMax * mcAlloc);
         T* tile = stackalloc T[MR512 * 32];
 
-        for (int jc = j0; jc < j1; jc += ncMax)
+        for (int jc = j0; jc < j1;)
         {
-            int nc = Math.Min(ncMax, j1 - jc);
+            int nc = Math.Min(prepacked is null ? ncMax : ncMax - (jc % ncMax), j1 - jc);
             for (int pc = 0; pc < k; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, k - pc);
@@ -911,8 +1189,7 @@ public static class Gemm
                 }
                 else
                 {
-                    packedB = prepacked;
-                    prepacked += PackedB<T>.BlockLength(kc, nc, nr);
+                    packedB = prepacked.Block(jc, pc);
                 }
 
                 for (int ic = i0; ic < i1; ic += mcMax)
@@ -928,6 +1205,8 @@ public static class Gemm
                     Macro(mc, nc, kc, packedA, packedB, o.C + ((nint)ic * o.Ldc) + jc, o.Ldc, overwrite, tile, o.Width, nr, mr);
                 }
             }
+
+            jc += nc;
         }
     }
 
@@ -1911,10 +2190,12 @@ public static class Gemm
     /// weights, skip packing it at every call.
     /// </summary>
     /// <remarks>
-    /// A product uses it only where its own blocking is the one it was packed for (<see cref="Fits"/>: same shape,
-    /// kernel path and blocks) and its rectangle of C spans every column; any other product packs B from its span as
-    /// usual. The panels hold exactly the values packing at the call would write, so the bits never depend on which.
-    /// The copy is not linked to the B it was made from: a change to that B is not seen until it is packed again.
+    /// A product uses it wherever its own blocking is the one it was packed for (<see cref="Fits"/>: same shape,
+    /// kernel path and blocks), whichever route the product takes and however it is split over threads; a product
+    /// that does not fit packs B from its span as usual. The panels hold exactly the values packing at the call would
+    /// write, and the single-row sweep and the direct loop read them in the order they read B, so the bits never
+    /// depend on which. The copy is not linked to the B it was made from: a change to that B is not seen until it is
+    /// packed again.
     /// </remarks>
     internal sealed unsafe class PackedB<T>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -1960,6 +2241,20 @@ public static class Gemm
                 var probe = new Operands<T>(false, false, 0, N, K, null, Math.Max(1, K), null, Math.Max(1, N), null, Math.Max(1, N), false);
                 return Fits(probe);
             }
+        }
+
+        /// <summary>
+        /// The packed strips of the k block starting at row <paramref name="pc"/> (a multiple of the k-block depth), from
+        /// column <paramref name="jc"/> (a multiple of NR) to the end of its NC block: strip after strip, each kc rows of
+        /// NR values.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T* Block(int jc, int pc)
+        {
+            int jcBlock = jc / NC * NC;
+            int kc = Math.Min(KcMax, K - pc);
+            nint stripsWidth = (Math.Min(NC, N - jcBlock) + NR - 1) / NR * NR;
+            return Start + ((nint)jcBlock * K) + (pc * stripsWidth) + ((nint)(jc - jcBlock) * kc);
         }
 
         /// <summary>The elements of one packed block: kc rows of nc columns rounded up to whole NR-column strips.</summary>

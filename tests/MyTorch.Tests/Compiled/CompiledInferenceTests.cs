@@ -197,12 +197,20 @@ public class CompiledInferenceTests
         }
     }
 
-    [Fact]
-    public void FrozenWeights_AreACopy_UntilFrozenAgain()
+    /// <summary>
+    /// Batches of 1 (the single-row sweep; 900 x 530 split over the threads), 2 (tiny products: 2 x 70 x 3 takes the
+    /// direct loop), 12 (one micro-tile of rows, so two threads split the columns) and 40 (row blocks over the threads).
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(12)]
+    [InlineData(40)]
+    public void FrozenWeights_AreACopy_UntilFrozenAgain(int rows)
     {
         var model = FreezableNetwork(DType.Float32, 22);
         var inference = CompiledInference.Compile(model).FreezeWeights();
-        var x = Tensor.Normal([40, 900], 0, 1, new Generator(5));
+        var x = Tensor.Normal([rows, 900], 0, 1, new Generator(5));
         var before = inference.Run(x).ToArray<float>();
         using (Autograd.NoGrad())
         {

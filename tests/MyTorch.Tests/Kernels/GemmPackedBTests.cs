@@ -93,15 +93,28 @@ public class GemmPackedBTests
     }
 
     /// <summary>
-    /// m = 2..25 (two strips of 12 and every remainder; on the Vector512 path whole strips read a row-major A in place
-    /// and the rest is packed) by n across a whole and a partial NR strip, one and two k blocks.
+    /// m = 1..25 (the single-row sweep, then two strips of 12 and every remainder; on the Vector512 path whole strips read
+    /// a row-major A in place and the rest is packed) by n across a whole and a partial NR strip, one and two k blocks;
+    /// then single rows of every width up to nine strips, which the sweep over the copy takes four strips at a time.
     /// </summary>
     private static void Leftovers<T>()
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = (2 * KernelPaths.WidestCount<T>()) + 7;
-        int seed = 200;
-        for (int m = 2; m <= 25; m++)
+        int nr = 2 * KernelPaths.WidestCount<T>();
+        int seed = 300;
+        for (int width = 1; width <= (9 * nr) + 3; width++)
+        {
+            foreach (int k in new[] { 7, 400 })
+            {
+                var row = new GemmProblem<T>(++seed, seed % 2 == 0, false, 1, width, k, 3, 1, 2, accumulate: width % 2 == 0);
+                var rowCopy = Gemm.PackedB<T>.Pack(row.BSpan, k, width, row.Ldb);
+                Assert.Equal(row.Run(), row.Run(packedB: rowCopy));
+            }
+        }
+
+        int n = nr + 7;
+        seed = 200;
+        for (int m = 1; m <= 25; m++)
         {
             foreach (int k in new[] { 5, 400 })
             {
@@ -114,19 +127,36 @@ public class GemmPackedBTests
         }
     }
 
+    /// <summary>
+    /// Every route a product can take reads the copy: the packed path on one thread and split by rows or by columns over
+    /// two, the single-row sweep (whole, or split by columns when large) and the direct loop of tiny products.
+    /// </summary>
+    private static readonly (int M, int N, int K)[] RouteShapes =
+        [.. Shapes, (12, 530, 900), (1, 530, 900), (1, 40, 30), (1, 7, 3), (2, 3, 5), (5, 20, 9)];
+
     private static void FromTheCopy<T>()
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int seed = 100;
-        foreach (var (m, n, k) in Shapes)
+        foreach (var (m, n, k) in RouteShapes)
         {
-            var problem = new GemmProblem<T>(++seed, false, false, m, n, k, 1, 2, 3, accumulate: true);
-            var packed = Gemm.PackedB<T>.Pack(problem.BSpan, k, n, problem.Ldb);
-            var withB = problem.Run();
-            // B's values change after packing; a product given the copy still multiplies by the old ones.
-            for (int i = 0; i < problem.B.Length; i++) problem.B[i] *= T.CreateTruncating(3);
-            Assert.NotEqual(withB, problem.Run());
-            Assert.Equal(withB, problem.Run(packedB: packed));
+            foreach (bool transposeA in new[] { false, true })
+            {
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    var problem = new GemmProblem<T>(++seed, transposeA, false, m, n, k, 1, 2, 3, accumulate);
+                    var packed = Gemm.PackedB<T>.Pack(problem.BSpan, k, n, problem.Ldb);
+                    var withB = problem.Run();
+                    // The copy gives the bits of B itself, on one thread and two.
+                    Assert.Equal(withB, problem.Run(packedB: packed));
+                    Assert.Equal(withB, problem.Run(maxThreads: 2, packedB: packed));
+                    // B's values change after packing; a product given the copy still multiplies by the old ones.
+                    for (int i = 0; i < problem.B.Length; i++) problem.B[i] *= T.CreateTruncating(3);
+                    Assert.NotEqual(withB, problem.Run());
+                    Assert.Equal(withB, problem.Run(packedB: packed));
+                    Assert.Equal(withB, problem.Run(maxThreads: 2, packedB: packed));
+                }
+            }
         }
     }
 }
