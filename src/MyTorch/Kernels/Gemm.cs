@@ -317,11 +317,6 @@ public static class Gemm
                 return;
             }
 
-            int width = j1 - j0;
-            long aLength = _o.TransA ? ((long)(_o.K - 1) * _o.Lda) + 1 : _o.K;
-            long bLength = ((long)(_o.K - 1) * _o.Ldb) + width;
-            var a = new ReadOnlySpan<T>(_o.A, (int)aLength);
-            var b = new ReadOnlySpan<T>(_o.B + j0, (int)bLength);
             // Each block of C is written once, at the end of its sweep, so the cache line two threads' parts may share
             // changes hands once or twice, not once per row of B.
             if (_o.PackedB is { } copy && copy.Fits(_o))
@@ -330,6 +325,11 @@ public static class Gemm
                 return;
             }
 
+            int width = j1 - j0;
+            long aLength = _o.TransA ? ((long)(_o.K - 1) * _o.Lda) + 1 : _o.K;
+            long bLength = ((long)(_o.K - 1) * _o.Ldb) + width;
+            var a = new ReadOnlySpan<T>(_o.A, (int)aLength);
+            var b = new ReadOnlySpan<T>(_o.B + j0, (int)bLength);
             var c = new Span<T>(_o.C + j0, width);
             RowTimesMatrix(_o.TransA, width, _o.K, a, _o.Lda, b, _o.Ldb, c, _o.Accumulate);
         }
@@ -357,14 +357,15 @@ public static class Gemm
             int strips = Math.Min(4, (blockEnd - j + nr - 1) / nr);
             int width = Math.Min(strips * nr, blockEnd - j);
             T* c = o.C + j;
-            for (int t = 0; t < 4 * nr; t++) sums[t] = fromZero || t >= width ? T.Zero : c[t]; // past width: a partial strip's zero padding
+            // The running sums start from C, or from zero (also past width, where a partial strip's padding is summed).
+            for (int t = 0; t < 4 * nr; t++) sums[t] = fromZero || t >= width ? T.Zero : c[t];
             if (path == 512 && strips == 4)
             {
-                FourStrips512(o.A, sa, k, kcMax, copy, j, sums, fromZero);
+                FourStrips512(o.A, sa, k, kcMax, copy, j, sums);
             }
             else if (path == 256 && strips == 4)
             {
-                FourStrips256(o.A, sa, k, kcMax, copy, j, sums, fromZero);
+                FourStrips256(o.A, sa, k, kcMax, copy, j, sums);
             }
             else if (path != 0)
             {
@@ -372,11 +373,11 @@ public static class Gemm
                 {
                     if (path == 512)
                     {
-                        OneStrip512(o.A, sa, k, kcMax, copy, j + (t * nr), sums + (t * nr), fromZero);
+                        OneStrip512(o.A, sa, k, kcMax, copy, j + (t * nr), sums + (t * nr));
                     }
                     else
                     {
-                        OneStrip256(o.A, sa, k, kcMax, copy, j + (t * nr), sums + (t * nr), fromZero);
+                        OneStrip256(o.A, sa, k, kcMax, copy, j + (t * nr), sums + (t * nr));
                     }
                 }
             }
@@ -406,24 +407,16 @@ public static class Gemm
         }
     }
 
-    /// <summary>Four whole strips of a copy from column <paramref name="j"/>, two Vector512 each, summed into <paramref name="sums"/>.</summary>
+    /// <summary>Four whole strips of a copy from column <paramref name="j"/>, two Vector512 each, added to the running sums in <paramref name="sums"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void FourStrips512<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums, bool fromZero)
+    private static unsafe void FourStrips512<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector512<T>.Count;
-        Vector512<T> s0 = Vector512<T>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        if (!fromZero)
-        {
-            s0 = Vector512.Load(sums);
-            s1 = Vector512.Load(sums + v);
-            s2 = Vector512.Load(sums + (2 * v));
-            s3 = Vector512.Load(sums + (3 * v));
-            s4 = Vector512.Load(sums + (4 * v));
-            s5 = Vector512.Load(sums + (5 * v));
-            s6 = Vector512.Load(sums + (6 * v));
-            s7 = Vector512.Load(sums + (7 * v));
-        }
+        Vector512<T> s0 = Vector512.Load(sums), s1 = Vector512.Load(sums + v);
+        Vector512<T> s2 = Vector512.Load(sums + (2 * v)), s3 = Vector512.Load(sums + (3 * v));
+        Vector512<T> s4 = Vector512.Load(sums + (4 * v)), s5 = Vector512.Load(sums + (5 * v));
+        Vector512<T> s6 = Vector512.Load(sums + (6 * v)), s7 = Vector512.Load(sums + (7 * v));
 
         // No call inside the loops: every vector register is the caller's to save, so one would keep the sums on the
         // stack for the whole sweep.
@@ -458,14 +451,13 @@ public static class Gemm
         s7.Store(sums + (7 * v));
     }
 
-    /// <summary>One strip of a copy from column <paramref name="j"/>, two Vector512, summed into <paramref name="sums"/>.</summary>
+    /// <summary>One strip of a copy from column <paramref name="j"/>, two Vector512, added to the running sums in <paramref name="sums"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void OneStrip512<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums, bool fromZero)
+    private static unsafe void OneStrip512<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector512<T>.Count;
-        Vector512<T> s0 = fromZero ? Vector512<T>.Zero : Vector512.Load(sums);
-        Vector512<T> s1 = fromZero ? Vector512<T>.Zero : Vector512.Load(sums + v);
+        Vector512<T> s0 = Vector512.Load(sums), s1 = Vector512.Load(sums + v);
         for (int pc = 0; pc < k; pc += kcMax)
         {
             T* b = copy.Block(j, pc);
@@ -483,24 +475,16 @@ public static class Gemm
         s1.Store(sums + v);
     }
 
-    /// <summary>Four whole strips of a copy from column <paramref name="j"/>, two Vector256 each, summed into <paramref name="sums"/>.</summary>
+    /// <summary>Four whole strips of a copy from column <paramref name="j"/>, two Vector256 each, added to the running sums in <paramref name="sums"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void FourStrips256<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums, bool fromZero)
+    private static unsafe void FourStrips256<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector256<T>.Count;
-        Vector256<T> s0 = Vector256<T>.Zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        if (!fromZero)
-        {
-            s0 = Vector256.Load(sums);
-            s1 = Vector256.Load(sums + v);
-            s2 = Vector256.Load(sums + (2 * v));
-            s3 = Vector256.Load(sums + (3 * v));
-            s4 = Vector256.Load(sums + (4 * v));
-            s5 = Vector256.Load(sums + (5 * v));
-            s6 = Vector256.Load(sums + (6 * v));
-            s7 = Vector256.Load(sums + (7 * v));
-        }
+        Vector256<T> s0 = Vector256.Load(sums), s1 = Vector256.Load(sums + v);
+        Vector256<T> s2 = Vector256.Load(sums + (2 * v)), s3 = Vector256.Load(sums + (3 * v));
+        Vector256<T> s4 = Vector256.Load(sums + (4 * v)), s5 = Vector256.Load(sums + (5 * v));
+        Vector256<T> s6 = Vector256.Load(sums + (6 * v)), s7 = Vector256.Load(sums + (7 * v));
 
         // No call inside the loops: every vector register is the caller's to save, so one would keep the sums on the
         // stack for the whole sweep.
@@ -535,14 +519,13 @@ public static class Gemm
         s7.Store(sums + (7 * v));
     }
 
-    /// <summary>One strip of a copy from column <paramref name="j"/>, two Vector256, summed into <paramref name="sums"/>.</summary>
+    /// <summary>One strip of a copy from column <paramref name="j"/>, two Vector256, added to the running sums in <paramref name="sums"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void OneStrip256<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums, bool fromZero)
+    private static unsafe void OneStrip256<T>(T* a, nint sa, int k, int kcMax, PackedB<T> copy, int j, T* sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int v = Vector256<T>.Count;
-        Vector256<T> s0 = fromZero ? Vector256<T>.Zero : Vector256.Load(sums);
-        Vector256<T> s1 = fromZero ? Vector256<T>.Zero : Vector256.Load(sums + v);
+        Vector256<T> s0 = Vector256.Load(sums), s1 = Vector256.Load(sums + v);
         for (int pc = 0; pc < k; pc += kcMax)
         {
             T* b = copy.Block(j, pc);
