@@ -156,9 +156,8 @@ public static class Gemm
 
             CheckNoOverlap(args);
             long work = (long)m * n * k;
-            // A copy of B packed in advance is what every route below multiplies from, whenever it fits: its owner
-            // was promised that later changes to B are not seen.
-            var copy = packedB is not null && packedB.Fits(args) ? packedB : null;
+            // A copy of B packed in advance (args.PackedB, when it fits) is what every route below multiplies from:
+            // its owner was promised that later changes to B are not seen.
             if (m == 1 && !transposeB)
             {
                 // A single row (inference on one example): packing would pad it to a 6-row tile and waste 5/6 of
@@ -169,7 +168,7 @@ public static class Gemm
                 {
                     RowJob<T>.ForThisThread(args).Run(maxThreads);
                 }
-                else if (copy is not null)
+                else if (args.PackedB is { } copy)
                 {
                     RowTimesPacked(args, copy, 0, n);
                 }
@@ -180,14 +179,7 @@ public static class Gemm
             }
             else if (work < directThreshold)
             {
-                if (copy is not null)
-                {
-                    DirectFromCopy(args, copy);
-                }
-                else
-                {
-                    Direct(args);
-                }
+                Direct(args);
             }
             else
             {
@@ -319,7 +311,7 @@ public static class Gemm
 
             // Each block of C is written once, at the end of its sweep, so the cache line two threads' parts may share
             // changes hands once or twice, not once per row of B.
-            if (_o.PackedB is { } copy && copy.Fits(_o))
+            if (_o.PackedB is { } copy)
             {
                 RowTimesPacked(_o, copy, j0, j1);
                 return;
@@ -390,7 +382,7 @@ public static class Gemm
                     for (int pc = 0; pc < k; pc += kcMax)
                     {
                         int kc = Math.Min(kcMax, k - pc);
-                        T* b = copy.Block(j + (t / nr * nr), pc) + (t % nr);
+                        T* b = copy.Column(j + t, pc);
                         T* a = o.A + (pc * sa);
                         for (int p = 0; p < kc; p++)
                         {
@@ -543,36 +535,6 @@ public static class Gemm
         s1.Store(sums + v);
     }
 
-    /// <summary>
-    /// <see cref="Direct{T}"/> reading B from a copy packed in advance: the same sums in the same order, so the same bits.
-    /// </summary>
-    private static unsafe void DirectFromCopy<T>(in Operands<T> o, PackedB<T> copy)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int nr = o.NR;
-        nint sai = o.TransA ? 1 : o.Lda, sap = o.TransA ? o.Lda : 1;
-        for (int i = 0; i < o.M; i++)
-        {
-            T* ai = o.A + (i * sai);
-            T* ci = o.C + ((nint)i * o.Ldc);
-            for (int j = 0; j < o.N; j++)
-            {
-                T sum = T.Zero;
-                for (int pc = 0; pc < o.K; pc += o.KcMax)
-                {
-                    int kc = Math.Min(o.KcMax, o.K - pc);
-                    T* b = copy.Block(j / nr * nr, pc) + (j % nr);
-                    for (int p = 0; p < kc; p++)
-                    {
-                        sum += ai[(pc + p) * sap] * b[(nint)p * nr];
-                    }
-                }
-
-                ci[j] = o.Accumulate ? ci[j] + sum : sum;
-            }
-        }
-    }
-
     /// <summary>The operands of one <see cref="RowTimesMatrix{T}"/>: the row a (k values Sa apart), B (k rows Ldb apart) and the row of C.</summary>
     private readonly ref struct RowSweep<T>
         where T : unmanaged
@@ -602,10 +564,9 @@ public static class Gemm
     /// <summary>
     /// How many rows of B ahead a block sweep asks for the lines it will read. The hardware prefetchers bring B into L2
     /// but follow the 8-line stretch of each row into L1 too late: on AVX-512, asking 8 rows ahead made batch-1
-    /// inference about 10% faster on one thread (4 rows: 11%, 2 rows: 9%), and about 4% on the Vector256 path.
+    /// inference about 12% faster on one thread (4 rows: 11%, 2 rows: 9%), and about 4% on the Vector256 path.
     /// </summary>
     private const int PrefetchRows = 8;
-
 
     /// <summary>Blocks of eight Vector512 columns of a <see cref="RowSweep{T}"/> from <paramref name="j"/>; returns the first column left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -969,24 +930,33 @@ public static class Gemm
         }
     }
 
-    /// <summary>A direct loop for problems too small to be worth packing.</summary>
+    /// <summary>
+    /// A direct loop for problems too small to be worth packing. It reads B itself, or the copy packed in advance (each
+    /// of the copy's k blocks holds a column nr apart down its strip): the same sum in the same order either way.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: no slow tier-0 code while a model warms up
     private static unsafe void Direct<T>(in Operands<T> o)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var copy = o.PackedB;
+        int kBlock = copy is null ? o.K : o.KcMax;
         nint sai = o.TransA ? 1 : o.Lda, sap = o.TransA ? o.Lda : 1;
-        nint sbp = o.TransB ? 1 : o.Ldb, sbj = o.TransB ? o.Ldb : 1;
+        nint sbp = copy is not null ? o.NR : o.TransB ? 1 : o.Ldb, sbj = o.TransB ? o.Ldb : 1;
         for (int i = 0; i < o.M; i++)
         {
             T* ai = o.A + (i * sai);
             T* ci = o.C + ((nint)i * o.Ldc);
             for (int j = 0; j < o.N; j++)
             {
-                T* bj = o.B + (j * sbj);
                 T sum = T.Zero;
-                for (int p = 0; p < o.K; p++)
+                for (int pc = 0; pc < o.K; pc += kBlock)
                 {
-                    sum += ai[p * sap] * bj[p * sbp];
+                    T* bj = copy is null ? o.B + (j * sbj) : copy.Column(j, pc);
+                    int kc = Math.Min(kBlock, o.K - pc);
+                    for (int p = 0; p < kc; p++)
+                    {
+                        sum += ai[(pc + p) * sap] * bj[p * sbp];
+                    }
                 }
 
                 ci[j] = o.Accumulate ? ci[j] + sum : sum;
@@ -1073,7 +1043,7 @@ public static class Gemm
             // Pick the grid tm x tn (tm * tn = t, largest t <= threads that fits) that minimizes the busiest
             // thread's compute plus its packing (A is packed once per NC block of its columns, B once, unless B was
             // packed in advance: then every thread multiplies from that copy and packs no B).
-            bool packedInAdvance = o.PackedB?.Fits(o) == true;
+            bool packedInAdvance = o.PackedB is not null;
             for (int t = threads; t >= 1 && _tm == 0; t--)
             {
                 double best = double.MaxValue;
@@ -1148,7 +1118,7 @@ public static class Gemm
         // B packed in advance serves any rectangle (a split's columns start on a strip), block for block: the column
         // blocks then follow the copy's NC grid, so that none straddles two of its blocks. Which columns share a
         // block never changes a sum.
-        var prepacked = o.PackedB is { } ready && ready.Fits(o) ? ready : null;
+        var prepacked = o.PackedB;
         // Then A is the only operand left to pack, and on the Vector512 path the kernel reads a row-major A where it
         // lies instead: a strip's 12 row segments stay in L1 across the B strips as a packed micro-panel would. The
         // kernel sees the same values in the same order, so the bits are the same.
@@ -2087,7 +2057,6 @@ public static class Gemm
         public Operands(bool transA, bool transB, int m, int n, int k, T* a, int lda, T* b, int ldb, T* c, int ldc,
             bool accumulate, PackedB<T>? packedB = null)
         {
-            PackedB = packedB;
             TransA = transA;
             TransB = transB;
             M = m;
@@ -2109,12 +2078,17 @@ public static class Gemm
             // so KC can be deep (fewer passes over C) and NC keeps that B block (KC x NC, 768 KB) inside L2.
             KC = Width == 512 ? 1536 / sizeof(T) : 256;
             NC = Width == 512 ? 512 : NC<T>();
+            // Decided once, here, for every route and thread of this product.
+            PackedB = packedB is not null && packedB.Fits(this) ? packedB : null;
         }
 
         /// <summary>Rows of a micro-tile on this product's path.</summary>
         public int MR { get; }
 
-        /// <summary>B packed in advance, used where it fits this product's blocking (<see cref="PackedB{T}.Fits"/>); else null.</summary>
+        /// <summary>
+        /// The copy of B packed in advance that every route of this product multiplies from: the one it was given, when
+        /// that fits this product's blocking (<see cref="PackedB{T}.Fits"/>); else null, and B is read.
+        /// </summary>
         public PackedB<T>? PackedB { get; }
 
         /// <summary>
@@ -2239,6 +2213,9 @@ public static class Gemm
             nint stripsWidth = (Math.Min(NC, N - jcBlock) + NR - 1) / NR * NR;
             return Start + ((nint)jcBlock * K) + (pc * stripsWidth) + ((nint)(jc - jcBlock) * kc);
         }
+
+        /// <summary>Column <paramref name="j"/> of the k block starting at row <paramref name="pc"/>: its rows lie NR apart.</summary>
+        public T* Column(int j, int pc) => Block(j - (j % NR), pc) + (j % NR);
 
         /// <summary>The elements of one packed block: kc rows of nc columns rounded up to whole NR-column strips.</summary>
         public static nint BlockLength(int kc, int nc, int nr) => (nint)kc * ((nc + nr - 1) / nr * nr);
