@@ -163,7 +163,7 @@ public static class Gemm
                 // A single row (inference on one example): packing would pad it to a 6-row tile and waste 5/6 of
                 // the work, while the product is just k scaled rows of B added up, a memory-bound sweep. Small ones
                 // too: the direct loop reads B's columns one scalar at a time, and batch-1 inference's last layer
-                // (1x128x10) made the whole forward pass about 10% slower that way.
+                // (1x128x10) made the whole forward pass measurably slower that way.
                 if (work >= ParallelRowThreshold && maxThreads > 1 && n >= 2 * RowColumnsPerTask)
                 {
                     RowJob<T>.ForThisThread(args).Run(maxThreads);
@@ -201,7 +201,7 @@ public static class Gemm
     /// </para>
     /// <para>
     /// The wide loads are not aligned to B's cache lines. A managed array starts wherever the runtime put it, and a
-    /// 1x784x256 sweep took about 1.5x as long on one thread with B off a 64-byte boundary as on one. The earlier sweep
+    /// 1x784x256 sweep took markedly longer on one thread with B off a 64-byte boundary than on one. The earlier sweep
     /// started its wide vectors at the boundary and ran the columns before it on narrower paths; here those columns
     /// would be latency-bound chains of their own, one pass over B each, which cost more than the straddling loads.
     /// </para>
@@ -264,8 +264,8 @@ public static class Gemm
     /// <summary>Single-row products with at least this much of n*k are split by columns over the kernel threads.</summary>
     /// <remarks>
     /// With the kernel threads spinning between calls a split pays from about 2^17: with the block sweep, batch-1
-    /// inference of 784-256-128-10 ran about 1.27x faster with its 1x784x256 layer split than whole on 2 threads, and
-    /// about 5-8% slower with its 1x256x128 layer split too. `mytorch bench --only inference` (batch 1) measures the
+    /// inference of 784-256-128-10 ran clearly faster with its 1x784x256 layer split than whole on 2 threads, and
+    /// slower with its 1x256x128 layer split too. `mytorch bench --only inference` (batch 1) measures the
     /// effect.
     /// </remarks>
     internal const long ParallelRowThreshold = 1L << 17;
@@ -564,7 +564,8 @@ public static class Gemm
     /// <summary>
     /// How many rows of B ahead a block sweep asks for the lines it will read. The hardware prefetchers bring B into L2
     /// but follow the 8-line stretch of each row into L1 too late: on AVX-512, asking 8 rows ahead made batch-1
-    /// inference about 12% faster on one thread (4 rows: 11%, 2 rows: 9%), and about 4% on the Vector256 path.
+    /// inference faster on one thread than asking for none (2 or 4 rows ahead gained a little less), and the
+    /// Vector256 path gained a little too.
     /// </summary>
     private const int PrefetchRows = 8;
 
