@@ -73,6 +73,8 @@ public class BenchCommandTests
             Assert.Equal(2, row.GetProperty("threads").GetInt32());
             Assert.Equal(rate.GetProperty("repetitions").GetInt32(), rate.GetProperty("core_scaling").GetArrayLength());
             Assert.True(row.GetProperty("bytes_per_call_all_threads").GetDouble() >= 0);
+            // 784-256-128-10: two flops per multiply-add of the three Linear layers.
+            Assert.Equal(2.0 * ((784 * 256) + (256 * 128) + (128 * 10)), row.GetProperty("flops_per_sample").GetDouble());
         }
         // The module's forward makes every activation anew (800 KB a batch of 256); the plans reuse theirs. Quick
         // mode's short warm-up can leave the runtime's own tiering work inside the count, so this checks the scale;
@@ -97,7 +99,15 @@ public class BenchCommandTests
             var check = Assert.Single(root.GetProperty("core_checks").EnumerateArray().ToList());
             Assert.Equal("now", check.GetProperty("when").GetString());
             AssertCoreCheck(check, threads: 2);
+            // The chains run at the kernels' width, so the best all-threads figure is the ceiling of what the GEMM runs.
+            bool widest = root.GetProperty("machine").GetProperty("kernel_path").GetString() == "vector512";
+            Assert.Equal(widest ? 512 : 256, check.GetProperty("vector_bits").GetInt32());
         }
+
+        var narrower = CliRunner.Run("bench", "--quick", "--json", "--only", "cores", "--threads", "2", "--kernel-path", "vector256");
+        Assert.True(narrower.ExitCode == 0, $"exit code {narrower.ExitCode}; stderr: {narrower.Error}");
+        using (var report = JsonDocument.Parse(narrower.Output))
+            Assert.Equal(256, report.RootElement.GetProperty("core_checks")[0].GetProperty("vector_bits").GetInt32());
         Assert.Contains("core check (now): 2 threads together ran", result.Error, StringComparison.Ordinal);
 
         var single = CliRunner.Run("bench", "--quick", "--json", "--only", "cores", "--threads", "1");
@@ -133,6 +143,8 @@ public class BenchCommandTests
         Assert.InRange(share, 0, 1);
         Assert.True(check.GetProperty("one_thread_gflops_median").GetDouble() > 0);
         Assert.True(check.GetProperty("all_threads_gflops_median").GetDouble() > 0);
+        Assert.True(check.GetProperty("all_threads_gflops_best").GetDouble() >= check.GetProperty("all_threads_gflops_median").GetDouble());
+        Assert.Contains(check.GetProperty("vector_bits").GetInt32(), new[] { 256, 512 });
     }
 
     [Fact]

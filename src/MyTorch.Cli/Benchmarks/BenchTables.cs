@@ -53,11 +53,12 @@ public static class BenchTables
         if (report["inference"] is JsonArray inference)
         {
             var table = new Table().Border(TableBorder.Rounded).Title("[bold]Inference[/] (forward only, eval mode, no grad)");
-            table.AddColumns("batch", "path", "samples/s (median)", "best", "spread", "latency µs", "bytes/call");
+            table.AddColumns("batch", "path", "samples/s (median)", "best", "spread", "GFLOP/s", "latency µs", "bytes/call");
             foreach (var row in inference.OfType<JsonObject>())
             {
                 var r = (JsonObject)row["samples_per_second"]!;
                 table.AddRow(Text(row["batch"]), Text(row["path"]), Number(r["median"], "N0"), Number(r["best"], "N0"), Percent(r["spread_pct"]),
+                    Number(r["median"]?.GetValue<double>() * row["flops_per_sample"]?.GetValue<double>() / 1e9, "F1"),
                     Number(row["latency_us_median"], "F1"), Number(row["bytes_per_call_all_threads"], "N0"));
             }
             console.Write(table);
@@ -66,13 +67,14 @@ public static class BenchTables
         if (report["core_checks"] is JsonArray checks && checks.Count > 0)
         {
             var table = new Table().Border(TableBorder.Rounded)
-                .Title("[bold]Core check[/] (FMA throughput of all threads against one: about the thread count on whole cores)");
-            table.AddColumns("when", "threads", "scaling (median)", "worst", "best", "samples on whole cores", "1-thread GFLOP/s");
+                .Title("[bold]Core check[/] (FMA throughput of all threads against one: about the thread count on whole cores; the best is the FMA ceiling)");
+            table.AddColumns("when", "threads", "scaling (median)", "worst", "best", "samples on whole cores", "1-thread GFLOP/s", "all threads (best)", "vector bits");
             foreach (var check in checks.OfType<JsonObject>())
             {
                 var scaling = (JsonObject)check["scaling"]!;
                 table.AddRow(Text(check["when"]), Text(check["threads"]), Number(scaling["median"], "F2") + "x", Number(scaling["worst"], "F2") + "x",
-                    Number(scaling["best"], "F2") + "x", Number(check["whole_cores_share"]?.GetValue<double>() * 100, "F0") + "%", Number(check["one_thread_gflops_median"], "F1"));
+                    Number(scaling["best"], "F2") + "x", Number(check["whole_cores_share"]?.GetValue<double>() * 100, "F0") + "%", Number(check["one_thread_gflops_median"], "F1"),
+                    Number(check["all_threads_gflops_best"], "F1"), Text(check["vector_bits"]));
             }
             console.Write(table);
         }

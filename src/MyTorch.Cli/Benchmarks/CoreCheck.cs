@@ -2,12 +2,14 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Text.Json.Nodes;
+using MyTorch.Kernels;
 
 namespace MyTorch.Cli.Benchmarks;
 
 /// <summary>
 /// Whether the kernels' threads get a whole core each right now: the FMA throughput of that many threads together,
-/// against one thread alone, on a loop that touches no memory.
+/// against one thread alone, on a loop that touches no memory. The same loop gives the machine's FMA ceiling for the
+/// kernels: it runs at their vector width, so its all-threads GFLOP/s is the most any product can reach.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -21,6 +23,12 @@ namespace MyTorch.Cli.Benchmarks;
 /// <para>
 /// It alternates short samples of one thread and of all threads (about 10 ms each) and reports the scaling of each
 /// pair: about the thread count on whole cores, about 1 where all threads share one core.
+/// </para>
+/// <para>
+/// The chains are Vector512 when the kernels run on that path, Vector256 otherwise. Many CPUs lower their clock while
+/// they run 512-bit FMAs, so a 256-bit loop would overstate what a 512-bit GEMM can reach on them; and on a CPU with
+/// one 512-bit FMA port, understate it. Measured at the kernels' width, the all-threads GFLOP/s is their ceiling:
+/// bench/compare_results.py sets both sides' inference GFLOP/s against it.
 /// </para>
 /// </remarks>
 public static class CoreCheck
@@ -41,7 +49,8 @@ public static class CoreCheck
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
-        var crew = CrewFor(threads);
+        int bits = VectorBits;
+        var crew = CrewFor(threads, bits);
         var single = new double[samples];
         var together = new double[samples];
         var scaling = new double[samples];
@@ -50,41 +59,44 @@ public static class CoreCheck
             for (int s = 0; s < samples; s++)
             {
                 long start = Stopwatch.GetTimestamp();
-                Chains(crew.Iterations);
-                single[s] = Gflops(crew.Iterations, Stopwatch.GetElapsedTime(start));
-                together[s] = threads * Gflops(crew.Iterations, crew.RunTogether());
+                Chains(bits, crew.Iterations);
+                single[s] = Gflops(bits, crew.Iterations, Stopwatch.GetElapsedTime(start));
+                together[s] = threads * Gflops(bits, crew.Iterations, crew.RunTogether());
                 scaling[s] = together[s] / single[s];
             }
         }
-        return new CoreCheckResult(threads, SampleSummary.Of(single), SampleSummary.Of(together), SampleSummary.Of(scaling));
+        return new CoreCheckResult(threads, SampleSummary.Of(single), SampleSummary.Of(together), SampleSummary.Of(scaling)) { VectorBits = bits };
     }
 
-    // One calibrated crew per thread count, kept for the process: the benchmarks check between their repetitions, and
-    // parked helper threads cost nothing meanwhile.
-    private static readonly Dictionary<int, Crew> Crews = [];
+    /// <summary>The width of the chains in bits: 512 when the kernels run on the Vector512 path, else 256.</summary>
+    public static int VectorBits => KernelOptions.ActivePath == KernelPath.Vector512 ? 512 : 256;
 
-    private static Crew CrewFor(int threads)
+    // One calibrated crew per thread count and width, kept for the process: the benchmarks check between their
+    // repetitions, and parked helper threads cost nothing meanwhile.
+    private static readonly Dictionary<(int Threads, int Bits), Crew> Crews = [];
+
+    private static Crew CrewFor(int threads, int bits)
     {
         lock (Crews)
         {
-            if (!Crews.TryGetValue(threads, out var crew))
-                Crews[threads] = crew = new Crew(threads - 1, Calibrate(TimeSpan.FromMilliseconds(10)));
+            if (!Crews.TryGetValue((threads, bits), out var crew))
+                Crews[(threads, bits)] = crew = new Crew(threads - 1, bits, Calibrate(bits, TimeSpan.FromMilliseconds(10)));
             return crew;
         }
     }
 
-    private static double Gflops(long iterations, TimeSpan elapsed) =>
-        iterations * ChainsPerThread * Vector256<float>.Count * 2.0 / Math.Max(elapsed.TotalSeconds, 1e-9) / 1e9;
+    private static double Gflops(int bits, long iterations, TimeSpan elapsed) =>
+        iterations * ChainsPerThread * (bits / 32) * 2.0 / Math.Max(elapsed.TotalSeconds, 1e-9) / 1e9;
 
-    /// <summary>Iterations of <see cref="Chains"/> that take about <paramref name="target"/> on one thread (after its JIT).</summary>
-    private static long Calibrate(TimeSpan target)
+    /// <summary>Iterations of the chains that take about <paramref name="target"/> on one thread (after their JIT).</summary>
+    private static long Calibrate(int bits, TimeSpan target)
     {
         long iterations = 10_000;
-        Chains(iterations);
+        Chains(bits, iterations);
         while (true)
         {
             long start = Stopwatch.GetTimestamp();
-            Chains(iterations);
+            Chains(bits, iterations);
             var elapsed = Stopwatch.GetElapsedTime(start);
             if (elapsed >= target / 4 || iterations > 1L << 34)
                 return Math.Max(1, (long)(iterations * target.TotalSeconds / Math.Max(elapsed.TotalSeconds, 1e-9)));
@@ -92,9 +104,11 @@ public static class CoreCheck
         }
     }
 
+    private static float Chains(int bits, long iterations) => bits == 512 ? Chains512(iterations) : Chains256(iterations);
+
     /// <summary>Ten independent FMA chains in registers: no loads or stores, so only the core's FMA ports limit it.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Chains(long iterations)
+    private static float Chains256(long iterations)
     {
         var m = Vector256.Create(0.999999f);
         var c = Vector256.Create(1e-7f);
@@ -115,6 +129,29 @@ public static class CoreCheck
         return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9).GetElement(0); // kept, so the loop is not dead code
     }
 
+    /// <summary><see cref="Chains256"/> on Vector512 (the JIT needs the concrete vector type to keep the chains in registers).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains512(long iterations)
+    {
+        var m = Vector512.Create(0.999999f);
+        var c = Vector512.Create(1e-7f);
+        Vector512<float> a0 = Vector512<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
+        for (long i = 0; i < iterations; i++)
+        {
+            a0 = Vector512.FusedMultiplyAdd(a0, m, c);
+            a1 = Vector512.FusedMultiplyAdd(a1, m, c);
+            a2 = Vector512.FusedMultiplyAdd(a2, m, c);
+            a3 = Vector512.FusedMultiplyAdd(a3, m, c);
+            a4 = Vector512.FusedMultiplyAdd(a4, m, c);
+            a5 = Vector512.FusedMultiplyAdd(a5, m, c);
+            a6 = Vector512.FusedMultiplyAdd(a6, m, c);
+            a7 = Vector512.FusedMultiplyAdd(a7, m, c);
+            a8 = Vector512.FusedMultiplyAdd(a8, m, c);
+            a9 = Vector512.FusedMultiplyAdd(a9, m, c);
+        }
+        return (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9).GetElement(0);
+    }
+
     /// <summary>
     /// Helper threads of their own (not the kernels' pool, whose scheduling is one of the things measured elsewhere),
     /// released together with the calling thread for each sample; background threads that live as long as the process.
@@ -124,8 +161,11 @@ public static class CoreCheck
     {
         private readonly Barrier start, done;
 
-        public Crew(int helperCount, long iterations)
+        private readonly int bits;
+
+        public Crew(int helperCount, int bits, long iterations)
         {
+            this.bits = bits;
             Iterations = iterations;
             start = new Barrier(helperCount + 1);
             done = new Barrier(helperCount + 1);
@@ -133,7 +173,7 @@ public static class CoreCheck
                 new Thread(Loop) { IsBackground = true, Name = $"MyTorch core check {i + 1}" }.Start();
         }
 
-        /// <summary>Iterations of <see cref="Chains"/> per thread and sample (about 10 ms on one thread).</summary>
+        /// <summary>Iterations of the chains per thread and sample (about 10 ms on one thread).</summary>
         public long Iterations { get; }
 
         /// <summary>Every thread runs the chains once; returns the time until the last one finished.</summary>
@@ -141,7 +181,7 @@ public static class CoreCheck
         {
             start.SignalAndWait();
             long begin = Stopwatch.GetTimestamp();
-            Chains(Iterations);
+            Chains(bits, Iterations);
             done.SignalAndWait();
             return Stopwatch.GetElapsedTime(begin);
         }
@@ -151,7 +191,7 @@ public static class CoreCheck
             while (true)
             {
                 start.SignalAndWait();
-                Chains(Iterations);
+                Chains(bits, Iterations);
                 done.SignalAndWait();
             }
         }
@@ -165,11 +205,17 @@ public static class CoreCheck
 /// <param name="Scaling">All threads' GFLOP/s over one thread's, per sample: about <see cref="Threads"/> on whole cores.</param>
 public sealed record CoreCheckResult(int Threads, SampleSummary OneThread, SampleSummary AllThreads, SampleSummary Scaling)
 {
+    /// <summary>The width of the FMA chains in bits (<see cref="CoreCheck.VectorBits"/>), which the GFLOP/s figures depend on.</summary>
+    public int VectorBits { get; init; } = 256;
+
     /// <summary>The share of samples whose scaling reached <see cref="CoreCheck.WholeCoresFraction"/> of the thread count.</summary>
     public double WholeCoresShare =>
         Scaling.Values.Count(s => s >= CoreCheck.WholeCoresFraction * Threads) / (double)Scaling.Values.Count;
 
-    /// <summary>The result as JSON: scaling (median, worst, best and every sample), the share on whole cores, and the GFLOP/s medians.</summary>
+    /// <summary>
+    /// The result as JSON: scaling (median, worst, best and every sample), the share on whole cores, the GFLOP/s medians
+    /// and the best all-threads GFLOP/s (the FMA ceiling seen), at <see cref="VectorBits"/>.
+    /// </summary>
     public JsonObject ToJson() => new()
     {
         ["threads"] = Threads,
@@ -177,5 +223,7 @@ public sealed record CoreCheckResult(int Threads, SampleSummary OneThread, Sampl
         ["whole_cores_share"] = Math.Round(WholeCoresShare, 2),
         ["one_thread_gflops_median"] = SampleSummary.Round(OneThread.Median),
         ["all_threads_gflops_median"] = SampleSummary.Round(AllThreads.Median),
+        ["all_threads_gflops_best"] = SampleSummary.Round(AllThreads.Best),
+        ["vector_bits"] = VectorBits,
     };
 }

@@ -321,7 +321,8 @@ public static class MlpBenchmark
     /// <see cref="CompiledInference"/> with frozen weights (path "frozen", what <c>mytorch eval</c> and <c>predict</c>
     /// run), through <see cref="CompiledInference"/> reading the weights at every run (path "compiled", as a model
     /// still training is evaluated) and through <see cref="Module.Forward"/> under <see cref="Autograd.NoGrad"/> (path
-    /// "module"). All three give the same numbers.
+    /// "module"). All three give the same numbers. Each row also gives the flops of one sample's forward pass (two per
+    /// multiply-add of the Linear layers), which turn samples/s into GFLOP/s.
     /// </summary>
     public static JsonArray Inference(BenchSettings settings, MlpData data, MlpRecipe recipe, Action<string> progress)
     {
@@ -333,6 +334,7 @@ public static class MlpBenchmark
         var model = recipe.Model;
         var compiled = CompiledInference.Compile(model);
         var frozen = CompiledInference.Compile(model).FreezeWeights();
+        double flopsPerSample = model.NamedModules().Select(m => m.Module).OfType<Linear>().Sum(l => 2.0 * l.InFeatures * l.OutFeatures);
         model.Eval();
         try
         {
@@ -354,6 +356,7 @@ public static class MlpBenchmark
                         ["threads"] = settings.Threads,
                         ["samples_per_second"] = rates.ToJson(),
                         ["latency_us_median"] = SampleSummary.Round(rows / rates.Median * 1e6),
+                        ["flops_per_sample"] = flopsPerSample,
                         ["bytes_per_call_all_threads"] = Math.Round((double)allocations.BytesAllThreads / calls, 1),
                     });
                 }
