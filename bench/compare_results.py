@@ -59,6 +59,13 @@ def worst_scaling(checks):
     return min((c["scaling"]["median"] for c in checks), default=None)
 
 
+def fma_ceiling(report):
+    """(GFLOP/s, vector bits): the best all-threads FMA throughput of a MyTorch report's core checks, at its kernels'
+    vector width (the most any product could reach then), or (None, None) for a report without it."""
+    checks = [c for c in core_checks(report) if c.get("all_threads_gflops_best")]
+    return (max(c["all_threads_gflops_best"] for c in checks), checks[0]["vector_bits"]) if checks else (None, None)
+
+
 def reference_checks(name):
     """The core checks compare-pytorch.sh ran just before and just after the reference run NAME."""
     return core_checks(load("cores-before-" + name)) + core_checks(load("cores-after-" + name))
@@ -264,41 +271,27 @@ if mt["inference"] and available and py["inference"].get("inference"):
                      + whole_core_repetitions(ours["samples_per_second"], ours["threads"]) if t else "")
             judge_by_rounds(ratios, target, [c for _, c in measured] if ours["threads"] > 1 else [])
 
-# ---- inference against the machine's FMA ceiling ---------------------------------------------------------------
-def fma_ceiling(report):
-    """The best all-threads FMA GFLOP/s of a MyTorch report's core checks (at its kernels' vector width), or None."""
-    best = [c.get("all_threads_gflops_best") for c in core_checks(report)]
-    best = [b for b in best if b]
-    return (max(best), core_checks(report)[0].get("vector_bits")) if best else (None, None)
-
-
-if mt["inference"] and available and py["inference"].get("inference"):
     # Samples/s times the flops of one sample's forward pass is GFLOP/s, which the FMA ceiling bounds: a ratio target
     # is reachable only while the reference leaves enough of the ceiling unused. Each round is set against the
     # ceiling its own MyTorch process measured (the core checks before and after its measurements).
     for batch in (1, 256):
-        shares, needs, ours_gflops, theirs_gflops = [], [], [], []
+        measured = []  # (MyTorch GFLOP/s, PyTorch GFLOP/s, ceiling GFLOP/s, vector bits) per round
         for o, t, _ in rounds:
             ceiling, bits = fma_ceiling(o)
             ours = [r for r in o["inference"] if r["batch"] == batch and r.get("path") == "frozen" and r.get("flops_per_sample")]
             theirs = [r for r in t["inference"] if r["batch"] == batch]
-            if not (ceiling and ours and theirs):
-                continue
-            flops = ours[0]["flops_per_sample"]
-            mine = ours[0]["samples_per_second"]["median"] * flops / 1e9
-            ref = theirs[0]["samples_per_second"]["median"] * flops / 1e9
-            ours_gflops.append(mine)
-            theirs_gflops.append(ref)
-            shares.append((mine / ceiling, ref / ceiling, ceiling, bits))
-            needs.append(1.5 * ref / ceiling)
-        if not shares:
-            continue
-        add("Inference GFLOP/s against the FMA ceiling (frozen weights, per round)", f"batch {batch}: median of {len(shares)} rounds",
-            median(ours_gflops), median(theirs_gflops),
-            note="share of the ceiling, MyTorch / PyTorch: " + ", ".join(f"{m:.0%} / {r:.0%}" for m, r, _, _ in shares)
-                             + "; 1.5x PyTorch would need " + ", ".join(f"{n:.0%}" for n in needs)
-                             + " of the ceiling; ceilings (best all-threads FMA GFLOP/s of the round's core checks, "
-                             + f"{shares[0][3]}-bit): " + ", ".join(f"{c:.0f}" for _, _, c, _ in shares))
+            if ceiling and ours and theirs:
+                flops = ours[0]["flops_per_sample"] / 1e9
+                measured.append((ours[0]["samples_per_second"]["median"] * flops,
+                                 theirs[0]["samples_per_second"]["median"] * flops, ceiling, bits))
+        if measured:
+            add("Inference GFLOP/s against the FMA ceiling (frozen weights, per round)", f"batch {batch}: median of {len(measured)} rounds",
+                median([m for m, _, _, _ in measured]), median([r for _, r, _, _ in measured]),
+                note="share of the ceiling, MyTorch / PyTorch: " + ", ".join(f"{m / c:.0%} / {r / c:.0%}" for m, r, c, _ in measured)
+                     + "; 1.5x PyTorch would need " + ", ".join(f"{1.5 * r / c:.0%}" for _, r, c, _ in measured)
+                     + " of the ceiling; ceilings (best all-threads FMA GFLOP/s of the round's core checks, "
+                     + f"{measured[0][3]}-bit): " + ", ".join(f"{c:.0f}" for _, _, c, _ in measured))
+
 
 # ---- start-up ------------------------------------------------------------------------------------------------
 starts = [load(f"mytorch-startup-{i}") for i in (1, 2, 3)]
