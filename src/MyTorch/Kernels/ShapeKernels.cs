@@ -14,6 +14,25 @@ internal readonly struct CopyKernel : IBinaryKernel<CopyKernel>
 /// <summary>Data movement kernels.</summary>
 internal static class ShapeKernels
 {
+    /// <summary>
+    /// destination = zeros with source's slices added at the positions <paramref name="index"/> names along the middle
+    /// dimension (outer, size, inner): IndexSelect's backward. Repeated indices add up in order.
+    /// </summary>
+    public static void IndexAdd<T>(ReadOnlySpan<T> source, int[] index, Span<T> destination, int outer, int inner, int size)
+        where T : unmanaged, INumber<T>
+    {
+        destination.Clear();
+        for (int o = 0; o < outer; o++)
+        {
+            for (int j = 0; j < index.Length; j++)
+            {
+                var from = source.Slice((o * index.Length + j) * inner, inner);
+                var to = destination.Slice((o * size + index[j]) * inner, inner);
+                for (int i = 0; i < inner; i++) to[i] += from[i];
+            }
+        }
+    }
+
     /// <summary>destination[i0, i1, ...] = source[i at dims]: output dimension k is source dimension dims[k].</summary>
     public static void Permute<T>(ReadOnlySpan<T> source, int[] shape, int[] dims, Span<T> destination)
     {

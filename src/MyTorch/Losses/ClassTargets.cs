@@ -18,18 +18,17 @@ internal static class ClassTargets
     /// loss near 0. Class indices gather one entry per row instead of multiplying by a one-hot matrix, so a
     /// -inf logit in another class (a masked class) does not turn the loss into 0 * -inf = NaN.
     /// </remarks>
-    public static Tensor CrossEntropy(string loss, Tensor input, Tensor target, out Tensor logSoftmax, out long[]? classIndices)
+    public static Tensor CrossEntropy(string loss, Tensor input, Tensor target, out Tensor logSoftmax)
     {
         LossChecks.BatchOfScores(loss, input, "logits");
         ArgumentNullException.ThrowIfNull(target);
         if (target.DType == DType.Int64)
         {
-            classIndices = LossChecks.ClassIndices(loss, input, target);
+            LossChecks.ClassIndices(loss, input, target);
             logSoftmax = input.LogSoftmax(1);
-            return -Pick(logSoftmax, classIndices);
+            return -Pick(logSoftmax, target);
         }
         LossChecks.ProbabilityRows(loss, input, target);
-        classIndices = null;
         logSoftmax = input.LogSoftmax(1);
         return -(target * logSoftmax).Sum(1);
     }
@@ -42,25 +41,40 @@ internal static class ClassTargets
     {
         LossChecks.BatchOfScores(loss, input, "logits");
         ArgumentNullException.ThrowIfNull(target);
-        if (target.DType != DType.Int64) return CrossEntropy(loss, input, target, out _, out _);
-        var classIndices = LossChecks.ClassIndices(loss, input, target);
-        return new CrossEntropyFunction(classIndices).Apply(input);
+        if (target.DType != DType.Int64) return CrossEntropy(loss, input, target, out _);
+        LossChecks.ClassIndices(loss, input, target);
+        return new CrossEntropyFunction(target).Apply(input);
     }
 
-    /// <summary>values[i, classIndices[i]] for each row i of a (batch, classes) tensor, as a (batch,) tensor; differentiable.</summary>
-    public static Tensor Pick(Tensor values, long[] classIndices)
+    /// <summary>
+    /// values[i, classIndices[i]] for each row i of a (batch, classes) tensor, as a (batch,) tensor; differentiable.
+    /// The indices must have been checked (<see cref="LossChecks.ClassIndices"/>).
+    /// </summary>
+    public static Tensor Pick(Tensor values, Tensor classIndices)
     {
         int classes = values.Shape[1];
-        var flat = new long[classIndices.Length];
-        for (int i = 0; i < flat.Length; i++) flat[i] = (long)i * classes + classIndices[i];
-        return values.Reshape(-1).IndexSelect(0, Tensor.FromArray(flat));
+        var flat = Tensor.Empty([classIndices.Count], DType.Int64, "pick");
+        Compiled.Recording.Launch((classIndices, flat, classes), static s =>
+        {
+            var (indices, flat, classes) = s;
+            var from = indices.I64;
+            var to = flat.I64;
+            for (int i = 0; i < to.Length; i++) to[i] = (long)i * classes + from[i];
+        });
+        return values.Reshape(-1).IndexSelect(0, flat);
     }
 
     /// <summary>A (batch, classes) tensor of <paramref name="dtype"/> with a 1 at each row's class and 0 elsewhere.</summary>
-    public static Tensor OneHot(long[] classIndices, int classes, DType dtype)
+    public static Tensor OneHot(Tensor classIndices, int classes, DType dtype)
     {
-        var result = Tensor.Zeros([classIndices.Length, classes], dtype);
-        for (int i = 0; i < classIndices.Length; i++) result.SetDouble(i * classes + (int)classIndices[i], 1);
+        var result = Tensor.Empty([classIndices.Count, classes], dtype, "one_hot");
+        Compiled.Recording.Launch((classIndices, result, classes), static s =>
+        {
+            var (indices, result, classes) = s;
+            var rows = indices.I64;
+            result.Fill(0);
+            for (int i = 0; i < rows.Length; i++) result.SetDouble(i * classes + (int)rows[i], 1);
+        });
         return result;
     }
 }

@@ -8,7 +8,7 @@ namespace MyTorch.Losses;
 /// maximum subtracted first (the LogSumExp trick), and the backward pass dL/dx_i = g_i (softmax(x_i) - onehot(c_i)),
 /// the seed's softmax(x) - y. One pass over the logits each way instead of the half-dozen ops of the composed form.
 /// </summary>
-internal sealed class CrossEntropyFunction(long[] classIndices) : AutogradFunction
+internal sealed class CrossEntropyFunction(Tensor classIndices) : AutogradFunction
 {
     private Tensor softmax = null!;
 
@@ -20,14 +20,19 @@ internal sealed class CrossEntropyFunction(long[] classIndices) : AutogradFuncti
         int rows = logits.Shape[0], classes = logits.Shape[1];
         var losses = Tensor.Empty([rows], logits.DType);
         softmax = Tensor.Empty([rows, classes], logits.DType);
-        if (logits.DType == DType.Float32) Rows<float>(logits.F32, classIndices, softmax.F32, losses.F32, classes);
-        else Rows<double>(logits.F64, classIndices, softmax.F64, losses.F64, classes);
+        Compiled.Recording.Launch((logits, classIndices, softmax, losses), static s =>
+        {
+            var (logits, targets, softmax, losses) = s;
+            int classes = logits.Shape[1];
+            if (logits.DType == DType.Float32) Rows<float>(logits.F32, targets.I64, softmax.F32, losses.F32, classes);
+            else Rows<double>(logits.F64, targets.I64, softmax.F64, losses.F64, classes);
+        });
         return losses;
     }
 
     /// <summary>
     /// Per row: the softmax into <paramref name="probabilities"/> and logsumexp - logit of the row's class into
-    /// <paramref name="losses"/> (one per row). Also the kernel of CompiledTrainingStep.
+    /// <paramref name="losses"/> (one per row). 
     /// </summary>
     /// <remarks>
     /// The exponentials are one TensorPrimitives.Exp call over all rows, as Tensor.Exp makes one over a whole tensor
@@ -64,18 +69,23 @@ internal sealed class CrossEntropyFunction(long[] classIndices) : AutogradFuncti
     {
         if (!NeedsInputGrad(0)) return [null];
         int rows = softmax.Shape[0], classes = softmax.Shape[1];
-        var grad = Tensor.Empty([rows, classes], softmax.DType);
         if (Autograd.IsGradEnabled)
         {
             // Building a graph of the backward pass (createGraph): use differentiable ops.
             return [(softmax - ClassTargets.OneHot(classIndices, classes, softmax.DType)) * gradOutput.Unsqueeze(1)];
         }
-        if (grad.DType == DType.Float32) Gradient<float>(softmax.F32, gradOutput.F32, grad.F32, classIndices, classes);
-        else Gradient<double>(softmax.F64, gradOutput.F64, grad.F64, classIndices, classes);
+        var grad = Tensor.Empty([rows, classes], softmax.DType);
+        Compiled.Recording.Launch((softmax, gradOutput, grad, classIndices), static s =>
+        {
+            var (softmax, upstream, grad, targets) = s;
+            int classes = softmax.Shape[1];
+            if (grad.DType == DType.Float32) Gradient<float>(softmax.F32, upstream.F32, grad.F32, targets.I64, classes);
+            else Gradient<double>(softmax.F64, upstream.F64, grad.F64, targets.I64, classes);
+        });
         return [grad];
     }
 
-    /// <summary>dL/dlogits = upstream_i (softmax_i - onehot(c_i)) per row. Also the kernel of CompiledTrainingStep.</summary>
+    /// <summary>dL/dlogits = upstream_i (softmax_i - onehot(c_i)) per row. </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void Gradient<T>(ReadOnlySpan<T> probabilities, ReadOnlySpan<T> upstream, Span<T> grad, ReadOnlySpan<long> classIndices,
         int classes)

@@ -33,10 +33,10 @@ internal static class LossChecks
     }
 
     /// <summary>
-    /// Class-index targets for a (batch, classes) input: int64, shape (batch,), every value in [0, classes).
-    /// Returns the indices.
+    /// Class-index targets for a (batch, classes) input: int64, shape (batch,), every value in [0, classes). The values are
+    /// checked as a launch, so a planned step checks each batch's targets before it changes anything.
     /// </summary>
-    public static long[] ClassIndices(string loss, Tensor input, Tensor target)
+    public static void ClassIndices(string loss, Tensor input, Tensor target)
     {
         ArgumentNullException.ThrowIfNull(target);
         int batch = input.Shape[0], classes = input.Shape[1];
@@ -46,10 +46,12 @@ internal static class LossChecks
                 $"{Shapes.Format(target.Shape)}. Convert labels with To(DType.Int64).", nameof(target));
         if (target.Rank != 1 || target.Shape[0] != batch)
             ThrowShapeMismatch(loss, input, target, $"class indices must have shape ({batch},), one per row of the input");
-        var indices = target.ToArray<long>();
-        for (int i = 0; i < indices.Length; i++)
-            if ((ulong)indices[i] >= (ulong)classes) ThrowClassOutOfRange(loss, indices[i], i, classes, nameof(target));
-        return indices;
+        Compiled.Recording.Check(target, (loss, target, classes), static s =>
+        {
+            var indices = s.target.I64;
+            for (int i = 0; i < indices.Length; i++)
+                if ((ulong)indices[i] >= (ulong)s.classes) ThrowClassOutOfRange(s.loss, indices[i], i, s.classes, nameof(target));
+        });
     }
 
     /// <summary>Probability (or one-hot) targets: the input's dtype and shape.</summary>
@@ -68,14 +70,15 @@ internal static class LossChecks
     }
 
     /// <summary>Probabilities for BCELoss: every element in [0, 1] (NaN fails too), as PyTorch requires.</summary>
-    public static void Probabilities(string loss, Tensor input)
-    {
-        for (int i = 0; i < input.Count; i++)
+    public static void Probabilities(string loss, Tensor input) =>
+        Compiled.Recording.Check(input, (loss, input), static s =>
         {
-            double p = input.GetDouble(i);
-            if (!(p >= 0 && p <= 1)) ThrowNotProbability(loss, input, i, p, nameof(input));
-        }
-    }
+            for (int i = 0; i < s.input.Count; i++)
+            {
+                double p = s.input.GetDouble(i);
+                if (!(p >= 0 && p <= 1)) ThrowNotProbability(s.loss, s.input, i, p, nameof(input));
+            }
+        });
 
     private static void RequireFloat(string loss, Tensor tensor, string role)
     {

@@ -16,7 +16,7 @@ public sealed class NLLLoss : Loss
     public override Tensor PerElement(Tensor input, Tensor target)
     {
         LossChecks.BatchOfScores(LossName, input, "log-probabilities");
-        var classIndices = LossChecks.ClassIndices(LossName, input, target);
-        return -ClassTargets.Pick(input, classIndices);
+        LossChecks.ClassIndices(LossName, input, target);
+        return -ClassTargets.Pick(input, target);
     }
 }

@@ -24,7 +24,6 @@ public sealed class SoftmaxCrossEntropy : Loss
 {
     private const string LossName = nameof(SoftmaxCrossEntropy);
     private Tensor? target;
-    private long[]? classIndices;
 
     /// <summary>Creates the criterion; the seed's default is no reduction (one loss per example).</summary>
     public SoftmaxCrossEntropy(Reduction reduction = Reduction.None) : base(reduction) { }
@@ -39,11 +38,10 @@ public sealed class SoftmaxCrossEntropy : Loss
     /// </summary>
     public override Tensor PerElement(Tensor input, Tensor target)
     {
-        var losses = ClassTargets.CrossEntropy(LossName, input, target, out var logSoftmax, out var indices);
+        var losses = ClassTargets.CrossEntropy(LossName, input, target, out var logSoftmax);
         // Exp of the log-softmax, as LogSoftmax's backward computes it, so Derivative() equals autograd's gradient bit for bit.
         using (Autograd.NoGrad()) Softmax = logSoftmax.Detach().Exp();
         this.target = target.Detach();
-        classIndices = indices;
         return losses;
     }
 
@@ -60,8 +58,8 @@ public sealed class SoftmaxCrossEntropy : Loss
                 $"{LossName}.Derivative: call Forward first; the derivative is taken at the last forward pass's logits and targets.");
         using (Autograd.NoGrad())
         {
-            return classIndices is not null
-                ? Softmax - ClassTargets.OneHot(classIndices, Softmax.Shape[1], Softmax.DType)
+            return target.DType == DType.Int64
+                ? Softmax - ClassTargets.OneHot(target, Softmax.Shape[1], Softmax.DType)
                 : Softmax * target.Sum(1, keepDim: true) - target;
         }
     }

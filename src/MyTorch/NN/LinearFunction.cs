@@ -20,8 +20,13 @@ internal sealed class LinearFunction : AutogradFunction
         var bias = inputs.Length > 2 ? inputs[2] : null;
         int m = x.Shape[0], k = x.Shape[1], n = weight.Shape[1];
         var z = Tensor.Empty([m, n], x.DType);
-        if (x.DType == DType.Float32) Compute<float>(x.F32, weight.F32, bias?.F32, z.F32, m, k, n);
-        else Compute<double>(x.F64, weight.F64, bias?.F64, z.F64, m, k, n);
+        Compiled.Recording.Launch((x, weight, bias, z), static s =>
+        {
+            var (x, weight, bias, z) = s;
+            int m = x.Shape[0], k = x.Shape[1], n = weight.Shape[1];
+            if (x.DType == DType.Float32) Compute<float>(x.F32, weight.F32, bias?.F32, z.F32, m, k, n);
+            else Compute<double>(x.F64, weight.F64, bias?.F64, z.F64, m, k, n);
+        });
         return z;
     }
 

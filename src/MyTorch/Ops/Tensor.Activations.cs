@@ -31,8 +31,11 @@ public sealed partial class Tensor
     private static Tensor ReluBackward(Tensor g, Tensor x)
     {
         var result = EmptyLike(g);
-        if (g.DType == DType.Float32) Kernels.ActivationKernels.ReluBackward<float>(g.F32, x.F32, result.F32);
-        else Kernels.ActivationKernels.ReluBackward<double>(g.F64, x.F64, result.F64);
+        Compiled.Recording.Launch((g, x, result), static s =>
+        {
+            if (s.g.DType == DType.Float32) Kernels.ActivationKernels.ReluBackward<float>(s.g.F32, s.x.F32, s.result.F32);
+            else Kernels.ActivationKernels.ReluBackward<double>(s.g.F64, s.x.F64, s.result.F64);
+        });
         return result;
     }
 

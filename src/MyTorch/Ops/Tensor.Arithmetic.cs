@@ -83,32 +83,45 @@ public sealed partial class Tensor
         if (!Shapes.Equal(shape, other.shape) || DType != other.DType)
             throw new TensorShapeException($"AddInPlace: {Shapes.Format(other.shape)} {other.DType.Name()} cannot be added into " +
                 $"{Shapes.Format(shape)} {DType.Name()}.");
-        switch (DType)
+        Compiled.Recording.Launch((destination: this, other, alpha), static s =>
         {
-            case DType.Float32:
-                if (alpha == 1) System.Numerics.Tensors.TensorPrimitives.Add(F32, other.F32, F32);
-                else System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(other.F32, (float)alpha, F32, F32);
-                break;
-            case DType.Float64:
-                if (alpha == 1) System.Numerics.Tensors.TensorPrimitives.Add(F64, other.F64, F64);
-                else System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(other.F64, alpha, F64, F64);
-                break;
-            default:
-                for (int i = 0; i < Count; i++) I64[i] += (long)alpha * other.I64[i];
-                break;
-        }
+            var (destination, other, alpha) = s;
+            switch (destination.DType)
+            {
+                case DType.Float32:
+                    if (alpha == 1) System.Numerics.Tensors.TensorPrimitives.Add(destination.F32, other.F32, destination.F32);
+                    else System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(other.F32, (float)alpha, destination.F32, destination.F32);
+                    break;
+                case DType.Float64:
+                    if (alpha == 1) System.Numerics.Tensors.TensorPrimitives.Add(destination.F64, other.F64, destination.F64);
+                    else System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(other.F64, alpha, destination.F64, destination.F64);
+                    break;
+                default:
+                    var values = destination.I64;
+                    var added = other.I64;
+                    for (int i = 0; i < values.Length; i++) values[i] += (long)alpha * added[i];
+                    break;
+            }
+        });
         return this;
     }
 
     /// <summary>Multiplies this tensor by a scalar in place. Not recorded.</summary>
     public Tensor MultiplyInPlace(double factor)
     {
-        switch (DType)
+        Compiled.Recording.Launch((destination: this, factor), static s =>
         {
-            case DType.Float32: System.Numerics.Tensors.TensorPrimitives.Multiply(F32, (float)factor, F32); break;
-            case DType.Float64: System.Numerics.Tensors.TensorPrimitives.Multiply(F64, factor, F64); break;
-            default: for (int i = 0; i < Count; i++) I64[i] *= (long)factor; break;
-        }
+            var (destination, factor) = s;
+            switch (destination.DType)
+            {
+                case DType.Float32: System.Numerics.Tensors.TensorPrimitives.Multiply(destination.F32, (float)factor, destination.F32); break;
+                case DType.Float64: System.Numerics.Tensors.TensorPrimitives.Multiply(destination.F64, factor, destination.F64); break;
+                default:
+                    var values = destination.I64;
+                    for (int i = 0; i < values.Length; i++) values[i] *= (long)factor;
+                    break;
+            }
+        });
         return this;
     }
 

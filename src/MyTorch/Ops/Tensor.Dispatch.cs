@@ -13,25 +13,41 @@ public sealed partial class Tensor
         if (a.DType != b.DType) ThrowDTypeMismatch(op, a, b);
         var outShape = Shapes.Broadcast(a.shape, b.shape, op);
         var result = Empty(outShape, a.DType, op);
-        switch (a.DType)
-        {
-            case DType.Float32: Broadcasting.Run<float, TOp>(a.F32, a.shape, b.F32, b.shape, result.F32, outShape); break;
-            case DType.Float64: Broadcasting.Run<double, TOp>(a.F64, a.shape, b.F64, b.shape, result.F64, outShape); break;
-            default: Broadcasting.Run<long, TOp>(a.I64, a.shape, b.I64, b.shape, result.I64, outShape); break;
-        }
+        Compiled.Recording.Launch((a, b, result), BinaryKernel<TOp>.Run);
         return result;
+    }
+
+    /// <summary>The launch of a broadcasting binary kernel: result = a op b.</summary>
+    private static class BinaryKernel<TOp> where TOp : IBinaryKernel<TOp>
+    {
+        public static readonly Action<(Tensor A, Tensor B, Tensor Result)> Run = static s =>
+        {
+            var (a, b, result) = s;
+            switch (a.DType)
+            {
+                case DType.Float32: Broadcasting.Run<float, TOp>(a.F32, a.shape, b.F32, b.shape, result.F32, result.shape); break;
+                case DType.Float64: Broadcasting.Run<double, TOp>(a.F64, a.shape, b.F64, b.shape, result.F64, result.shape); break;
+                default: Broadcasting.Run<long, TOp>(a.I64, a.shape, b.I64, b.shape, result.I64, result.shape); break;
+            }
+        };
     }
 
     internal static Tensor Unary<TOp>(Tensor x, string op) where TOp : IUnaryKernel
     {
+        if (!x.DType.IsFloatingPoint()) ThrowNotFloat(op, x);
         var result = Empty((int[])x.shape.Clone(), x.DType, op);
-        switch (x.DType)
-        {
-            case DType.Float32: TOp.Apply<float>(x.F32, result.F32); break;
-            case DType.Float64: TOp.Apply<double>(x.F64, result.F64); break;
-            default: ThrowNotFloat(op, x); break;
-        }
+        Compiled.Recording.Launch((x, result), UnaryKernel<TOp>.Run);
         return result;
+    }
+
+    /// <summary>The launch of an element-wise kernel: result = op(x), for float32 and float64.</summary>
+    internal static class UnaryKernel<TOp> where TOp : IUnaryKernel
+    {
+        public static readonly Action<(Tensor X, Tensor Result)> Run = static s =>
+        {
+            if (s.X.DType == DType.Float32) TOp.Apply<float>(s.X.F32, s.Result.F32);
+            else TOp.Apply<double>(s.X.F64, s.Result.F64);
+        };
     }
 
     /// <summary>A scalar operand as a 0-d tensor of <paramref name="like"/>'s dtype.</summary>

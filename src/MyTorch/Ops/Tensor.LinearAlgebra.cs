@@ -59,17 +59,21 @@ public sealed partial class Tensor
         int n = transposeB ? b.shape[^2] : b.shape[^1];
         int[] outShape = a.Rank == 3 ? [batch, m, n] : [m, n];
         var result = Empty(outShape, a.DType, "matmul");
-        int lda = a.shape[^1], ldb = b.shape[^1];
-        int aSize = a.shape[^1] * a.shape[^2], bSize = b.shape[^1] * b.shape[^2];
-        for (int i = 0; i < batch; i++)
+        Compiled.Recording.Launch((a, b, result, transposeA, transposeB, batch, m, n, k), static s =>
         {
-            if (a.DType == DType.Float32)
-                Gemm.Multiply<float>(transposeA, transposeB, m, n, k, a.F32.AsSpan(i * aSize, aSize), lda,
-                    b.F32.AsSpan(i * bSize, bSize), ldb, result.F32.AsSpan(i * m * n, m * n), n);
-            else
-                Gemm.Multiply<double>(transposeA, transposeB, m, n, k, a.F64.AsSpan(i * aSize, aSize), lda,
-                    b.F64.AsSpan(i * bSize, bSize), ldb, result.F64.AsSpan(i * m * n, m * n), n);
-        }
+            var (a, b, result, transposeA, transposeB, batch, m, n, k) = s;
+            int lda = a.shape[^1], ldb = b.shape[^1];
+            int aSize = a.shape[^1] * a.shape[^2], bSize = b.shape[^1] * b.shape[^2];
+            for (int i = 0; i < batch; i++)
+            {
+                if (a.DType == DType.Float32)
+                    Gemm.Multiply<float>(transposeA, transposeB, m, n, k, a.F32.AsSpan(i * aSize, aSize), lda,
+                        b.F32.AsSpan(i * bSize, bSize), ldb, result.F32.AsSpan(i * m * n, m * n), n);
+                else
+                    Gemm.Multiply<double>(transposeA, transposeB, m, n, k, a.F64.AsSpan(i * aSize, aSize), lda,
+                        b.F64.AsSpan(i * bSize, bSize), ldb, result.F64.AsSpan(i * m * n, m * n), n);
+            }
+        });
         return Autograd.Record(result, "matmul", [a, b], g => [
             a.RequiresGrad ? (transposeA ? MatMulCore(b, g, transposeB, true) : MatMulCore(g, b, false, !transposeB)) : null,
             b.RequiresGrad ? (transposeB ? MatMulCore(g, a, true, transposeA) : MatMulCore(a, g, !transposeA, false)) : null]);

@@ -45,8 +45,11 @@ public sealed partial class Tensor
     {
         RequireFloat("pow");
         var y = EmptyLike(this);
-        if (DType == DType.Float32) TensorPrimitives.Pow(F32, (float)exponent, y.F32);
-        else TensorPrimitives.Pow(F64, exponent, y.F64);
+        Compiled.Recording.Launch((x: this, exponent, y), static s =>
+        {
+            if (s.x.DType == DType.Float32) TensorPrimitives.Pow(s.x.F32, (float)s.exponent, s.y.F32);
+            else TensorPrimitives.Pow(s.x.F64, s.exponent, s.y.F64);
+        });
         var x = this;
         return Autograd.Record(y, "pow", [this], g => [exponent == 0 ? ZerosLike(x) : g * exponent * x.Pow(exponent - 1)]);
     }
@@ -63,17 +66,22 @@ public sealed partial class Tensor
         RequireFloat("clamp");
         if (min is double lo && max is double hi && lo > hi)
             throw new ArgumentException($"clamp: min ({lo}) is greater than max ({hi}).", nameof(min));
-        var y = Clone().Detach();
-        if (DType == DType.Float32)
+        var y = EmptyLike(this);
+        Compiled.Recording.Launch((x: this, min, max, y), static s =>
         {
-            if (min is double lo32) TensorPrimitives.Max(y.F32, (float)lo32, y.F32);
-            if (max is double hi32) TensorPrimitives.Min(y.F32, (float)hi32, y.F32);
-        }
-        else
-        {
-            if (min is double lo64) TensorPrimitives.Max(y.F64, lo64, y.F64);
-            if (max is double hi64) TensorPrimitives.Min(y.F64, hi64, y.F64);
-        }
+            if (s.x.DType == DType.Float32)
+            {
+                s.x.F32.CopyTo(s.y.F32, 0);
+                if (s.min is double lo32) TensorPrimitives.Max(s.y.F32, (float)lo32, s.y.F32);
+                if (s.max is double hi32) TensorPrimitives.Min(s.y.F32, (float)hi32, s.y.F32);
+            }
+            else
+            {
+                s.x.F64.CopyTo(s.y.F64, 0);
+                if (s.min is double lo64) TensorPrimitives.Max(s.y.F64, lo64, s.y.F64);
+                if (s.max is double hi64) TensorPrimitives.Min(s.y.F64, hi64, s.y.F64);
+            }
+        });
         var x = this;
         return Autograd.Record(y, "clamp", [this], g =>
         {
@@ -121,12 +129,15 @@ public sealed partial class Tensor
         var ea = a.BroadcastTo(outShape).Detach();
         var eb = b.BroadcastTo(outShape).Detach();
         var y = Empty(outShape, a.DType, "where");
-        switch (y.DType)
+        Compiled.Recording.Launch((c, ea, eb, y), static s =>
         {
-            case DType.Float32: Select<float>(c, ea.F32, eb.F32, y.F32); break;
-            case DType.Float64: Select<double>(c, ea.F64, eb.F64, y.F64); break;
-            default: Select<long>(c, ea.I64, eb.I64, y.I64); break;
-        }
+            switch (s.y.DType)
+            {
+                case DType.Float32: Select<float>(s.c, s.ea.F32, s.eb.F32, s.y.F32); break;
+                case DType.Float64: Select<double>(s.c, s.ea.F64, s.eb.F64, s.y.F64); break;
+                default: Select<long>(s.c, s.ea.I64, s.eb.I64, s.y.I64); break;
+            }
+        });
         return Autograd.Record(y, "where", [a, b], g =>
         {
             var zeros = ZerosLike(g);

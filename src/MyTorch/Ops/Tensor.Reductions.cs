@@ -29,12 +29,16 @@ public sealed partial class Tensor
         int d = Shapes.WrapDim(dim, Rank, "sum");
         var result = Empty(ReducedShape(d, keepDim), DType, "sum");
         var (outer, inner) = OuterInner(d);
-        switch (DType)
+        Compiled.Recording.Launch((x: this, outer, size: shape[d], inner, result), static s =>
         {
-            case DType.Float32: ReductionKernels.Sum<float>(F32, outer, shape[d], inner, result.F32); break;
-            case DType.Float64: ReductionKernels.Sum<double>(F64, outer, shape[d], inner, result.F64); break;
-            default: ReductionKernels.Sum<long>(I64, outer, shape[d], inner, result.I64); break;
-        }
+            var (x, outer, size, inner, result) = s;
+            switch (x.DType)
+            {
+                case DType.Float32: ReductionKernels.Sum<float>(x.F32, outer, size, inner, result.F32); break;
+                case DType.Float64: ReductionKernels.Sum<double>(x.F64, outer, size, inner, result.F64); break;
+                default: ReductionKernels.Sum<long>(x.I64, outer, size, inner, result.I64); break;
+            }
+        });
         var x = this;
         return Autograd.Record(result, "sum", [this], g => [(keepDim ? g : g.Unsqueeze(d)).BroadcastTo(x.shape)]);
     }
@@ -93,12 +97,16 @@ public sealed partial class Tensor
         if (shape[d] == 0) throw new TensorShapeException($"{op}: dimension {dim} of shape {Shapes.Format(shape)} is empty.");
         var result = Empty(ReducedShape(d, keepDim), DType.Int64, op);
         var (outer, inner) = OuterInner(d);
-        switch (DType)
+        Compiled.Recording.Launch((x: this, outer, size: shape[d], inner, result, largest), static s =>
         {
-            case DType.Float32: ReductionKernels.ArgExtreme<float>(F32, outer, shape[d], inner, result.I64, largest); break;
-            case DType.Float64: ReductionKernels.ArgExtreme<double>(F64, outer, shape[d], inner, result.I64, largest); break;
-            default: ReductionKernels.ArgExtreme<long>(I64, outer, shape[d], inner, result.I64, largest); break;
-        }
+            var (x, outer, size, inner, result, largest) = s;
+            switch (x.DType)
+            {
+                case DType.Float32: ReductionKernels.ArgExtreme<float>(x.F32, outer, size, inner, result.I64, largest); break;
+                case DType.Float64: ReductionKernels.ArgExtreme<double>(x.F64, outer, size, inner, result.I64, largest); break;
+                default: ReductionKernels.ArgExtreme<long>(x.I64, outer, size, inner, result.I64, largest); break;
+            }
+        });
         return result;
     }
 
@@ -110,18 +118,26 @@ public sealed partial class Tensor
         var indices = ArgExtreme(d, keepDim: true, largest, op);
         var result = Empty(ReducedShape(d, keepDim), DType, op);
         var (outer, inner) = OuterInner(d);
-        switch (DType)
+        Compiled.Recording.Launch((x: this, outer, size: shape[d], inner, indices, result), static s =>
         {
-            case DType.Float32: ReductionKernels.Gather<float>(F32, outer, shape[d], inner, indices.I64, result.F32); break;
-            case DType.Float64: ReductionKernels.Gather<double>(F64, outer, shape[d], inner, indices.I64, result.F64); break;
-            default: ReductionKernels.Gather<long>(I64, outer, shape[d], inner, indices.I64, result.I64); break;
-        }
+            var (x, outer, size, inner, indices, result) = s;
+            switch (x.DType)
+            {
+                case DType.Float32: ReductionKernels.Gather<float>(x.F32, outer, size, inner, indices.I64, result.F32); break;
+                case DType.Float64: ReductionKernels.Gather<double>(x.F64, outer, size, inner, indices.I64, result.F64); break;
+                default: ReductionKernels.Gather<long>(x.I64, outer, size, inner, indices.I64, result.I64); break;
+            }
+        });
         var x = this;
         return Autograd.Record(result, op, [this], g =>
         {
             var mask = EmptyLike(x);
-            if (x.DType == DType.Float32) ReductionKernels.OneHotMask<float>(mask.F32, outer, x.shape[d], inner, indices.I64);
-            else ReductionKernels.OneHotMask<double>(mask.F64, outer, x.shape[d], inner, indices.I64);
+            Compiled.Recording.Launch((mask, outer, size: x.shape[d], inner, indices), static s =>
+            {
+                var (mask, outer, size, inner, indices) = s;
+                if (mask.DType == DType.Float32) ReductionKernels.OneHotMask<float>(mask.F32, outer, size, inner, indices.I64);
+                else ReductionKernels.OneHotMask<double>(mask.F64, outer, size, inner, indices.I64);
+            });
             return [(keepDim ? g : g.Unsqueeze(d)) * mask];
         });
     }

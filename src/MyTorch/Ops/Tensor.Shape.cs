@@ -41,6 +41,7 @@ public sealed partial class Tensor
             ThrowReshape(newShape);
         }
         var result = new Tensor(storage, resolved, DType, StorageSerial);
+        Compiled.Recording.View(this, result);
         var x = this;
         return Autograd.Record(result, "reshape", [this], g => [g.Reshape(x.shape)]);
     }
@@ -109,12 +110,16 @@ public sealed partial class Tensor
         var outShape = new int[Rank];
         for (int i = 0; i < Rank; i++) outShape[i] = shape[wrapped[i]];
         var result = Empty(outShape, DType, "permute");
-        switch (DType)
+        Compiled.Recording.Launch((x: this, wrapped, result), static s =>
         {
-            case DType.Float32: ShapeKernels.Permute<float>(F32, shape, wrapped, result.F32); break;
-            case DType.Float64: ShapeKernels.Permute<double>(F64, shape, wrapped, result.F64); break;
-            default: ShapeKernels.Permute<long>(I64, shape, wrapped, result.I64); break;
-        }
+            var (x, dims, result) = s;
+            switch (x.DType)
+            {
+                case DType.Float32: ShapeKernels.Permute<float>(x.F32, x.shape, dims, result.F32); break;
+                case DType.Float64: ShapeKernels.Permute<double>(x.F64, x.shape, dims, result.F64); break;
+                default: ShapeKernels.Permute<long>(x.I64, x.shape, dims, result.I64); break;
+            }
+        });
         var inverse = new int[Rank];
         for (int i = 0; i < Rank; i++) inverse[wrapped[i]] = i;
         return Autograd.Record(result, "permute", [this], g => [g.Permute(inverse)]);
@@ -144,13 +149,17 @@ public sealed partial class Tensor
             throw new TensorShapeException($"broadcast_to: shape {Shapes.Format(shape)} cannot be broadcast to {Shapes.Format(target)}.", nameof(target));
         if (Shapes.Equal(shape, target)) return this;
         var result = Empty((int[])target.Clone(), DType, "broadcast_to");
-        var none = System.Array.Empty<int>();
-        switch (DType)
+        Compiled.Recording.Launch((x: this, result), static s =>
         {
-            case DType.Float32: Broadcasting.Run<float, CopyKernel>(F32, shape, [0f], none, result.F32, result.shape); break;
-            case DType.Float64: Broadcasting.Run<double, CopyKernel>(F64, shape, [0d], none, result.F64, result.shape); break;
-            default: Broadcasting.Run<long, CopyKernel>(I64, shape, [0L], none, result.I64, result.shape); break;
-        }
+            var (x, result) = s;
+            var none = System.Array.Empty<int>();
+            switch (x.DType)
+            {
+                case DType.Float32: Broadcasting.Run<float, CopyKernel>(x.F32, x.shape, [0f], none, result.F32, result.shape); break;
+                case DType.Float64: Broadcasting.Run<double, CopyKernel>(x.F64, x.shape, [0d], none, result.F64, result.shape); break;
+                default: Broadcasting.Run<long, CopyKernel>(x.I64, x.shape, [0L], none, result.I64, result.shape); break;
+            }
+        });
         var x = this;
         return Autograd.Record(result, "broadcast_to", [this], g => [g.SumTo(x.shape)]);
     }
@@ -166,7 +175,8 @@ public sealed partial class Tensor
         outShape[d] = length;
         var result = Empty(outShape, DType, "narrow");
         var (outer, inner) = OuterInner(d);
-        CopyBlocks(storage, outer, shape[d] * inner, start * inner, result.storage, length * inner, 0, length * inner);
+        Compiled.Recording.Launch((x: this, outer, stride: shape[d] * inner, offset: start * inner, result, block: length * inner), static s =>
+            CopyBlocks(s.x, s.outer, s.stride, s.offset, s.result, s.block, 0, s.block));
         var x = this;
         return Autograd.Record(result, "narrow", [this], g =>
         {
@@ -201,14 +211,18 @@ public sealed partial class Tensor
         }
         var result = Empty(outShape, first.DType, "concat");
         var (outer, inner) = result.OuterInner(d);
-        int offset = 0;
-        foreach (var t in tensors)
-        {
-            int block = t.shape[d] * inner;
-            CopyBlocks(t.storage, outer, block, 0, result.storage, outShape[d] * inner, offset, block);
-            offset += block;
-        }
         var inputs = tensors.ToArray();
+        Compiled.Recording.Launch((inputs, result, outer, inner, d), static s =>
+        {
+            var (inputs, result, outer, inner, d) = s;
+            int offset = 0;
+            foreach (var t in inputs)
+            {
+                int block = t.shape[d] * inner;
+                CopyBlocks(t, outer, block, 0, result, result.shape[d] * inner, offset, block);
+                offset += block;
+            }
+        });
         return Autograd.Record(result, "concat", inputs, g =>
         {
             var grads = new Tensor?[inputs.Length];
@@ -230,14 +244,23 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(indices);
         int d = Shapes.WrapDim(dim, Rank, "index_select");
-        var index = CheckIndices(indices, shape[d], "index_select");
+        if (indices.Rank > 1)
+            throw new TensorShapeException($"index_select: indices must be 1-D, got shape {Shapes.Format(indices.shape)}.", nameof(indices));
+        var index = new int[indices.Count]; // filled by the launch from the indices' values, which a replay may change
         var outShape = (int[])shape.Clone();
         outShape[d] = index.Length;
         var result = Empty(outShape, DType, "index_select");
         var (outer, inner) = OuterInner(d);
-        for (int o = 0; o < outer; o++)
-            for (int j = 0; j < index.Length; j++)
-                System.Array.Copy(storage, (o * shape[d] + index[j]) * inner, result.storage, (o * index.Length + j) * inner, inner);
+        Compiled.Recording.Launch((x: this, indices, index, result, outer, inner, size: shape[d]), static s =>
+        {
+            var (x, indices, index, result, outer, inner, size) = s;
+            CheckIndices(indices, size, "index_select", index);
+            var source = x.Values;
+            var destination = result.Values;
+            for (int o = 0; o < outer; o++)
+                for (int j = 0; j < index.Length; j++)
+                    System.Array.Copy(source, (o * size + index[j]) * inner, destination, (o * index.Length + j) * inner, inner);
+        });
         var x = this;
         return Autograd.Record(result, "index_select", [this], g => [g.IndexAdd(d, index, x.shape[d])]);
     }
@@ -305,25 +328,20 @@ public sealed partial class Tensor
     {
         var outShape = (int[])shape.Clone();
         outShape[d] = size;
-        var result = Zeros(outShape, DType);
+        var result = Empty(outShape, DType, "index_add");
         var (outer, inner) = OuterInner(d);
-        for (int o = 0; o < outer; o++)
+        Compiled.Recording.Launch((g: this, index, result, outer, inner, size), static s =>
         {
-            for (int j = 0; j < index.Length; j++)
-            {
-                int src = (o * index.Length + j) * inner, dst = (o * size + index[j]) * inner;
-                for (int i = 0; i < inner; i++) result.SetDouble(dst + i, result.GetDouble(dst + i) + GetDouble(src + i));
-            }
-        }
+            var (g, index, result, outer, inner, size) = s;
+            if (g.DType == DType.Float32) ShapeKernels.IndexAdd<float>(g.F32, index, result.F32, outer, inner, size);
+            else ShapeKernels.IndexAdd<double>(g.F64, index, result.F64, outer, inner, size);
+        });
         var indexTensor = FromArray(index);
         return Autograd.Record(result, "index_add", [this], g => [g.IndexSelect(d, indexTensor)]);
     }
 
-    private static int[] CheckIndices(Tensor indices, int size, string op)
+    private static void CheckIndices(Tensor indices, int size, string op, int[] index)
     {
-        if (indices.Rank > 1)
-            throw new TensorShapeException($"{op}: indices must be 1-D, got shape {Shapes.Format(indices.shape)}.", nameof(indices));
-        var index = new int[indices.Count];
         for (int i = 0; i < index.Length; i++)
         {
             double value = indices.GetDouble(i);
@@ -331,7 +349,6 @@ public sealed partial class Tensor
                 throw new TensorShapeException($"{op}: index {value} at position {i} is out of range for a dimension of size {size}.", nameof(indices));
             index[i] = value < 0 ? (int)value + size : (int)value;
         }
-        return index;
     }
 
     /// <summary>The number of elements before dimension <paramref name="d"/> and after it, for (outer, length, inner) views.</summary>
@@ -343,10 +360,12 @@ public sealed partial class Tensor
         return (outer, inner);
     }
 
-    private static void CopyBlocks(Array source, int outer, int sourceStride, int sourceOffset, Array destination, int destinationStride,
+    private static void CopyBlocks(Tensor source, int outer, int sourceStride, int sourceOffset, Tensor destination, int destinationStride,
         int destinationOffset, int block)
     {
+        var from = source.Values;
+        var to = destination.Values;
         for (int o = 0; o < outer; o++)
-            System.Array.Copy(source, o * sourceStride + sourceOffset, destination, o * destinationStride + destinationOffset, block);
+            System.Array.Copy(from, o * sourceStride + sourceOffset, to, o * destinationStride + destinationOffset, block);
     }
 }

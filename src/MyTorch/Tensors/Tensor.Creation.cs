@@ -111,9 +111,9 @@ public sealed partial class Tensor
     public static Tensor Eye(int rows, int? columns = null, DType dtype = DType.Float32)
     {
         int cols = columns ?? rows;
-        var result = Zeros([rows, cols], dtype);
-        for (int i = 0; i < Math.Min(rows, cols); i++) result.SetDouble(i * cols + i, 1);
-        return result;
+        var values = new double[Shapes.Count([rows, cols], "Eye")];
+        for (int i = 0; i < Math.Min(rows, cols); i++) values[i * cols + i] = 1;
+        return FromArray(values, [rows, cols]).To(dtype);
     }
 
     /// <summary>Values drawn uniformly from [<paramref name="low"/>, <paramref name="high"/>).</summary>
@@ -124,7 +124,12 @@ public sealed partial class Tensor
             throw new ArgumentException($"Uniform: needs finite low <= high, got low={low}, high={high}.", nameof(high));
         var gen = generator ?? Generator.Default;
         var result = Empty((int[])shape.Clone(), dtype, "Uniform");
-        for (int i = 0; i < result.Count; i++) result.SetDouble(i, low + (high - low) * gen.NextDouble());
+        // A launch: a replay draws new numbers from the generator, as running the code again would.
+        Compiled.Recording.Launch((result, low, high, gen), static s =>
+        {
+            var (result, low, high, gen) = s;
+            for (int i = 0; i < result.Count; i++) result.SetDouble(i, low + (high - low) * gen.NextDouble());
+        });
         result.RequiresGrad = requiresGrad;
         return result;
     }
@@ -141,7 +146,11 @@ public sealed partial class Tensor
             throw new ArgumentException($"Normal: std must be finite and non-negative, got {std}.", nameof(std));
         var gen = generator ?? Generator.Default;
         var result = Empty((int[])shape.Clone(), dtype, "Normal");
-        for (int i = 0; i < result.Count; i++) result.SetDouble(i, mean + std * gen.NextNormal());
+        Compiled.Recording.Launch((result, mean, std, gen), static s =>
+        {
+            var (result, mean, std, gen) = s;
+            for (int i = 0; i < result.Count; i++) result.SetDouble(i, mean + std * gen.NextNormal());
+        });
         result.RequiresGrad = requiresGrad;
         return result;
     }
@@ -155,18 +164,24 @@ public sealed partial class Tensor
     {
         if (dtype == DType) return this;
         var result = Empty((int[])shape.Clone(), dtype, "To");
-        switch ((DType, dtype))
+        Compiled.Recording.Launch((x: this, result), static s =>
         {
-            case (DType.Float32, DType.Float64):
-                for (int i = 0; i < Count; i++) result.F64[i] = F32[i];
-                break;
-            case (DType.Float64, DType.Float32):
-                System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(F64, result.F32);
-                break;
-            default:
-                for (int i = 0; i < Count; i++) result.SetDouble(i, GetDouble(i));
-                break;
-        }
+            var (x, result) = s;
+            switch ((x.DType, result.DType))
+            {
+                case (DType.Float32, DType.Float64):
+                    var wide = result.F64;
+                    var narrow = x.F32;
+                    for (int i = 0; i < wide.Length; i++) wide[i] = narrow[i];
+                    break;
+                case (DType.Float64, DType.Float32):
+                    System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(x.F64, result.F32);
+                    break;
+                default:
+                    for (int i = 0; i < result.Count; i++) result.SetDouble(i, x.GetDouble(i));
+                    break;
+            }
+        });
         if (DType.IsFloatingPoint() && dtype.IsFloatingPoint())
         {
             var source = this;
@@ -178,7 +193,8 @@ public sealed partial class Tensor
     /// <summary>A copy with its own storage, in the graph like any op (its gradient is the identity).</summary>
     public Tensor Clone()
     {
-        var result = new Tensor((Array)storage.Clone(), (int[])shape.Clone(), DType);
+        var result = Empty((int[])shape.Clone(), DType, "clone");
+        Compiled.Recording.Launch((x: this, result), static s => System.Array.Copy(s.x.Values, s.result.Values, s.result.Count));
         return Autograd.Record(result, "clone", [this], g => [g]);
     }
 
@@ -187,12 +203,16 @@ public sealed partial class Tensor
     /// <summary>Sets every element to <paramref name="value"/> in place. Not recorded in the graph.</summary>
     public Tensor Fill(double value)
     {
-        switch (DType)
+        Compiled.Recording.Launch((destination: this, value), static s =>
         {
-            case DType.Float32: System.Array.Fill(F32, (float)value); break;
-            case DType.Float64: System.Array.Fill(F64, value); break;
-            default: System.Array.Fill(I64, (long)value); break;
-        }
+            var (destination, value) = s;
+            switch (destination.DType)
+            {
+                case DType.Float32: System.Array.Fill(destination.F32, (float)value); break;
+                case DType.Float64: System.Array.Fill(destination.F64, value); break;
+                default: System.Array.Fill(destination.I64, (long)value); break;
+            }
+        });
         return this;
     }
 
@@ -203,7 +223,7 @@ public sealed partial class Tensor
         if (!Shapes.Equal(shape, source.shape) || DType != source.DType)
             throw new TensorShapeException($"CopyFrom: source {Shapes.Format(source.shape)} {source.DType.Name()} does not match " +
                 $"destination {Shapes.Format(shape)} {DType.Name()}.");
-        System.Array.Copy(source.storage, storage, Count);
+        Compiled.Recording.Launch((source, destination: this), static s => System.Array.Copy(s.source.Values, s.destination.Values, s.destination.Count));
         return this;
     }
 }

@@ -117,25 +117,65 @@ public sealed partial class Tensor
         Autograd.Backward(this, gradOutput, retainGraph, createGraph);
 
     /// <summary>A tensor sharing this one's storage but cut off from the graph: no gradient flows through it.</summary>
-    public Tensor Detach() => new(storage, shape, DType, StorageSerial) { Name = Name };
+    public Tensor Detach()
+    {
+        var view = new Tensor(storage, shape, DType, StorageSerial) { Name = Name };
+        Compiled.Recording.View(this, view);
+        return view;
+    }
 
     // ---- typed access to storage -------------------------------------------------------------------
 
     internal T[] Elements<T>()
     {
+        Compiled.Recording.Touch(this);
         if (storage is T[] typed) return typed;
         return ThrowWrongType<T>();
     }
 
     internal Span<T> Span<T>() => Elements<T>();
 
+    /// <summary>The storage array, for copies that work on any element type; a value access like <see cref="Elements"/>.</summary>
+    internal Array Values
+    {
+        get
+        {
+            Compiled.Recording.Touch(this);
+            return storage;
+        }
+    }
+
     [DoesNotReturn]
     private T[] ThrowWrongType<T>() =>
         throw new InvalidOperationException($"Tensor of {DType.Name()} read as {typeof(T).Name}.");
 
-    internal float[] F32 => Unsafe.As<float[]>(storage);
-    internal double[] F64 => Unsafe.As<double[]>(storage);
-    internal long[] I64 => Unsafe.As<long[]>(storage);
+    // Every read or write of the values goes through these accessors (or Elements), which tell an active recording.
+    internal float[] F32
+    {
+        get
+        {
+            Compiled.Recording.Touch(this);
+            return Unsafe.As<float[]>(storage);
+        }
+    }
+
+    internal double[] F64
+    {
+        get
+        {
+            Compiled.Recording.Touch(this);
+            return Unsafe.As<double[]>(storage);
+        }
+    }
+
+    internal long[] I64
+    {
+        get
+        {
+            Compiled.Recording.Touch(this);
+            return Unsafe.As<long[]>(storage);
+        }
+    }
 
     internal int[] ShapeArray => shape;
 
@@ -159,6 +199,7 @@ public sealed partial class Tensor
     /// <summary>The elements as a new array of <typeparamref name="T"/> (float, double or long), converting if needed.</summary>
     public T[] ToArray<T>() where T : unmanaged
     {
+        Compiled.Recording.Touch(this);
         if (storage is T[] same) return (T[])same.Clone();
         var result = new T[Count];
         for (int i = 0; i < result.Length; i++) result[i] = ConvertElement<T>(GetDouble(i), GetInt64(i));
