@@ -41,6 +41,7 @@ public sealed class Trainer
     private readonly PreparedData data;
     private readonly Generator generator;
     private readonly Loss criterion;
+    private readonly Loss stepLoss; // the criterion on the loader's labels, as a training step sees them
     private readonly string checkpointPath;
     private readonly LRScheduler? schedule;
 
@@ -52,6 +53,7 @@ public sealed class Trainer
         Model = model;
         Optimizer = optimizer;
         criterion = ModelFactory.Criterion(config);
+        stepLoss = new LossOnLabels(criterion);
         OutputDirectory = outputDirectory;
         checkpointPath = Path.Combine(outputDirectory, "checkpoint.safetensors");
         schedule = ModelFactory.Schedule(config, optimizer);
@@ -128,9 +130,9 @@ public sealed class Trainer
         {
             // Each batch is used up before the next is fetched, so the loader may write every batch into the same tensors.
             var loader = new DataLoader(data.Train, config.BatchSize, shuffle: true, generator: generator) { ReuseBuffers = true };
-            // The planned step gives the graph's numbers bit for bit, faster and without allocating (and takes the graph
-            // itself under --detect-anomaly); layers it does not know (BatchNorm, dropout) train through the graph.
-            var compiled = CompiledTrainingStep.TryCompile(Model, criterion, Optimizer, out _);
+            // The planned step replays the graph's own launches, bit for bit and without allocating (and takes the graph
+            // itself under --detect-anomaly); a model that computes on the host from changing values trains on the graph.
+            var compiled = CompiledTrainingStep.TryCompile(Model, stepLoss, Optimizer, out _);
             for (int epoch = History.Epochs.Count + 1; epoch <= config.Epochs; epoch++)
                 TrainEpoch(epoch, loader, compiled, reporter);
         }
@@ -184,7 +186,7 @@ public sealed class Trainer
     {
         Optimizer.ZeroGrad();
         var outputs = Model.Forward(inputs);
-        var loss = criterion.Forward(outputs, Evaluation.LossTargets(outputs, targets));
+        var loss = stepLoss.Forward(outputs, targets);
         double value = loss.Item();
         if (!double.IsFinite(value)) return (value, outputs);
         loss.Backward();
@@ -203,4 +205,14 @@ public sealed class Trainer
 
     /// <summary>Test-set loss and error of the current model.</summary>
     public EvaluationResult Test() => Evaluation.Evaluate(Model, criterion, data.Test, data.TargetScaler);
+}
+
+/// <summary>A loss that takes the data set's labels as they are stored and converts them as the loss expects (<see cref="Evaluation.LossTargets"/>).</summary>
+internal sealed class LossOnLabels(Loss criterion) : Loss(criterion.Reduction)
+{
+    /// <inheritdoc/>
+    public override Tensor PerElement(Tensor input, Tensor target) => criterion.PerElement(input, Evaluation.LossTargets(input, target));
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, Tensor target) => criterion.Forward(input, Evaluation.LossTargets(input, target));
 }

@@ -50,7 +50,7 @@ public sealed class CompiledInference
     public static CompiledInference? TryCompile(Module model, out string? reason)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (!StepPlan.TryFlatten(model, inference: true, out var ops, out var dtype, out reason)) return null;
+        if (!LayerChain.TryFlatten(model, inference: true, out var ops, out var dtype, out reason)) return null;
         return new CompiledInference(dtype == DType.Float32 ? new InferencePlan<float>(ops) : new InferencePlan<double>(ops));
     }
 
@@ -242,7 +242,7 @@ internal sealed class InferencePlan<T> : InferencePlan
         if (frozen is not null) RefreshFrozen();
         if ((long)rows * maxWidth > front.Length)
         {
-            StepPlan.CheckActivationSize("CompiledInference", rows, maxWidth, nameof(inputs));
+            LayerChain.CheckActivationSize("CompiledInference", rows, maxWidth, nameof(inputs));
             front = new T[rows * maxWidth];
             back = new T[rows * maxWidth];
         }

@@ -46,7 +46,7 @@ public sealed class CompiledTrainingStep
     /// step, for metrics such as the training accuracy; null before the first run. The tensor is reused: it holds the
     /// outputs only until the next run.
     /// </summary>
-    public Tensor? Outputs => graphOutputs ?? plan.Outputs;
+    public Tensor? Outputs => plan.Outputs;
 
     /// <summary>The optimizer the step calls.</summary>
     public Optimizer Optimizer => plan.Optimizer;
@@ -87,14 +87,12 @@ public sealed class CompiledTrainingStep
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
-        if (Autograd.IsAnomalyDetectionEnabled)
-        {
-            (double loss, graphOutputs) = plan.GraphStep(inputs, targets);
-            return loss;
-        }
-        graphOutputs = null;
-        return plan.Run(inputs, targets);
+        return Autograd.IsAnomalyDetectionEnabled ? plan.GraphStep(inputs, targets) : plan.Run(inputs, targets);
     }
 
-    private Tensor? graphOutputs;
+    /// <summary>
+    /// Why the steps run through the dynamic graph instead of replaying a recorded step (something in the model or loss
+    /// computes on the host from values that change between steps); null while they replay.
+    /// </summary>
+    public string? NotPlannedReason => plan.NotPlannedReason;
 }

@@ -139,11 +139,21 @@ internal sealed class Recording
         return taken;
     }
 
+    /// <summary>Stops recording on this thread until the returned scope is disposed (to read a result, say).</summary>
+    public Scope Suspend()
+    {
+        if (!ReferenceEquals(current, this)) throw new InvalidOperationException("Only the active recording can be suspended.");
+        current = null;
+        return new Scope(this, resume: true);
+    }
+
     /// <summary>Makes <paramref name="view"/> share <paramref name="source"/>'s storage at every replay, as it does now.</summary>
     public static void View(Tensor source, Tensor view)
     {
         var recording = current;
         if (recording is null || recording.depth > 0) return;
+        // A view of a tensor from before the recording follows its storage; a replay must know if that storage is replaced.
+        if (source.StorageSerial <= recording.firstSerial) recording.externals.TryAdd(source, source.storage);
         recording.launches.Add(new RecordedLaunch<(Tensor Source, Tensor View)>((source, view), static s => s.View.storage = s.Source.storage));
     }
 
@@ -191,12 +201,13 @@ internal sealed class Recording
     }
 
     /// <summary>Ends a recording when disposed.</summary>
-    public readonly struct Scope(Recording recording) : IDisposable
+    public readonly struct Scope(Recording recording, bool resume = false) : IDisposable
     {
-        /// <summary>Stops recording on this thread.</summary>
+        /// <summary>Stops recording on this thread (or, for a suspension, resumes it).</summary>
         public void Dispose()
         {
-            if (ReferenceEquals(current, recording)) current = null;
+            if (resume) current = recording;
+            else if (ReferenceEquals(current, recording)) current = null;
         }
     }
 }

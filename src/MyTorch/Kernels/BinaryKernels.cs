@@ -123,9 +123,13 @@ internal static class Broadcasting
         if (b.Length == 1 && a.Length == destination.Length) { TOp.Apply(a, b[0], destination); return; }
         if (a.Length == 1 && b.Length == destination.Length) { TOp.Apply(a[0], b, destination); return; }
 
-        var aStrides = Shapes.BroadcastStrides(aShape, outShape);
-        var bStrides = Shapes.BroadcastStrides(bShape, outShape);
-        int rank = Collapse(outShape, aStrides, bStrides, out var sizes, out var sa, out var sb);
+        // Shapes of any rank, without allocating: a replayed step runs this on every broadcast.
+        int outRank = outShape.Length;
+        Span<int> aStrides = stackalloc int[outRank], bStrides = stackalloc int[outRank];
+        Shapes.BroadcastStrides(aShape, outShape, aStrides);
+        Shapes.BroadcastStrides(bShape, outShape, bStrides);
+        Span<int> sizes = stackalloc int[outRank + 1], sa = stackalloc int[outRank + 1], sb = stackalloc int[outRank + 1];
+        int rank = Collapse(outShape, aStrides, bStrides, sizes, sa, sb);
 
         int inner = sizes[rank - 1];
         int innerA = sa[rank - 1], innerB = sb[rank - 1];
@@ -153,33 +157,29 @@ internal static class Broadcasting
         }
     }
 
-    /// <summary>Drops size-1 dimensions and merges neighbours that are contiguous in both operands.</summary>
-    private static int Collapse(int[] shape, int[] aStrides, int[] bStrides, out int[] sizes, out int[] sa, out int[] sb)
+    /// <summary>Drops size-1 dimensions and merges neighbours that are contiguous in both operands; returns the rank left.</summary>
+    private static int Collapse(ReadOnlySpan<int> shape, ReadOnlySpan<int> aStrides, ReadOnlySpan<int> bStrides, Span<int> sizes,
+        Span<int> sa, Span<int> sb)
     {
-        var s = new List<int>(shape.Length);
-        var ta = new List<int>(shape.Length);
-        var tb = new List<int>(shape.Length);
+        int count = 0;
         for (int i = 0; i < shape.Length; i++)
         {
             if (shape[i] == 1) continue;
-            int count = s.Count;
-            if (count > 0 && ta[count - 1] == aStrides[i] * shape[i] && tb[count - 1] == bStrides[i] * shape[i])
+            if (count > 0 && sa[count - 1] == aStrides[i] * shape[i] && sb[count - 1] == bStrides[i] * shape[i])
             {
-                s[count - 1] *= shape[i];
-                ta[count - 1] = aStrides[i];
-                tb[count - 1] = bStrides[i];
+                sizes[count - 1] *= shape[i];
+                sa[count - 1] = aStrides[i];
+                sb[count - 1] = bStrides[i];
             }
             else
             {
-                s.Add(shape[i]);
-                ta.Add(aStrides[i]);
-                tb.Add(bStrides[i]);
+                sizes[count] = shape[i];
+                sa[count] = aStrides[i];
+                sb[count] = bStrides[i];
+                count++;
             }
         }
-        if (s.Count == 0) { s.Add(1); ta.Add(0); tb.Add(0); }
-        sizes = s.ToArray();
-        sa = ta.ToArray();
-        sb = tb.ToArray();
-        return sizes.Length;
+        if (count == 0) { sizes[0] = 1; sa[0] = 0; sb[0] = 0; count = 1; }
+        return count;
     }
 }

@@ -19,7 +19,7 @@ internal sealed class LinearFunction : AutogradFunction
         (x, weight) = (inputs[0], inputs[1]);
         var bias = inputs.Length > 2 ? inputs[2] : null;
         int m = x.Shape[0], k = x.Shape[1], n = weight.Shape[1];
-        var z = Tensor.Empty([m, n], x.DType);
+        var z = Tensor.Empty([m, n], x.DType, "linear");
         Compiled.Recording.Launch((x, weight, bias, z), static s =>
         {
             var (x, weight, bias, z) = s;

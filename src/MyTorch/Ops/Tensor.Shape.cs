@@ -152,12 +152,12 @@ public sealed partial class Tensor
         Compiled.Recording.Launch((x: this, result), static s =>
         {
             var (x, result) = s;
-            var none = System.Array.Empty<int>();
+            // The second operand is an unused 0-d zero, on the stack.
             switch (x.DType)
             {
-                case DType.Float32: Broadcasting.Run<float, CopyKernel>(x.F32, x.shape, [0f], none, result.F32, result.shape); break;
-                case DType.Float64: Broadcasting.Run<double, CopyKernel>(x.F64, x.shape, [0d], none, result.F64, result.shape); break;
-                default: Broadcasting.Run<long, CopyKernel>(x.I64, x.shape, [0L], none, result.I64, result.shape); break;
+                case DType.Float32: Broadcasting.Run<float, CopyKernel>(x.F32, x.shape, stackalloc float[1], [], result.F32, result.shape); break;
+                case DType.Float64: Broadcasting.Run<double, CopyKernel>(x.F64, x.shape, stackalloc double[1], [], result.F64, result.shape); break;
+                default: Broadcasting.Run<long, CopyKernel>(x.I64, x.shape, stackalloc long[1], [], result.I64, result.shape); break;
             }
         });
         var x = this;

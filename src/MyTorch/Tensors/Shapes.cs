@@ -53,10 +53,9 @@ internal static class Shapes
     }
 
     /// <summary>Row-major strides of <paramref name="shape"/> aligned to <paramref name="outShape"/>, 0 where broadcast.</summary>
-    public static int[] BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> outShape)
+    public static void BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> outShape, Span<int> strides)
     {
         int rank = outShape.Length;
-        var strides = new int[rank];
         int stride = 1;
         for (int i = rank - 1, j = shape.Length - 1; i >= 0; i--, j--)
         {
@@ -64,7 +63,6 @@ internal static class Shapes
             strides[i] = size == 1 ? 0 : stride;
             stride *= size;
         }
-        return strides;
     }
 
     [DoesNotReturn]
