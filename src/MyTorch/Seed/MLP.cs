@@ -103,10 +103,19 @@ public sealed class MLP : Module
     /// <summary>The output of the last <see cref="Forward"/> (the logits), or null.</summary>
     public Tensor? Output { get; private set; }
 
-    /// <summary>Runs a mini-batch (batch, inputSize) through the network and returns (batch, outputSize).</summary>
+    /// <summary>
+    /// Runs a mini-batch (batch, inputSize) through the network and returns (batch, outputSize). The input is checked
+    /// before any layer runs, so one that does not fit changes no layer's state.
+    /// </summary>
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var first = LinearLayers[0].Module;
+        if (input.Rank == 0 || input.Shape[^1] != first.InFeatures || (BnLayers.Count > 0 && (input.Rank != 2 || (IsTraining && input.Shape[0] < 1))))
+            throw new TensorShapeException(
+                $"MLP: expected input of shape (batch, {first.InFeatures}){(BnLayers.Count > 0 ? " with at least one row" : "")}, got {Shapes.Format(input.Shape)}.", nameof(input));
+        if (input.DType != first.W.DType)
+            throw new TensorShapeException($"MLP: input is {input.DType.Name()} but the network is {first.W.DType.Name()}; convert one with To(DType).", nameof(input));
         var x = input;
         foreach (var forward in sequence) x = forward(x);
         lastBatchSize = input.Rank == 2 ? input.Shape[0] : 1;

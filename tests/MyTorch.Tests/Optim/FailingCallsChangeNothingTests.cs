@@ -121,4 +121,16 @@ public class FailingCallsChangeNothingTests
         reference.Permutation(4);
         Assert.Equal(reference.GetState(), generator.GetState());
     }
+
+    [Fact]
+    public void ClipGradNormThatThrowsScalesNoGradient()
+    {
+        var (first, second) = Parameters();
+        second.Grad = Tensor.FromArray(new[] { double.PositiveInfinity, 1 });
+        Assert.Throws<ArgumentException>(() => GradientClipping.ClipGradNorm([first, second], 0.1, errorIfNonfinite: true));
+        Assert.Equal([0.5, -0.5, 1], first.Grad!.ToArray<double>());
+        Assert.Equal([double.PositiveInfinity, 1], second.Grad.ToArray<double>());
+        Assert.Throws<ArgumentException>(() => GradientClipping.ClipGradNorm([first, second], -1));
+        Assert.Equal([0.5, -0.5, 1], first.Grad!.ToArray<double>());
+    }
 }

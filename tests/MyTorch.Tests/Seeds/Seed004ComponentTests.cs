@@ -290,4 +290,25 @@ public class Seed004ComponentTests
         AssertClose(dBeta, Values(mlp.BnLayers[0].DBeta), 1e-13, "dbeta");
         Assert.Equal([7, 6], delta.Shape.ToArray());
     }
+
+    [Fact]
+    public void MlpForwardThatThrowsChangesNothing()
+    {
+        var generator = new Generator(43);
+        Activation[] activations = [new Sigmoid(), new Identity()];
+        var mlp = new MLP(3, 2, [4], activations, (i, o) => Tensor.Normal([i, o], 0, 1, generator), null, new SoftmaxCrossEntropy(), 0.1, numBnLayers: 1);
+        var x = Tensor.FromArray(new float[,] { { 1, 2, 3 }, { 0, 1, -1 } });
+        var output = mlp.Forward(x);
+        var state = mlp.StateDict();
+        var snapshot = state.Keys.ToDictionary(k => k, k => state[k].ToArray<float>());
+        var activationState = activations[0].State!.ToArray<float>();
+        foreach (var bad in new[] { Tensor.Zeros([2, 3], DType.Float64), Tensor.Zeros([2, 4]), Tensor.Zeros([3]), Tensor.Zeros([0, 3]) })
+        {
+            var error = Assert.Throws<TensorShapeException>(() => mlp.Forward(bad));
+            Assert.StartsWith("MLP: ", error.Message, StringComparison.Ordinal);
+        }
+        Assert.Same(output, mlp.Output);
+        foreach (var (key, values) in snapshot) Assert.Equal(values, mlp.StateDict()[key].ToArray<float>());
+        Assert.Equal(activationState, activations[0].State!.ToArray<float>());
+    }
 }
