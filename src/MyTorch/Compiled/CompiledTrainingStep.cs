@@ -28,7 +28,6 @@ namespace MyTorch.Compiled;
 /// <see cref="LeakyReLU"/>, <see cref="Sigmoid"/>, <see cref="Tanh"/> and <see cref="Dropout"/> with p = 0, on 2-D
 /// float32 or float64 batches, with <see cref="CrossEntropyLoss"/> (class indices; mean or sum) or
 /// <see cref="MSELoss"/> (mean or sum), and any optimizer. <see cref="TryCompile"/> says why anything else is not.
-/// Activation modules' <see cref="Activation.State"/> is not updated by a compiled step.
 /// </para>
 /// </remarks>
 /// <example><code>

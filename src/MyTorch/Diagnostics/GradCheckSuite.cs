@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using MyTorch.Losses;
-using MyTorch.Models;
 using MyTorch.NN;
+using MLP = MyTorch.Seed.MLP;
+using SoftmaxCrossEntropy = MyTorch.Seed.SoftmaxCrossEntropy;
 
 namespace MyTorch.Diagnostics;
 
@@ -198,7 +199,7 @@ public static class GradCheckSuite
         yield return Layer("MLP", "seed 004: 3-4-2, one BatchNorm layer", () =>
         {
             var init = new Generator(119);
-            return new MLP(3, 2, [4], [new NN.Sigmoid(), new Identity()],
+            return new MLP(3, 2, [4], [new Seed.Sigmoid(), new Seed.Identity()],
                 (i, o) => Tensor.Randn([i, o], init, DType.Float64), o => Tensor.Zeros([1, o], DType.Float64),
                 new SoftmaxCrossEntropy(), 0.1, numBnLayers: 1);
         }, [5, 3], 120);

@@ -2,7 +2,7 @@ namespace MyTorch.Losses;
 
 /// <summary>
 /// The math the classification losses share: picking each row's target entry, one-hot rows, and the
-/// per-example cross-entropy of <see cref="SoftmaxCrossEntropy"/> and <see cref="CrossEntropyLoss"/>.
+/// per-example cross-entropy of <see cref="Seed.SoftmaxCrossEntropy"/> and <see cref="CrossEntropyLoss"/>.
 /// </summary>
 internal static class ClassTargets
 {

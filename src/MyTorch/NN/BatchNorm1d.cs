@@ -11,7 +11,8 @@ namespace MyTorch.NN;
 /// running_var  = alpha running_var  + (1 - alpha) var
 /// </code>
 /// Training normalizes with the batch statistics, evaluation with the running ones. The backward pass is
-/// the seed's appendix formulas (a fused op), so dgamma = sum_i dL/dy_i x̂_i and dbeta = sum_i dL/dy_i.
+/// the seed's appendix formulas (a fused op), so gamma's gradient is sum_i dL/dy_i x̂_i and beta's sum_i dL/dy_i.
+/// The seed's own BatchNorm class, with its forward(x, eval) and backward(delta), is <see cref="MyTorch.Seed.BatchNorm"/>.
 /// </summary>
 /// <remarks>
 /// Defaults differ from PyTorch's <c>nn.BatchNorm1d</c> on purpose: eps is 1e-8 (PyTorch: 1e-5), alpha = 0.9
@@ -56,24 +57,33 @@ public sealed class BatchNorm1d : Module
     /// <summary>The running (biased) variance Var[x] used at evaluation, initially ones.</summary>
     public Tensor RunningVar { get; }
 
-    /// <summary>dLoss/dgamma after a backward pass (zeros before).</summary>
-    public Tensor DGamma => Gamma.Grad ?? Tensor.ZerosLike(Gamma);
-
-    /// <summary>dLoss/dbeta after a backward pass (zeros before).</summary>
-    public Tensor DBeta => Beta.Grad ?? Tensor.ZerosLike(Beta);
-
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => Forward(input, IsTraining, updateRunningStatistics: IsTraining);
+
+    /// <summary>
+    /// Normalizes with the batch statistics (<paramref name="training"/>) or the running ones, and updates the
+    /// running statistics only when <paramref name="updateRunningStatistics"/>; the input is checked first, so a
+    /// call that throws leaves them as they were.
+    /// </summary>
+    internal Tensor Forward(Tensor input, bool training, bool updateRunningStatistics)
+    {
+        CheckInput(input, training);
+        if (!training)
+            return (input - RunningMean) / (RunningVar + Eps).Sqrt() * Gamma + Beta;
+        return new BatchNormFunction(this, updateRunningStatistics).Apply(input, Gamma, Beta);
+    }
+
+    private void CheckInput(Tensor input, bool training)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Rank != 2 || input.Shape[1] != NumFeatures)
             throw new TensorShapeException(
                 $"BatchNorm1d({NumFeatures}): expected input of shape (batch, {NumFeatures}), got {Shapes.Format(input.Shape)}.", nameof(input));
-        if (!IsTraining)
-            return (input - RunningMean) / (RunningVar + Eps).Sqrt() * Gamma + Beta;
-        if (input.Shape[0] < 1)
-            throw new TensorShapeException("BatchNorm1d: training needs a batch of at least one example.", nameof(input));
-        return new BatchNormFunction(this).Apply(input, Gamma, Beta);
+        if (input.DType != Gamma.DType)
+            throw new TensorShapeException(
+                $"BatchNorm1d({NumFeatures}): input is {input.DType.Name()} but the layer is {Gamma.DType.Name()}; convert one with To(DType).", nameof(input));
+        if (training && input.Shape[0] < 1)
+            throw new TensorShapeException($"BatchNorm1d({NumFeatures}): training needs a batch of at least one example.", nameof(input));
     }
 
     /// <inheritdoc/>
@@ -81,7 +91,7 @@ public sealed class BatchNorm1d : Module
         string.Create(CultureInfo.InvariantCulture, $"{NumFeatures}, eps={Eps}, alpha={Alpha}");
 
     /// <summary>The training-mode forward and the seed's hand-derived backward, as one op.</summary>
-    private sealed class BatchNormFunction(BatchNorm1d layer) : AutogradFunction
+    private sealed class BatchNormFunction(BatchNorm1d layer, bool updateRunningStatistics) : AutogradFunction
     {
         private Tensor x = null!, centered = null!, xHat = null!, invStd = null!, gamma = null!;
 
@@ -97,9 +107,14 @@ public sealed class BatchNorm1d : Module
             var variance = (centered * centered).Sum(0, keepDim: true) / m;
             invStd = (variance + layer.Eps).Pow(-0.5);
             xHat = centered * invStd;
-            layer.RunningMean.MultiplyInPlace(layer.Alpha).AddInPlace(mean.Reshape(-1), 1 - layer.Alpha);
-            layer.RunningVar.MultiplyInPlace(layer.Alpha).AddInPlace(variance.Reshape(-1), 1 - layer.Alpha);
-            return xHat * gamma + beta;
+            var output = xHat * gamma + beta;
+            // Last, once nothing else can fail, so an exception leaves the running statistics as they were.
+            if (updateRunningStatistics)
+            {
+                layer.RunningMean.MultiplyInPlace(layer.Alpha).AddInPlace(mean.Reshape(-1), 1 - layer.Alpha);
+                layer.RunningVar.MultiplyInPlace(layer.Alpha).AddInPlace(variance.Reshape(-1), 1 - layer.Alpha);
+            }
+            return output;
         }
 
         protected override Tensor?[] Backward(Tensor delta)

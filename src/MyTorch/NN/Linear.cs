@@ -54,12 +54,6 @@ public sealed class Linear : Module
     /// <summary>The bias, shape (1, out); null for a layer without bias.</summary>
     public Tensor? B { get; }
 
-    /// <summary>dLoss/dW after a backward pass (zeros before).</summary>
-    public Tensor DW => W.Grad ?? Tensor.ZerosLike(W);
-
-    /// <summary>dLoss/db after a backward pass (zeros before); null without bias.</summary>
-    public Tensor? DB => B is null ? null : B.Grad ?? Tensor.ZerosLike(B);
-
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {

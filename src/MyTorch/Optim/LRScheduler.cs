@@ -28,12 +28,8 @@ public abstract class LRScheduler
     /// <summary>Each group's learning rate as this schedule last set it (PyTorch's <c>get_last_lr()</c>).</summary>
     public IReadOnlyList<double> LastLearningRates => Optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
 
-    /// <summary>Advances one epoch and sets every group's learning rate for it.</summary>
-    public void Step()
-    {
-        LastEpoch++;
-        Apply();
-    }
+    /// <summary>Advances one epoch and sets every group's learning rate for it; one that throws changes nothing.</summary>
+    public void Step() => SetEpoch(LastEpoch + 1);
 
     /// <summary>The learning rate at <paramref name="epoch"/> of a group that started at <paramref name="initialLearningRate"/>.</summary>
     public abstract double LearningRateAt(double initialLearningRate, int epoch);
@@ -57,14 +53,26 @@ public abstract class LRScheduler
         if (!dict.Metadata.TryGetValue("last_epoch", out var text)
             || !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int epoch))
             throw new ArgumentException($"{name}.LoadStateDict: 'last_epoch' is missing or not a non-negative integer: '{text}'.", nameof(dict));
-        LastEpoch = epoch;
-        Apply();
+        SetEpoch(epoch);
     }
 
     /// <summary>Sets every group's learning rate for <see cref="LastEpoch"/>. Derived constructors call it once their fields are set.</summary>
-    protected void Apply()
+    protected void Apply() => SetEpoch(LastEpoch);
+
+    /// <summary>Sets <see cref="LastEpoch"/> and the learning rates for it, once every one of them is known to be valid.</summary>
+    private void SetEpoch(int epoch)
     {
-        foreach (var group in Optimizer.ParamGroups)
-            group.LearningRate = LearningRateAt(group.InitialLearningRate, LastEpoch);
+        var groups = Optimizer.ParamGroups;
+        // Computed twice instead of kept in a list: a schedule stepped every batch should not allocate.
+        for (int g = 0; g < groups.Count; g++)
+        {
+            double rate = LearningRateAt(groups[g].InitialLearningRate, epoch);
+            if (!(rate >= 0) || double.IsInfinity(rate))
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"{GetType().Name}: the learning rate of group {g} at epoch {epoch} would be {rate}; nothing was changed."));
+        }
+        for (int g = 0; g < groups.Count; g++)
+            groups[g].LearningRate = LearningRateAt(groups[g].InitialLearningRate, epoch);
+        LastEpoch = epoch;
     }
 }

@@ -55,9 +55,13 @@ public abstract class Optimizer
         }
     }
 
-    /// <summary>Updates every parameter from its gradient. Parameters without a gradient are skipped.</summary>
+    /// <summary>
+    /// Updates every parameter from its gradient. Parameters without a gradient are skipped. Every gradient is checked
+    /// against its parameter first, so a step that throws has updated nothing.
+    /// </summary>
     public void Step()
     {
+        CheckGradients();
         using (Autograd.NoGrad())
         {
             foreach (var group in groups)
@@ -72,6 +76,26 @@ public abstract class Optimizer
         }
         StepCount++;
     }
+
+    private void CheckGradients()
+    {
+        int index = 0;
+        foreach (var group in groups)
+        {
+            var parameters = group.Parameters;
+            for (int i = 0; i < parameters.Count; i++, index++)
+            {
+                var p = parameters[i];
+                if (p.Grad is { } g && (!Shapes.Equal(g.Shape, p.Shape) || g.DType != p.DType)) ThrowGradientMismatch(index, p, g);
+            }
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowGradientMismatch(int index, Tensor parameter, Tensor gradient) =>
+        throw new TensorShapeException($"{GetType().Name}.Step: parameter {index}{(parameter.Name is null ? "" : $" '{parameter.Name}'")} is " +
+            $"{Shapes.Format(parameter.Shape)} {parameter.DType.Name()} but its gradient is {Shapes.Format(gradient.Shape)} {gradient.DType.Name()}; " +
+            "no parameter was updated.");
 
     /// <summary>Applies the update rule to one parameter, given its gradient. Runs with recording off.</summary>
     protected abstract void Update(ParameterGroup group, Tensor parameter, Tensor gradient);
@@ -180,6 +204,10 @@ public abstract class Optimizer
             if (!restoredNumbers.TryGetValue(p, out var numbers)) restoredNumbers[p] = numbers = new(StringComparer.Ordinal);
             numbers[entry] = value;
         }
+        long stepCount = StepCount;
+        if (dict.Metadata.TryGetValue("step", out var step)
+            && !long.TryParse(step, NumberStyles.None, CultureInfo.InvariantCulture, out stepCount))
+            throw new ArgumentException($"{name}.LoadStateDict: 'step' is not a non-negative integer: '{step}'.", nameof(dict));
         var options = new List<(ParameterGroup Group, string Key, double Value)>();
         for (int g = 0; g < groups.Count; g++)
         {
@@ -188,6 +216,8 @@ public abstract class Optimizer
                 if (!dict.Metadata.TryGetValue($"group.{g}.{key}", out var text)) continue;
                 if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
                     throw new ArgumentException($"{name}.LoadStateDict: group {g} option '{key}' is not a number: '{text}'.", nameof(dict));
+                if (key is "lr" or "initial_lr" && (!(value >= 0) || double.IsInfinity(value)))
+                    throw new ArgumentException($"{name}.LoadStateDict: group {g} '{key}' is {text}; a learning rate must be non-negative and finite.", nameof(dict));
                 options.Add((groups[g], key, value));
             }
         }
@@ -201,8 +231,7 @@ public abstract class Optimizer
             else if (key == "initial_lr") group.InitialLearningRate = value;
             else group.Options[key] = value;
         }
-        if (dict.Metadata.TryGetValue("step", out var step))
-            StepCount = long.Parse(step, CultureInfo.InvariantCulture);
+        StepCount = stepCount;
     }
 
     /// <summary>Splits a <c>state.{index}.{name}</c> key; false for any other key or an index out of range.</summary>

@@ -1,4 +1,5 @@
 using MyTorch.Losses;
+using SoftmaxCrossEntropy = MyTorch.Seed.SoftmaxCrossEntropy;
 using Xunit;
 
 namespace MyTorch.Tests.Losses;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using MyTorch.Losses;
+using SoftmaxCrossEntropy = MyTorch.Seed.SoftmaxCrossEntropy;
 using Xunit;
 using MyTorch.Tests.Reference;
 using static MyTorch.Tests.Reference.FixtureFile;

@@ -6,8 +6,8 @@ namespace MyTorch.Tests.NN;
 
 /// <summary>
 /// The layers of MyTorch.NN: float64 finite-difference gradient checks of every module (with respect to its input
-/// and its parameters), seed 004's activation semantics (State holds the output; Derivative() is the analytic
-/// derivative), seed 004's BatchNorm (defaults, running statistics, and the appendix C backward computed by hand),
+/// and its parameters), seed 004's BatchNorm semantics in the core module (defaults, running statistics, and the
+/// appendix C backward computed by hand; the seed's own classes are tested in Tests/Seeds),
 /// Dropout, the output activations, the initializers, and the errors for bad arguments and inputs.
 /// </summary>
 public class LayerTests
@@ -252,95 +252,6 @@ public class LayerTests
         AssertGradCheck(a => dropout.Forward(a[0]), x);
     }
 
-    // ---- seed 004 activation semantics -----------------------------------------------------------------------
-
-    /// <summary>Inputs including exactly 0 (and -0), tiny values either side of it, and large magnitudes.</summary>
-    private static readonly double[] ActivationInputs = [-30, -3.5, -1, -0.25, -1e-12, -0.0, 0, 1e-12, 0.25, 1, 2.5, 30];
-
-    private static double AnalyticDerivative(string name, double z)
-    {
-        switch (name)
-        {
-            case "Identity": return 1;
-            case "Sigmoid": { double s = 1 / (1 + Math.Exp(-z)); return s * (1 - s); }
-            case "Tanh": { double t = Math.Tanh(z); return 1 - t * t; }
-            case "ReLU": return z > 0 ? 1 : 0;
-            case "LeakyReLU": return z > 0 ? 1 : 0.2;
-            case "Softplus": return z > 20 ? 1 : 1 / (1 + Math.Exp(-z)); // above 20 softplus is z itself (PyTorch's threshold)
-            default: return double.NaN; // GELU: Phi(z) + z phi(z); checked against finite differences instead.
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(ActivationNames))]
-    public void ActivationStateAndDerivativeFollowSeed004(string name)
-    {
-        var activation = MakeActivation(name);
-        Assert.Null(activation.State);
-        var z = Tensor.FromArray(ActivationInputs, [3, 4]);
-        var output = activation.Forward(z);
-
-        // State holds the output.
-        Assert.NotNull(activation.State);
-        Assert.Equal(Values(output), Values(activation.State));
-        Assert.False(activation.State.RequiresGrad);
-
-        var derivative = activation.Derivative();
-        AssertShape(derivative, 3, 4);
-        var d = Values(derivative);
-
-        // The analytic derivative, element by element (ReLU: 1 for z > 0, 0 for z <= 0, including exactly at 0).
-        if (name != "GELU")
-        {
-            var expected = ActivationInputs.Select(v => AnalyticDerivative(name, v)).ToArray();
-            AssertClose(expected, d, 1e-14, $"{name}.Derivative()");
-        }
-        else
-        {
-            const double h = 1e-6;
-            var plus = Values(new GELU().Forward(Tensor.FromArray(ActivationInputs.Select(v => v + h).ToArray())));
-            var minus = Values(new GELU().Forward(Tensor.FromArray(ActivationInputs.Select(v => v - h).ToArray())));
-            var numeric = plus.Zip(minus, (p, m) => (p - m) / (2 * h)).ToArray();
-            AssertClose(numeric, d, 1e-8, "GELU.Derivative() vs finite differences");
-        }
-
-        // Autograd's element-wise derivative: d(sum y)/dz.
-        var zg = Tensor.FromArray(ActivationInputs, [3, 4], requiresGrad: true);
-        var autograd = Autograd.Grad(MakeActivation(name).Forward(zg).Sum(), zg)!;
-        AssertClose(Values(autograd), d, 0, $"{name}.Derivative() vs autograd");
-    }
-
-    [Fact]
-    public void ReluDerivativeIsZeroAtZero()
-    {
-        var relu = new ReLU();
-        relu.Forward(Tensor.FromArray(new[] { 0.0, -0.0, 1e-300, -1e-300 }));
-        Assert.Equal(new[] { 0.0, 0.0, 1.0, 0.0 }, Values(relu.Derivative()));
-        var z = Tensor.FromArray(new[] { 0.0, -0.0, 1e-300, -1e-300 }, requiresGrad: true);
-        Assert.Equal(new[] { 0.0, 0.0, 1.0, 0.0 }, Values(Autograd.Grad(new ReLU().Forward(z).Sum(), z)!));
-    }
-
-    [Fact]
-    public void StateTracksTheLastForwardInFloat32Too()
-    {
-        var sigmoid = new Sigmoid();
-        sigmoid.Forward(Tensor.FromArray(new[] { 0f, 1f }));
-        var y = sigmoid.Forward(Tensor.FromArray(new[] { -2f, 3f, 0f }));
-        Assert.Equal(DType.Float32, sigmoid.State!.DType);
-        Assert.Equal(y.ToArray(), sigmoid.State.ToArray());
-        var s = y.ToArray();
-        var d = sigmoid.Derivative().ToArray();
-        for (int i = 0; i < s.Length; i++) Assert.Equal(s[i] * (1 - s[i]), d[i], 6);
-    }
-
-    [Theory]
-    [MemberData(nameof(ActivationNames))]
-    public void DerivativeBeforeForwardThrows(string name)
-    {
-        var ex = Assert.Throws<InvalidOperationException>(() => MakeActivation(name).Derivative());
-        Assert.Contains("Forward", ex.Message, StringComparison.Ordinal);
-    }
-
     // ---- seed 004 BatchNorm -----------------------------------------------------------------------------------
 
     private static double[,] ToMatrix(Tensor t)
@@ -472,10 +383,10 @@ public class LayerTests
         }
 
         AssertClose(Flat(yExpected), Values(y), 1e-12, "y");
-        AssertShape(bn.DGamma, 3);
-        AssertShape(bn.DBeta, 3);
-        AssertClose(dgamma, Values(bn.DGamma), 1e-11, "dgamma = sum(delta * x_hat)");
-        AssertClose(dbeta, Values(bn.DBeta), 1e-12, "dbeta = sum(delta)");
+        AssertShape(bn.Gamma.Grad!, 3);
+        AssertShape(bn.Beta.Grad!, 3);
+        AssertClose(dgamma, Values(bn.Gamma.Grad!), 1e-11, "dgamma = sum(delta * x_hat)");
+        AssertClose(dbeta, Values(bn.Beta.Grad!), 1e-12, "dbeta = sum(delta)");
         AssertClose(Flat(dx), Values(x.Grad!), 1e-10, "dx (appendix formulas)");
 
         // The same gradients from autograd through the unfused composite formula.
@@ -487,8 +398,8 @@ public class LayerTests
         AssertClose(Values(composite), Values(y), 1e-12, "y vs composite");
         var grads = Autograd.Grad([composite], [x2, g2, b2], [deltaTensor]);
         AssertClose(Values(grads[0]!), Values(x.Grad!), 1e-10, "dx vs composite autograd");
-        AssertClose(Values(grads[1]!), Values(bn.DGamma), 1e-11, "dgamma vs composite autograd");
-        AssertClose(Values(grads[2]!), Values(bn.DBeta), 1e-12, "dbeta vs composite autograd");
+        AssertClose(Values(grads[1]!), Values(bn.Gamma.Grad!), 1e-11, "dgamma vs composite autograd");
+        AssertClose(Values(grads[2]!), Values(bn.Beta.Grad!), 1e-12, "dbeta vs composite autograd");
     }
 
     // ---- Dropout ------------------------------------------------------------------------------------------------

@@ -1,7 +1,5 @@
 using System.Text.Json;
-using MyTorch.Losses;
-using MyTorch.Models;
-using MyTorch.NN;
+using MyTorch.Seed;
 using Xunit;
 
 namespace MyTorch.Tests.Seeds;

@@ -1,4 +1,6 @@
-namespace MyTorch.Losses;
+using MyTorch.Losses;
+
+namespace MyTorch.Seed;
 
 /// <summary>
 /// Softmax cross-entropy on logits, seed 004's criterion: for logits x of shape (batch, classes) and one-hot
@@ -11,7 +13,8 @@ namespace MyTorch.Losses;
 /// Autograd through <see cref="Loss.Forward"/> gives the same gradient (for <see cref="Reduction.Sum"/>).
 /// It is computed as -sum_j y_ij log softmax(x_i)_j, with the stable log-softmax; that is the formula above
 /// for every row that sums to 1, and PyTorch's definition for any other.
-/// <see cref="CrossEntropyLoss"/> is the same math with PyTorch's defaults and no remembered state.
+/// <see cref="CrossEntropyLoss"/> is the same math with PyTorch's defaults and no remembered state; this class
+/// adds only what the seed asks for (its default of one loss per example, and <see cref="Derivative"/>).
 /// </remarks>
 /// <example>
 /// <code>

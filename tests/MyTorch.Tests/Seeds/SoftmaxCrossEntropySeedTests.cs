@@ -1,7 +1,9 @@
 using MyTorch.Losses;
+using MyTorch.Seed;
+using MyTorch.Tests.Losses;
 using Xunit;
 
-namespace MyTorch.Tests.Losses;
+namespace MyTorch.Tests.Seeds;
 
 /// <summary>
 /// Seed 004's softmax cross-entropy criterion (task 3.2 and appendices A and B): Forward returns one loss per

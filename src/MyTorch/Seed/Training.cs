@@ -1,6 +1,4 @@
-using MyTorch.NN;
-
-namespace MyTorch.Models;
+namespace MyTorch.Seed;
 
 /// <summary>Per-epoch statistics of <see cref="Training.GetTrainingStats"/>, as seed 004 defines them.</summary>
 /// <param name="TrainingLosses">The mean per-example training loss of each epoch, over its batches.</param>

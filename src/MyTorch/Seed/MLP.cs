@@ -3,26 +3,26 @@ using MyTorch.Losses;
 using MyTorch.NN;
 using MyTorch.Optim;
 
-namespace MyTorch.Models;
+namespace MyTorch.Seed;
 
 /// <summary>
-/// Seed 004's multi-layer perceptron, with its exact semantics, built from MyTorch modules: for each layer,
-/// Linear, then BatchNorm for the first <c>numBnLayers</c> layers, then the activation. Training is the
+/// Seed 004's multi-layer perceptron (task 3.5), with its exact semantics: for each layer, <see cref="Linear"/>,
+/// then <see cref="BatchNorm"/> for the first <c>numBnLayers</c> layers, then the activation. Training is the
 /// seed's loop: <see cref="ZeroGrads"/>, <see cref="Forward"/>, <see cref="Backward"/>, <see cref="Step"/>.
 /// </summary>
 /// <remarks>
 /// <para><see cref="Backward"/> propagates the criterion's derivative (softmax(x) - y for
-/// <c>SoftmaxCrossEntropy</c>, not divided by the batch size) through the network, so the linear layers'
-/// <c>DW</c> and <c>DB</c> are averaged over the batch while BatchNorm's <c>DGamma</c> and <c>DBeta</c> are sums
-/// over it, as the seed specifies.</para>
+/// <see cref="SoftmaxCrossEntropy"/>, not divided by the batch size) through the network in one autograd pass, so the
+/// linear layers' <c>DW</c> and <c>DB</c> are averaged over the batch while BatchNorm's <c>DGamma</c> and <c>DBeta</c>
+/// are sums over it, as the seed specifies: the same values each layer's own <c>Backward</c> gives.</para>
 /// <para><see cref="Step"/> applies the seed's momentum rule (dW_k = beta dW_(k-1) - lr grad; W_k = W_(k-1) + dW_k)
 /// to the linear layers through an <see cref="SGD"/> optimizer, and plain gradient steps to gamma and beta.</para>
-/// <para>The modules are registered under the indices an equivalent <see cref="Sequential"/> would give them
+/// <para>The core modules are registered under the indices an equivalent <see cref="Sequential"/> would give them
 /// (<c>0.weight</c>, <c>1.running_mean</c>, ...), so state dicts line up with PyTorch's <c>nn.Sequential</c>.</para>
 /// </remarks>
 public sealed class MLP : Module
 {
-    private readonly List<Module> sequence = [];
+    private readonly List<Func<Tensor, Tensor>> sequence = [];
     private readonly Loss criterion;
     private int lastBatchSize;
 
@@ -51,41 +51,48 @@ public sealed class MLP : Module
         this.criterion = criterion;
         int[] sizes = [inputSize, .. hiddens, outputSize];
         var linears = new List<Linear>();
-        var norms = new List<BatchNorm1d>();
+        var norms = new List<BatchNorm>();
         for (int i = 0; i < sizes.Length - 1; i++)
         {
-            var linear = new Linear(sizes[i], sizes[i + 1], weightInit: weightInitFn, biasInit: biasInitFn);
-            linears.Add(Append(linear));
-            if (i < numBnLayers) norms.Add(Append(new BatchNorm1d(sizes[i + 1], dtype: linear.W.DType)));
-            Append(activations[i]);
+            var linear = new Linear(sizes[i], sizes[i + 1], weightInitFn, biasInitFn);
+            linears.Add(linear);
+            Append(linear.Module, linear.Forward);
+            if (i < numBnLayers)
+            {
+                var norm = new BatchNorm(sizes[i + 1], dtype: linear.W.DType);
+                norms.Add(norm);
+                Append(norm.Module, x => norm.Forward(x, eval: !IsTraining));
+            }
+            var activation = activations[i] ?? throw Invalid(nameof(activations), "null", $"activation {i} is null");
+            Append(activation.Function, activation.Forward);
         }
         Activations = activations.ToArray();
         BnLayers = norms;
 
-        var linearParameters = linears.SelectMany(l => l.Parameters());
-        var normParameters = norms.SelectMany(n => n.Parameters()).ToArray();
+        var linearParameters = linears.SelectMany(l => l.Module.Parameters());
+        var normParameters = norms.SelectMany(n => n.Module.Parameters()).ToArray();
         List<ParameterGroup> groups = [new ParameterGroup(linearParameters, lr, new Dictionary<string, double> { ["momentum"] = momentum })];
         if (normParameters.Length > 0)
             groups.Add(new ParameterGroup(normParameters, lr, new Dictionary<string, double> { ["momentum"] = 0 }));
         Optimizer = new SGD(groups, lr);
-        LinearLayers = linears.Select(l => new MLPLinearLayer(l, Optimizer)).ToArray();
+        foreach (var linear in linears) linear.Optimizer = Optimizer;
+        LinearLayers = linears;
     }
 
-    private T Append<T>(T module) where T : Module
+    private void Append(Module module, Func<Tensor, Tensor> forward)
     {
         RegisterModule(sequence.Count.ToString(CultureInfo.InvariantCulture), module);
-        sequence.Add(module);
-        return module;
+        sequence.Add(forward);
     }
 
     private static ArgumentException Invalid(string name, object value, string rule) =>
         new(string.Create(CultureInfo.InvariantCulture, $"MLP: invalid {name} ({value}): {rule}."), name);
 
     /// <summary>The linear layers, input first, with the seed's W, B, DW, DB, MomentumW and MomentumB.</summary>
-    public IReadOnlyList<MLPLinearLayer> LinearLayers { get; }
+    public IReadOnlyList<Linear> LinearLayers { get; }
 
     /// <summary>The BatchNorm layers that follow the first <c>numBnLayers</c> linear layers.</summary>
-    public IReadOnlyList<BatchNorm1d> BnLayers { get; }
+    public IReadOnlyList<BatchNorm> BnLayers { get; }
 
     /// <summary>The activation after each linear layer.</summary>
     public IReadOnlyList<Activation> Activations { get; }
@@ -96,12 +103,21 @@ public sealed class MLP : Module
     /// <summary>The output of the last <see cref="Forward"/> (the logits), or null.</summary>
     public Tensor? Output { get; private set; }
 
-    /// <summary>Runs a mini-batch (batch, inputSize) through the network and returns (batch, outputSize).</summary>
+    /// <summary>
+    /// Runs a mini-batch (batch, inputSize) through the network and returns (batch, outputSize). The input is checked
+    /// before any layer runs, so one that does not fit changes no layer's state.
+    /// </summary>
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var first = LinearLayers[0].Module;
+        if (input.Rank == 0 || input.Shape[^1] != first.InFeatures || (BnLayers.Count > 0 && (input.Rank != 2 || (IsTraining && input.Shape[0] < 1))))
+            throw new TensorShapeException(
+                $"MLP: expected input of shape (batch, {first.InFeatures}){(BnLayers.Count > 0 ? " with at least one row" : "")}, got {Shapes.Format(input.Shape)}.", nameof(input));
+        if (input.DType != first.W.DType)
+            throw new TensorShapeException($"MLP: input is {input.DType.Name()} but the network is {first.W.DType.Name()}; convert one with To(DType).", nameof(input));
         var x = input;
-        foreach (var module in sequence) x = module.Forward(x);
+        foreach (var forward in sequence) x = forward(x);
         lastBatchSize = input.Rank == 2 ? input.Shape[0] : 1;
         Output = x;
         return x;
@@ -154,37 +170,4 @@ public sealed class MLP : Module
 
     private Tensor RequireOutput(string method) =>
         Output ?? throw new InvalidOperationException($"MLP.{method}: call Forward first.");
-}
-
-/// <summary>A linear layer of an <see cref="MLP"/> with the seed's attribute names.</summary>
-public sealed class MLPLinearLayer
-{
-    private readonly SGD optimizer;
-
-    internal MLPLinearLayer(Linear module, SGD optimizer)
-    {
-        Module = module;
-        this.optimizer = optimizer;
-    }
-
-    /// <summary>The underlying module.</summary>
-    public Linear Module { get; }
-
-    /// <summary>The weight, (in, out).</summary>
-    public Tensor W => Module.W;
-
-    /// <summary>The bias, (1, out).</summary>
-    public Tensor B => Module.B!;
-
-    /// <summary>dLoss/dW averaged over the batch.</summary>
-    public Tensor DW => Module.DW;
-
-    /// <summary>dLoss/db averaged over the batch.</summary>
-    public Tensor DB => Module.DB!;
-
-    /// <summary>The momentum (velocity) dW of the seed's update rule; zeros before the first step.</summary>
-    public Tensor MomentumW => optimizer.MomentumBuffer(W) ?? Tensor.ZerosLike(W);
-
-    /// <summary>The momentum (velocity) of the bias; zeros before the first step.</summary>
-    public Tensor MomentumB => optimizer.MomentumBuffer(B) ?? Tensor.ZerosLike(B);
 }

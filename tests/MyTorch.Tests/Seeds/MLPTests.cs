@@ -1,11 +1,13 @@
 using MyTorch;
 using MyTorch.Losses;
-using MyTorch.Models;
-using MyTorch.NN;
 using MyTorch.Optim;
+using MyTorch.Seed;
 using Xunit;
+using BatchNorm1d = MyTorch.NN.BatchNorm1d;
+using Module = MyTorch.NN.Module;
+using Sequential = MyTorch.NN.Sequential;
 
-namespace MyTorch.Tests.Models;
+namespace MyTorch.Tests.Seeds;
 
 public class MLPTests
 {
@@ -35,11 +37,11 @@ public class MLPTests
         var mlp = new MLP(30, 10, [16, 8], [new Sigmoid(), new ReLU(), new Identity()], WeightInit(1), BiasInit,
             new SoftmaxCrossEntropy(), lr: 0.1, momentum: 0.5, numBnLayers: 1);
         Assert.Equal(["0", "1", "2", "3", "4", "5", "6"], mlp.NamedChildren().Select(c => c.Name));
-        Assert.IsType<Linear>(mlp.NamedChildren().ElementAt(0).Module);
+        Assert.IsType<MyTorch.NN.Linear>(mlp.NamedChildren().ElementAt(0).Module);
         Assert.IsType<BatchNorm1d>(mlp.NamedChildren().ElementAt(1).Module);
-        Assert.IsType<Sigmoid>(mlp.NamedChildren().ElementAt(2).Module);
-        Assert.IsType<Linear>(mlp.NamedChildren().ElementAt(3).Module);
-        Assert.IsType<ReLU>(mlp.NamedChildren().ElementAt(4).Module);
+        Assert.IsType<MyTorch.NN.Sigmoid>(mlp.NamedChildren().ElementAt(2).Module);
+        Assert.IsType<MyTorch.NN.Linear>(mlp.NamedChildren().ElementAt(3).Module);
+        Assert.IsType<MyTorch.NN.ReLU>(mlp.NamedChildren().ElementAt(4).Module);
         Assert.Equal(3, mlp.LinearLayers.Count);
         Assert.Single(mlp.BnLayers);
         Assert.Equal([30, 16], mlp.LinearLayers[0].W.Shape.ToArray());
@@ -132,15 +134,15 @@ public class MLPTests
         var init = WeightInit(7);
         var modules = new List<Module>();
         int[] sizes = [30, 16, 12, 10];
-        Module[] activations = [new Sigmoid(), new Tanh(), new Identity()];
+        Module[] activations = [new MyTorch.NN.Sigmoid(), new MyTorch.NN.Tanh(), new MyTorch.NN.Identity()];
         for (int i = 0; i < 3; i++)
         {
-            modules.Add(new Linear(sizes[i], sizes[i + 1], weightInit: init, biasInit: BiasInit));
+            modules.Add(new MyTorch.NN.Linear(sizes[i], sizes[i + 1], weightInit: init, biasInit: BiasInit));
             if (i < numBnLayers) modules.Add(new BatchNorm1d(sizes[i + 1], dtype: DType.Float64));
             modules.Add(activations[i]);
         }
         var net = new Sequential([.. modules]);
-        var linearParameters = modules.OfType<Linear>().SelectMany(l => l.Parameters());
+        var linearParameters = modules.OfType<MyTorch.NN.Linear>().SelectMany(l => l.Parameters());
         var normParameters = modules.OfType<BatchNorm1d>().SelectMany(n => n.Parameters()).ToArray();
         List<ParameterGroup> groups = [new ParameterGroup(linearParameters)];
         if (normParameters.Length > 0)
