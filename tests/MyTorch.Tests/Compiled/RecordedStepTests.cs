@@ -60,7 +60,7 @@ public class RecordedStepTests
         "sse" => new SumSquaredError(),
         "bce" => new SigmoidBce(),
         "bce-logits" => new BCEWithLogitsLoss(),
-        "softmax-ce" => new SoftmaxCrossEntropy(Reduction.Sum),
+        "softmax-ce" => new MyTorch.Seed.SoftmaxCrossEntropy(Reduction.Sum),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
