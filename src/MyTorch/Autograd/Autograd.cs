@@ -238,11 +238,7 @@ public static class Autograd
             // The engine's gradients may be shared between tensors (a + b hands both the same one), so a leaf
             // gets its own copy, which later in-place updates (optimizers) may change freely, unless this
             // pass made the gradient and gave it to this leaf alone.
-            var kept = createGraph ? grad : owned ? grad.Detach() : grad.Detach().Clone();
-            tensor.Grad = kept;
-            // A replay hands the leaf the same gradient tensor again, after the step's ZeroGrad cleared it.
-            if (Compiled.Recording.IsActive)
-                Compiled.Recording.Launch((tensor, kept), static s => s.tensor.Grad = s.kept);
+            tensor.Grad = createGraph ? grad : owned ? grad.Detach() : grad.Detach().Clone();
         }
         else if (createGraph)
         {

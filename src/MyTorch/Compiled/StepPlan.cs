@@ -11,10 +11,7 @@ namespace MyTorch.Compiled;
 /// </summary>
 internal sealed class StepPlan(Module model, Loss criterion, Optimizer optimizer)
 {
-    // Enough for a training run's full batches and its last short one, plus an evaluation-sized batch or two.
-    private const int MaxPrograms = 4;
-
-    private readonly List<StepProgram> programs = [];
+    private readonly ReplayCache<(Tensor Loss, Tensor Outputs)> programs = new();
     private Tensor? lastOutputs;
 
     public Module Model { get; } = model;
@@ -60,32 +57,18 @@ internal sealed class StepPlan(Module model, Loss criterion, Optimizer optimizer
     public double Run(Tensor inputs, Tensor targets)
     {
         if (NotPlannedReason is not null) return GraphStep(inputs, targets);
-        var program = Find(inputs, targets);
+        var program = programs.Find(inputs, targets, Model.IsTraining, out var result);
         if (program is null) return Record(inputs, targets);
 
-        program.Replay.Bind(inputs, targets);
+        program.Bind(inputs, targets);
         Optimizer.ZeroGrad();
-        program.Replay.Run(0);
-        lastOutputs = program.Outputs;
-        double loss = program.Loss.GetDouble(0);
+        program.Run(0);
+        lastOutputs = result.Outputs;
+        double loss = result.Loss.GetDouble(0);
         if (!double.IsFinite(loss)) return loss;
-        program.Replay.Run(1);
+        program.Run(1);
         Optimizer.Step();
         return loss;
-    }
-
-    private StepProgram? Find(Tensor inputs, Tensor targets)
-    {
-        bool training = Model.IsTraining;
-        for (int i = 0; i < programs.Count; i++)
-        {
-            var program = programs[i];
-            if (program.Training != training || !program.Replay.Fits(inputs, targets)) continue;
-            if (program.Replay.IsCurrent()) return program;
-            programs.RemoveAt(i); // a parameter's storage was replaced: record again
-            return null;
-        }
-        return null;
     }
 
     /// <summary>A step through the graph that also records it; keeps the program when it can be replayed.</summary>
@@ -118,11 +101,7 @@ internal sealed class StepPlan(Module model, Loss criterion, Optimizer optimizer
             programs.Clear();
             return value;
         }
-        if (programs.Count == MaxPrograms) programs.RemoveAt(MaxPrograms - 1);
-        programs.Insert(0, new StepProgram(replay, loss, lastOutputs, Model.IsTraining));
+        programs.Add(replay, Model.IsTraining, (loss, lastOutputs));
         return value;
     }
-
-    /// <summary>One recorded step: the program, its loss and outputs tensors, and the training flag it was recorded under.</summary>
-    private sealed record StepProgram(ReplayProgram Replay, Tensor Loss, Tensor Outputs, bool Training);
 }

@@ -24,6 +24,8 @@ public sealed class MLP : Module
 {
     private readonly List<Func<Tensor, Tensor>> sequence = [];
     private readonly Loss criterion;
+    private readonly Compiled.ReplayCache<(Tensor Loss, Tensor Errors)> steps = new();
+    private string? notPlannedReason;
     private int lastBatchSize;
 
     /// <summary>
@@ -166,6 +168,74 @@ public sealed class MLP : Module
         if (truth.Count != predicted.Count)
             throw new TensorShapeException($"MLP.Error: labels of shape {Shapes.Format(labels.Shape)} do not match outputs of shape {Shapes.Format(output.Shape)}.", nameof(labels));
         return predicted.Count - (int)predicted.Eq(truth).Sum().Item();
+    }
+
+    /// <summary>
+    /// One step of the seed's loop on a mini-batch: <see cref="ZeroGrads"/>, <see cref="Forward"/>, <see cref="Backward"/>,
+    /// <see cref="Step"/>, then <see cref="ZeroGrads"/> again; returns the batch's <see cref="TotalLoss"/> and
+    /// <see cref="Error"/>. The first batch of each shape runs as those calls do and is recorded; later batches of that
+    /// shape replay the recorded kernels, with the same numbers and without allocating.
+    /// </summary>
+    public (double Loss, int Errors) TrainStep(Tensor x, Tensor labels)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (notPlannedReason is not null)
+        {
+            ZeroGrads();
+            Forward(x);
+            Backward(labels);
+            Step();
+            var (loss, errors) = LossAndErrors(labels);
+            ZeroGrads();
+            return (loss.Item(), (int)errors.Item());
+        }
+        var program = steps.Find(x, labels, IsTraining, out var result);
+        if (program is null) return RecordStep(x, labels);
+        program.Bind(x, labels);
+        program.Run(0);
+        Step();
+        program.Run(1);
+        return (result.Loss.GetDouble(0), (int)result.Errors.GetDouble(0));
+    }
+
+    /// <summary>Why <see cref="TrainStep"/> runs the calls eagerly instead of replaying them; null while it replays.</summary>
+    public string? NotPlannedReason => notPlannedReason;
+
+    private (double Loss, int Errors) RecordStep(Tensor x, Tensor labels)
+    {
+        Tensor[] placeholders = [x.Detach(), labels.Detach()];
+        Tensor loss, wrong;
+        Compiled.ReplayProgram? replay;
+        string? reason;
+        using (Compiled.Recording.Start(out var recording))
+        {
+            ZeroGrads();
+            Forward(placeholders[0]);
+            Backward(placeholders[1]);
+            (loss, wrong) = LossAndErrors(placeholders[1]);
+            var first = recording.TakeLaunches();
+            using (recording.Suspend()) Step();
+            ZeroGrads();
+            replay = Compiled.ReplayProgram.Create(recording, placeholders, [first, recording.TakeLaunches()], out reason);
+        }
+        if (replay is null) notPlannedReason = reason;
+        else steps.Add(replay, IsTraining, (loss, wrong));
+        return (loss.GetDouble(0), (int)wrong.GetDouble(0));
+    }
+
+    /// <summary><see cref="TotalLoss"/> and <see cref="Error"/> as 0-d tensors, computed by ops (so a step can record them).</summary>
+    private (Tensor Loss, Tensor Errors) LossAndErrors(Tensor labels)
+    {
+        var output = RequireOutput(nameof(TrainStep));
+        using (Autograd.NoGrad())
+        {
+            var predicted = output.ArgMax(-1);
+            var truth = labels.DType == DType.Int64 ? labels.Reshape(-1) : labels.ArgMax(-1);
+            if (truth.Count != predicted.Count)
+                throw new TensorShapeException($"MLP.Error: labels of shape {Shapes.Format(labels.Shape)} do not match outputs of shape {Shapes.Format(output.Shape)}.", nameof(labels));
+            return (criterion.PerElement(output, labels).Sum(), predicted.Ne(truth).Sum());
+        }
     }
 
     private Tensor RequireOutput(string method) =>

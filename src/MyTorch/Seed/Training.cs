@@ -36,6 +36,7 @@ public static class Training
         var gen = generator ?? Generator.Default;
         var (train, validation) = (data.Train, data.Validation);
         var stats = new TrainingStats(new double[epochs], new double[epochs], new double[epochs], new double[epochs]);
+        var batches = new BatchBuffers();
 
         for (int epoch = 0; epoch < epochs; epoch++)
         {
@@ -44,16 +45,13 @@ public static class Training
             double loss = 0, wrong = 0;
             for (int start = 0; start < order.Length; start += batchSize)
             {
-                var rows = Tensor.FromArray(order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray());
-                var x = train.X.IndexSelect(0, rows);
-                var y = train.Y.IndexSelect(0, rows);
-                mlp.ZeroGrads();
-                mlp.Forward(x);
-                mlp.Backward(y);
-                mlp.Step();
-                loss += mlp.TotalLoss(y);
-                wrong += mlp.Error(y);
-                mlp.ZeroGrads();
+                int count = Math.Min(batchSize, order.Length - start);
+                var x = batches.Rows(train.X, order, start, count, 0);
+                var y = batches.Rows(train.Y, order, start, count, 1);
+                // ZeroGrads, Forward, Backward, Step, TotalLoss, Error, ZeroGrads: replayed after each shape's first batch.
+                var (batchLoss, batchErrors) = mlp.TrainStep(x, y);
+                loss += batchLoss;
+                wrong += batchErrors;
             }
             stats.TrainingLosses[epoch] = loss / train.Count;
             stats.TrainingErrors[epoch] = wrong / train.Count;
@@ -86,5 +84,23 @@ public static class Training
         }
         mlp.Train(wasTraining);
         return (loss / Math.Max(data.Count, 1), wrong / Math.Max(data.Count, 1));
+    }
+
+    /// <summary>Reused tensors for the rows of each batch: one per source and batch size, so an epoch allocates none.</summary>
+    private sealed class BatchBuffers
+    {
+        private readonly Dictionary<(int Source, int Rows), Tensor> buffers = [];
+
+        public Tensor Rows(Tensor source, int[] order, int start, int count, int sourceIndex)
+        {
+            if (!buffers.TryGetValue((sourceIndex, count), out var buffer))
+            {
+                int[] shape = [count, .. source.Shape[1..]];
+                buffer = Tensor.Zeros(shape, source.DType);
+                buffers[(sourceIndex, count)] = buffer;
+            }
+            source.CopyRowsTo(order, start, count, buffer);
+            return buffer;
+        }
     }
 }

@@ -60,7 +60,18 @@ public sealed partial class Tensor
     public string? Name { get; set; }
 
     /// <summary>The gradient accumulated by <see cref="Backward"/> for a leaf tensor (or one that called <see cref="RetainGrad"/>); null until then.</summary>
-    public Tensor? Grad { get; set; }
+    public Tensor? Grad
+    {
+        get => grad;
+        set
+        {
+            grad = value;
+            // A replay hands the tensor the same gradient again, after a step's ZeroGrad cleared it.
+            if (Compiled.Recording.IsActive) Compiled.Recording.Launch((tensor: this, value), static s => s.tensor.grad = s.value);
+        }
+    }
+
+    private Tensor? grad;
 
     /// <summary>The node that created this tensor; null for leaves (tensors made by the user, not by a differentiable op).</summary>
     public GradNode? GradFn { get; internal set; }
