@@ -348,6 +348,13 @@ for op, fn in [("gt", torch.gt), ("ge", torch.ge), ("lt", torch.lt), ("le", torc
     add(f"{op}_bcast_3x4_4", op, fn, [a, b], forward_only=True)
 
 
+# ---- activations added later (appended, so the random draws of the cases above stay as they were) ----
+
+add("silu", "silu", torch.nn.functional.silu, [randn(3, 4) * 3])
+add("silu_tails", "silu", torch.nn.functional.silu,
+    [torch.tensor([-90.0, -30.0, -8.0, -1e-3, 0.0, 1e-3, 8.0, 30.0, 90.0], dtype=torch.float64)])
+
+
 # ---- write -----------------------------------------------------------------------------------------
 
 def main():

@@ -27,7 +27,7 @@ public static class TrainCommand
         DefaultValueFactory = _ => [256, 128],
     };
     private static readonly Option<string> ActivationOption =
-        Choice("--activation", "hidden activation", "relu", "relu", "sigmoid", "tanh", "leaky-relu", "softplus", "gelu", "identity");
+        Choice("--activation", "hidden activation", "relu", [.. MyTorch.NN.ActivationModules.Names]);
     private static readonly Option<int> BatchNormOption = new("--batchnorm") { Description = "number of hidden layers (from the input) followed by BatchNorm" };
     private static readonly Option<double> DropoutOption = new("--dropout") { Description = "dropout probability after each hidden activation" };
     private static readonly Option<int?> EpochsOption = new("--epochs") { Description = "number of epochs (default 10; with --resume, the total to reach)" };

@@ -53,17 +53,10 @@ public static class ModelFactory
     }
 
     /// <summary>The hidden activation module for a command-line name.</summary>
-    public static Module Activation(string name) => name switch
-    {
-        "relu" => new ReLU(),
-        "sigmoid" => new Sigmoid(),
-        "tanh" => new Tanh(),
-        "leaky-relu" => new LeakyReLU(),
-        "softplus" => new Softplus(),
-        "gelu" => new GELU(),
-        "identity" => new Identity(),
-        _ => throw new ArgumentException($"Invalid value '{name}' for option --activation.", nameof(name)),
-    };
+    public static Module Activation(string name) =>
+        ActivationModules.Names.Contains(name)
+            ? ActivationModules.Create(name)
+            : throw new ArgumentException($"Invalid value '{name}' for option --activation.", nameof(name));
 
     /// <summary>The number of network outputs for a task with <paramref name="classes"/> classes or targets.</summary>
     public static int Outputs(TrainConfig config, int classes) =>

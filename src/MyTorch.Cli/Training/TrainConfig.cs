@@ -58,7 +58,7 @@ public sealed record TrainConfig
     /// <summary>Input normalization: auto (images: one mean and std over all pixels; CSV: per column), scale (images / 255), standardize, none.</summary>
     public string Normalize { get; init; } = "auto";
 
-    private static readonly string[] Activations = ["relu", "sigmoid", "tanh", "leaky-relu", "softplus", "gelu", "identity"];
+    private static IReadOnlyList<string> Activations => MyTorch.NN.ActivationModules.Names;
     private static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
 
     /// <summary>The learning rate in force: the configured one or the optimizer's usual default.</summary>

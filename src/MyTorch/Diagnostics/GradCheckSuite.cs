@@ -139,12 +139,9 @@ public static class GradCheckSuite
         yield return Op("softmax", "(3, 4) over 1", () => [R(59, 3, 4)], x => x[0].Softmax(1));
         yield return Op("log_softmax", "(3, 4) over 1", () => [R(60, 3, 4)], x => x[0].LogSoftmax(1));
 
-        yield return Op("sigmoid", "(3, 4)", () => [U(70, -3, 3, 3, 4)], x => x[0].Sigmoid());
-        yield return Op("tanh", "(3, 4)", () => [U(71, -3, 3, 3, 4)], x => x[0].Tanh());
-        yield return Op("relu", "(3, 4), away from 0", () => [AwayFromZero(72, 3, 4)], x => x[0].Relu());
-        yield return Op("leaky_relu", "(3, 4), away from 0", () => [AwayFromZero(73, 3, 4)], x => x[0].LeakyRelu(0.1));
-        yield return Op("softplus", "(3, 4)", () => [U(74, -3, 3, 3, 4)], x => x[0].Softplus());
-        yield return Op("gelu", "(3, 4)", () => [U(75, -3, 3, 3, 4)], x => x[0].Gelu());
+        // Ops declared in one file each (MyTorch.Ops) bring their own cases.
+        foreach (var op in MyTorch.Ops.OpRegistry.All)
+            foreach (var c in op.GradCheckCases) yield return c;
     }
 
     // ---- layers -------------------------------------------------------------------------------------------
@@ -205,8 +202,8 @@ public static class GradCheckSuite
         }, [5, 3], 120);
         (string Name, Func<Module> Create)[] activations =
         [
-            ("Identity", () => new Identity()), ("Sigmoid", () => new NN.Sigmoid()), ("Tanh", () => new Tanh()), ("ReLU", () => new ReLU()),
-            ("LeakyReLU", () => new LeakyReLU(0.1)), ("Softplus", () => new NN.Softplus()), ("GELU", () => new GELU()),
+            ("Identity", () => new Identity()),
+            .. MyTorch.Ops.OpRegistry.Activations.Select(op => (op.CreateModule()!.GetType().Name, (Func<Module>)(() => op.CreateModule()!))),
             ("NegativeSoftplus", () => new NegativeSoftplus()), ("Bounded", () => new Bounded(-2, 3)),
         ];
         ulong seed = 130;

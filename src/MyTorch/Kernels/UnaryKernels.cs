@@ -100,6 +100,7 @@ internal readonly struct SoftplusDerivativeKernel : IUnaryKernel
     public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T threshold = T.CreateTruncating(20);
+        if (x.IsEmpty) return; // TensorPrimitives.Sigmoid rejects empty spans
         TensorPrimitives.Sigmoid(x, d);
         for (int i = 0; i < d.Length; i++)
             if (x[i] > threshold) d[i] = T.One;

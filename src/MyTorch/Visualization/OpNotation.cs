@@ -4,7 +4,7 @@ namespace MyTorch.Visualization;
 /// How traces and drawings write each built-in op: the expression it computes, its local derivative with
 /// respect to each input, and the chain-rule product that backward forms from it. Placeholders: {0}, {1} the
 /// inputs, {y} the output, {g} the output's gradient. Ops not listed (user functions, fused layers) get a
-/// generic description.
+/// generic description. Ops declared in one file (<see cref="Ops.OpDefinition"/>) carry their own notation.
 /// </summary>
 internal sealed record OpNotation(string Expression, string[] Local, string[] Chain, bool Elementwise)
 {
@@ -20,12 +20,6 @@ internal sealed record OpNotation(string Expression, string[] Local, string[] Ch
         ["sqrt"] = new("sqrt({0})", ["1/(2 {y})"], ["{g} / (2 {y})"], true),
         ["abs"] = new("|{0}|", ["sign({0})"], ["{g} * sign({0})"], true),
         ["pow"] = new("{0}^p", ["p {0}^(p-1)"], ["{g} * p {0}^(p-1)"], true),
-        ["sigmoid"] = new("sigmoid({0})", ["{y}(1 - {y})"], ["{g} * {y}(1 - {y})"], true),
-        ["tanh"] = new("tanh({0})", ["1 - {y}^2"], ["{g} * (1 - {y}^2)"], true),
-        ["relu"] = new("relu({0})", ["[{0} > 0]"], ["{g} * [{0} > 0]"], true),
-        ["leaky_relu"] = new("leaky_relu({0})", ["1 or slope"], ["{g} * (1 or slope)"], true),
-        ["softplus"] = new("softplus({0})", ["sigmoid({0})"], ["{g} * sigmoid({0})"], true),
-        ["gelu"] = new("gelu({0})", ["Phi({0}) + {0} phi({0})"], ["{g} * (Phi({0}) + {0} phi({0}))"], true),
         ["clamp"] = new("clamp({0})", ["[min <= {0} <= max]"], ["{g} * [min <= {0} <= max]"], true),
         ["maximum"] = new("max({0}, {1})", ["[{0} > {1}]", "[{1} > {0}]"], ["{g} * [{0} > {1}]", "{g} * [{1} > {0}]"], true),
         ["minimum"] = new("min({0}, {1})", ["[{0} < {1}]", "[{1} < {0}]"], ["{g} * [{0} < {1}]", "{g} * [{1} < {0}]"], true),
@@ -54,6 +48,7 @@ internal sealed record OpNotation(string Expression, string[] Local, string[] Ch
 
     /// <summary>The notation for <paramref name="op"/>, or a generic one for an op the table does not know.</summary>
     public static OpNotation For(string op, int inputs) =>
+        Ops.OpRegistry.Find(op)?.Notation is { } declared && declared.Local.Length == inputs ? declared :
         (Known.TryGetValue(op, out var known) && known.Local.Length == inputs) || Known.TryGetValue($"{op}/{inputs}", out known)
             ? known
             : new OpNotation(

@@ -19,7 +19,7 @@ public class PyTorchFixtureTests
     [
         "add", "sub", "mul", "div", "add_scalar", "radd_scalar", "sub_scalar", "rsub_scalar", "mul_scalar", "rmul_scalar",
         "div_scalar", "rdiv_scalar", "neg", "pow", "exp", "log", "sqrt", "abs", "clamp", "maximum", "minimum", "where",
-        "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gelu", "matmul", "sum", "mean", "max", "min", "var",
+        "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gelu", "silu", "matmul", "sum", "mean", "max", "min", "var",
         "argmax", "logsumexp", "softmax", "log_softmax", "transpose", "T", "permute", "reshape", "unsqueeze", "squeeze",
         "broadcast_to", "narrow", "concat", "index_select", "gt", "ge", "lt", "le", "eq", "ne",
     ];
@@ -143,6 +143,7 @@ public class PyTorchFixtureTests
         "leaky_relu" => x[0].LeakyRelu(Number(args, "slope")),
         "softplus" => x[0].Softplus(),
         "gelu" => x[0].Gelu(),
+        "silu" => x[0].Silu(),
         "matmul" => Tensor.MatMul(x[0], x[1]),
         "sum" => HasDim(args) ? x[0].Sum(Int(args, "dim"), Bool(args, "keepDim")) : x[0].Sum(),
         "mean" => HasDim(args) ? x[0].Mean(Int(args, "dim"), Bool(args, "keepDim")) : x[0].Mean(),

@@ -13,6 +13,8 @@ namespace MyTorch.Ops
 
         public override string ActivationName => "leaky-relu";
 
+        protected override double DefaultParameter => 0.01;
+
         public override NN.Module CreateModule() => new NN.LeakyReLU();
 
         public static void Forward<T>(ReadOnlySpan<T> x, Span<T> y, T slope) where T : unmanaged, IFloatingPointIeee754<T>

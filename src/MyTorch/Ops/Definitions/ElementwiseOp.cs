@@ -40,6 +40,15 @@ internal abstract class ElementwiseOp<TSelf> : OpDefinition where TSelf : Elemen
     /// <inheritdoc/>
     public override string Name => TSelf.Name;
 
+    /// <summary>The scalar parameter the op takes when none is given (a leaky ReLU's slope).</summary>
+    protected virtual double DefaultParameter => 0;
+
+    /// <inheritdoc/>
+    public override Func<Tensor, Tensor> Elementwise => x => Apply(x, DefaultParameter);
+
+    /// <inheritdoc/>
+    public override Func<Tensor, Tensor, Tensor> DeclaredDerivative => (x, y) => DerivativeAt(x, y, DefaultParameter);
+
     /// <summary>y = f(x; p), recorded in the graph with the declared backward.</summary>
     public static Tensor Apply(Tensor x, double p = 0)
     {

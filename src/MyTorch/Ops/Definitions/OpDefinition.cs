@@ -25,6 +25,12 @@ internal abstract class OpDefinition
 
     /// <summary>A new module applying this op, for <see cref="ActivationName"/>.</summary>
     public virtual NN.Module? CreateModule() => null;
+
+    /// <summary>The op applied to one tensor with its default parameters, for an element-wise op; null for others.</summary>
+    public virtual Func<Tensor, Tensor>? Elementwise => null;
+
+    /// <summary>The derivative the op declares, as ops of its input and output, for an element-wise op; null for others.</summary>
+    public virtual Func<Tensor, Tensor, Tensor>? DeclaredDerivative => null;
 }
 
 /// <summary>Every <see cref="OpDefinition"/> in the library, found once by reflection.</summary>
