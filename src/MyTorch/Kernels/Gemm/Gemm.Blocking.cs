@@ -4,7 +4,7 @@ namespace MyTorch.Kernels;
 
 public static partial class Gemm
 {
-    // The blocking sizes below are JIT-time constants for a given T and machine. On the 256-bit and narrower paths
+    // The blocking sizes are constants per element type and kernel path. On the 256-bit and narrower paths
     // they are chosen for caches like an AMD EPYC's (L1d 32 KB, L2 512 KB): a B micro-panel (KC x NR) plus an A
     // micro-panel (MR x KC) fit in L1, an A block (MC x KC) in L2, and a B block (KC x NC) in L3. The Vector512 path
     // turns the inner loops round (see Macro): its A micro-panel (12 x KC, 18 KB) stays in L1 and its B block

@@ -336,9 +336,6 @@ public static partial class Gemm
     {
         int v = TWidth.Count;
         nuint v1 = (nuint)v, v2 = 2 * v1, v3 = 3 * v1, v4 = 4 * v1, v5 = 5 * v1, v6 = 6 * v1, v7 = 7 * v1;
-        // The cache lines a block reads from one row of B: 8 on the Vector512 path, 4 on Vector256. Vector128 blocks
-        // are left to the hardware prefetchers.
-        int lines = 8 * v * Unsafe.SizeOf<T>() / 64;
         for (; j <= n - (8 * v); j += 8 * v)
         {
             ref T c = ref Unsafe.Add(ref s.C, j);
@@ -359,7 +356,9 @@ public static partial class Gemm
             ref T b = ref Unsafe.Add(ref s.B, j);
             for (int p = 0; p < s.K; p++)
             {
-                if (Sse.IsSupported && lines >= 4)
+                // A block reads 8 cache lines of a row of B on the Vector512 path and 4 on Vector256 (asked for here);
+                // Vector128 blocks are left to the hardware prefetchers.
+                if (Sse.IsSupported && BlockBytes<T, TWidth, TVector>() >= 256)
                 {
                     // Only a hint: near the end it asks for lines past B, which is harmless, as a prefetch never faults.
                     byte* f = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref b, PrefetchRows * s.Ldb));
@@ -367,7 +366,7 @@ public static partial class Gemm
                     Sse.Prefetch0(f + 64);
                     Sse.Prefetch0(f + 128);
                     Sse.Prefetch0(f + 192);
-                    if (lines >= 8)
+                    if (BlockBytes<T, TWidth, TVector>() >= 512)
                     {
                         Sse.Prefetch0(f + 256);
                         Sse.Prefetch0(f + 320);
@@ -401,6 +400,13 @@ public static partial class Gemm
 
         return j;
     }
+
+    /// <summary>The bytes of one row of B that a block of <see cref="SweepBlocks{T, TWidth, TVector}"/> reads: eight vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BlockBytes<T, TWidth, TVector>()
+        where T : unmanaged
+        where TWidth : struct, IVectorWidth<TVector, T>
+        where TVector : struct => 8 * TWidth.Count * Unsafe.SizeOf<T>();
 
     /// <summary>Single vectors' worth of columns of a <see cref="RowSweep{T}"/> from <paramref name="j"/>; returns the first column left.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
