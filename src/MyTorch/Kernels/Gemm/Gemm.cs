@@ -28,6 +28,12 @@ namespace MyTorch.Kernels;
 /// single-row sweep (batch-1 inference, which then reads 64-byte aligned strips) and the direct loop of tiny products.
 /// </para>
 /// <para>Only <see cref="float"/> and <see cref="double"/> are supported by <see cref="Multiply{T}"/>.</para>
+/// <para>
+/// The class is a file per seam in Kernels/Gemm/: this one (API, routing, validation, the direct loop), RowSweep
+/// (single-row products), Blocked (the blocked path and its thread planner), Packing, MicroKernels, Blocking (each
+/// path's tile and cache blocks) and Operands (one call's operands, B packed in advance, scratch). Each vector loop is
+/// written once, generic over an <see cref="IVectorWidth{TVector, T}"/>, and compiled by the JIT for each width.
+/// </para>
 /// </remarks>
 public static partial class Gemm
 {
