@@ -106,6 +106,17 @@ public static partial class Gemm
         => MultiplyCore(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, KernelOptions.MaxThreads);
 
     /// <summary>
+    /// <see cref="Multiply{T}"/> on at most <paramref name="maxThreads"/> threads, multiplying from
+    /// <paramref name="packedB"/> (B packed in advance, see <see cref="PackedB{T}.Pack"/>) wherever it fits the product
+    /// (same B shape and kernel path); else from <paramref name="b"/>. The bits are the same either way.
+    /// </summary>
+    internal static void MultiplyPackedB<T>(bool transposeA, bool transposeB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate, int maxThreads,
+        PackedB<T>? packedB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => MultiplyCore(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, maxThreads, DirectThreshold, packedB);
+
+    /// <summary>
     /// Plain triple-loop reference with the same contract as <see cref="Multiply{T}"/> (each element of C is one
     /// running sum over k, added to C at the end when accumulating). Slow; meant for tests. Works for any
     /// IEEE floating-point <typeparamref name="T"/>.
