@@ -247,9 +247,9 @@ internal sealed class InferencePlan<T> : InferencePlan
             back = new T[rows * maxWidth];
         }
 
-        // Blocks of whole 12-row micro-tiles, each with at least the GEMM's minimum work per thread.
+        // Blocks of whole GEMM row tiles, each with at least the GEMM's minimum work per thread.
         int maxThreads = KernelOptions.MaxThreads;
-        int blocks = (int)Math.Min(Math.Min(maxThreads, rows / (2 * Gemm.MR512)), rows * workPerRow / Gemm.MinWorkPerThread);
+        int blocks = Gemm.RowBlockCount(rows, workPerRow, maxThreads);
         if (blocks <= 1)
         {
             Forward(inputs, outputs, 0, rows, maxThreads);
@@ -308,10 +308,7 @@ internal sealed class InferencePlan<T> : InferencePlan
 
         public override void Execute(int index)
         {
-            const int tile = Gemm.MR512; // a multiple of every path's rows per micro-tile
-            int tiles = (rows + tile - 1) / tile;
-            int start = Math.Min(rows, tiles * index / blocks * tile);
-            int end = Math.Min(rows, tiles * (index + 1) / blocks * tile);
+            var (start, end) = Gemm.RowBlock(rows, blocks, index);
             if (start < end) plan.Forward(inputs!, outputs!, start, end - start, maxThreads: 1);
         }
     }

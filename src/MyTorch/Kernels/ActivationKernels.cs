@@ -1,5 +1,6 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace MyTorch.Kernels;
 
@@ -19,34 +20,45 @@ internal static class ActivationKernels
             throw new ArgumentException($"ReluBackward: x has {x.Length} and gradient {gradient.Length} elements, destination {n}.");
         }
 
-        int i = 0;
-        if (KernelOptions.UseVector512 && Vector512<T>.IsSupported)
+        var loop = new ReluBackwardLoop<T>(gradient, x, destination);
+        VectorLoop.Run<T, ReluBackwardLoop<T>>(ref loop, (nuint)n);
+    }
+
+    /// <summary>The loop of <see cref="ReluBackward{T}"/>: the mask of x &gt; 0 selects the gradient.</summary>
+    private readonly ref struct ReluBackwardLoop<T>(ReadOnlySpan<T> gradient, ReadOnlySpan<T> x, Span<T> destination) : IVectorLoop<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly ReadOnlySpan<T> gradient = gradient;
+        private readonly ReadOnlySpan<T> x = x;
+        private readonly Span<T> destination = destination;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public nuint Vectors<TWidth, TVector>(nuint i, nuint count)
+            where TWidth : struct, IVectorWidth<TVector, T>
+            where TVector : struct
         {
-            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            ref T g = ref MemoryMarshal.GetReference(gradient);
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T d = ref MemoryMarshal.GetReference(destination);
+            for (; i + (nuint)TWidth.Count <= count; i += (nuint)TWidth.Count)
             {
-                var positive = Vector512.GreaterThan(Vector512.Create(x.Slice(i, Vector512<T>.Count)), Vector512<T>.Zero);
-                (positive & Vector512.Create(gradient.Slice(i, Vector512<T>.Count))).CopyTo(destination.Slice(i, Vector512<T>.Count));
+                var positive = TWidth.GreaterThan(TWidth.LoadUnsafe(ref xs, i), TWidth.Zero);
+                TWidth.StoreUnsafe(TWidth.BitwiseAnd(positive, TWidth.LoadUnsafe(ref g, i)), ref d, i);
             }
+
+            return i;
         }
 
-        if (KernelOptions.UseVector256 && Vector256<T>.IsSupported)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Scalars(nuint i, nuint count)
         {
-            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            ref T g = ref MemoryMarshal.GetReference(gradient);
+            ref T xs = ref MemoryMarshal.GetReference(x);
+            ref T d = ref MemoryMarshal.GetReference(destination);
+            for (; i < count; i++)
             {
-                var positive = Vector256.GreaterThan(Vector256.Create(x.Slice(i, Vector256<T>.Count)), Vector256<T>.Zero);
-                (positive & Vector256.Create(gradient.Slice(i, Vector256<T>.Count))).CopyTo(destination.Slice(i, Vector256<T>.Count));
+                Unsafe.Add(ref d, i) = Unsafe.Add(ref xs, i) > T.Zero ? Unsafe.Add(ref g, i) : T.Zero;
             }
         }
-
-        if (KernelOptions.UseVector128 && Vector128<T>.IsSupported)
-        {
-            for (; i <= n - Vector128<T>.Count; i += Vector128<T>.Count)
-            {
-                var positive = Vector128.GreaterThan(Vector128.Create(x.Slice(i, Vector128<T>.Count)), Vector128<T>.Zero);
-                (positive & Vector128.Create(gradient.Slice(i, Vector128<T>.Count))).CopyTo(destination.Slice(i, Vector128<T>.Count));
-            }
-        }
-
-        for (; i < n; i++) destination[i] = x[i] > T.Zero ? gradient[i] : T.Zero;
     }
 }

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace MyTorch.Kernels;
 
@@ -13,7 +12,7 @@ internal static class OptimizerKernels
     /// parameter += velocity. Each element gets the roundings of the three in-place passes it replaces (a product, a
     /// product added, a sum; no fused multiply-add), so results are the same bits on every path.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void SgdMomentum<T>(Span<T> parameter, Span<T> velocity, ReadOnlySpan<T> gradient, T momentum, T negativeLearningRate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -75,49 +74,53 @@ internal static class OptimizerKernels
     private static void SgdMomentumRange<T>(Span<T> parameter, Span<T> velocity, ReadOnlySpan<T> gradient, T momentum, T negativeLearningRate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = parameter.Length;
-        ref T p = ref MemoryMarshal.GetReference(parameter);
-        ref T v = ref MemoryMarshal.GetReference(velocity);
-        ref T g = ref MemoryMarshal.GetReference(gradient);
-        nuint i = 0, count = (nuint)n;
-        if (KernelOptions.UseVector512 && Vector512<T>.IsSupported)
+        var loop = new SgdMomentumLoop<T>(parameter, velocity, gradient, momentum, negativeLearningRate);
+        VectorLoop.Run<T, SgdMomentumLoop<T>>(ref loop, (nuint)parameter.Length);
+    }
+
+    /// <summary>The loop of <see cref="SgdMomentumRange{T}"/>: a product, a product added, a sum, per element.</summary>
+    private readonly ref struct SgdMomentumLoop<T>(Span<T> parameter, Span<T> velocity, ReadOnlySpan<T> gradient, T momentum, T negativeLearningRate)
+        : IVectorLoop<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly Span<T> parameter = parameter;
+        private readonly Span<T> velocity = velocity;
+        private readonly ReadOnlySpan<T> gradient = gradient;
+        private readonly T momentum = momentum;
+        private readonly T negativeLearningRate = negativeLearningRate;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public nuint Vectors<TWidth, TVector>(nuint i, nuint count)
+            where TWidth : struct, IVectorWidth<TVector, T>
+            where TVector : struct
         {
-            var m = Vector512.Create(momentum);
-            var lr = Vector512.Create(negativeLearningRate);
-            for (; i + (nuint)Vector512<T>.Count <= count; i += (nuint)Vector512<T>.Count)
+            ref T p = ref MemoryMarshal.GetReference(parameter);
+            ref T v = ref MemoryMarshal.GetReference(velocity);
+            ref T g = ref MemoryMarshal.GetReference(gradient);
+            var m = TWidth.Create(momentum);
+            var lr = TWidth.Create(negativeLearningRate);
+            for (; i + (nuint)TWidth.Count <= count; i += (nuint)TWidth.Count)
             {
-                var next = (Vector512.LoadUnsafe(ref v, i) * m) + (Vector512.LoadUnsafe(ref g, i) * lr);
-                next.StoreUnsafe(ref v, i);
-                (Vector512.LoadUnsafe(ref p, i) + next).StoreUnsafe(ref p, i);
+                var next = TWidth.Add(TWidth.Multiply(TWidth.LoadUnsafe(ref v, i), m), TWidth.Multiply(TWidth.LoadUnsafe(ref g, i), lr));
+                TWidth.StoreUnsafe(next, ref v, i);
+                TWidth.StoreUnsafe(TWidth.Add(TWidth.LoadUnsafe(ref p, i), next), ref p, i);
             }
+
+            return i;
         }
-        if (KernelOptions.UseVector256 && Vector256<T>.IsSupported)
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Scalars(nuint i, nuint count)
         {
-            var m = Vector256.Create(momentum);
-            var lr = Vector256.Create(negativeLearningRate);
-            for (; i + (nuint)Vector256<T>.Count <= count; i += (nuint)Vector256<T>.Count)
+            ref T p = ref MemoryMarshal.GetReference(parameter);
+            ref T v = ref MemoryMarshal.GetReference(velocity);
+            ref T g = ref MemoryMarshal.GetReference(gradient);
+            for (; i < count; i++)
             {
-                var next = (Vector256.LoadUnsafe(ref v, i) * m) + (Vector256.LoadUnsafe(ref g, i) * lr);
-                next.StoreUnsafe(ref v, i);
-                (Vector256.LoadUnsafe(ref p, i) + next).StoreUnsafe(ref p, i);
+                T next = (Unsafe.Add(ref v, i) * momentum) + (Unsafe.Add(ref g, i) * negativeLearningRate);
+                Unsafe.Add(ref v, i) = next;
+                Unsafe.Add(ref p, i) += next;
             }
-        }
-        if (KernelOptions.UseVector128 && Vector128<T>.IsSupported)
-        {
-            var m = Vector128.Create(momentum);
-            var lr = Vector128.Create(negativeLearningRate);
-            for (; i + (nuint)Vector128<T>.Count <= count; i += (nuint)Vector128<T>.Count)
-            {
-                var next = (Vector128.LoadUnsafe(ref v, i) * m) + (Vector128.LoadUnsafe(ref g, i) * lr);
-                next.StoreUnsafe(ref v, i);
-                (Vector128.LoadUnsafe(ref p, i) + next).StoreUnsafe(ref p, i);
-            }
-        }
-        for (; i < count; i++)
-        {
-            T next = (Unsafe.Add(ref v, i) * momentum) + (Unsafe.Add(ref g, i) * negativeLearningRate);
-            Unsafe.Add(ref v, i) = next;
-            Unsafe.Add(ref p, i) += next;
         }
     }
 }

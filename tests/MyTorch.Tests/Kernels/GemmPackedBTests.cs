@@ -62,6 +62,16 @@ public class GemmPackedBTests
     }
 
     [Fact]
+    public void MultiplyPackedB_GivesTheBitsOfMultiply()
+    {
+        var problem = new GemmProblem<float>(9, false, false, 70, 300, 200, 3, 1, 2, accumulate: true);
+        var packed = Gemm.PackedB<float>.Pack(problem.BSpan, problem.K, problem.N, problem.Ldb);
+        var expected = problem.Run();
+        Assert.Equal(expected, problem.RunPackedB(maxThreads: 2, packed));
+        Assert.Equal(expected, problem.RunPackedB(maxThreads: 2, packedB: null));
+    }
+
+    [Fact]
     public void PackingATooShortB_IsAClearError()
     {
         var error = Assert.Throws<ArgumentException>(() => Gemm.PackedB<float>.Pack(new float[10], 4, 3, 3));

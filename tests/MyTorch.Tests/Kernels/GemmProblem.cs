@@ -85,6 +85,14 @@ internal sealed class GemmProblem<T>
         return c;
     }
 
+    public T[] RunPackedB(int maxThreads, Gemm.PackedB<T>? packedB)
+    {
+        var c = (T[])C.Clone();
+        Gemm.MultiplyPackedB(TransposeA, TransposeB, M, N, K, ASpan, Lda, BSpan, Ldb,
+            c.AsSpan(Guard, Length(M, N, Ldc)), Ldc, Accumulate, maxThreads, packedB);
+        return c;
+    }
+
     public T[] RunPublic()
     {
         var c = (T[])C.Clone();
