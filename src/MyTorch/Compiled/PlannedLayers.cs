@@ -30,7 +30,7 @@ internal static class PlannedLayers<T>
                 {
                     for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * op.OutWidth, op.OutWidth));
                 }
-                Gemm.MultiplyCore<T>(false, false, rows, op.OutWidth, op.InWidth, x, op.InWidth, linear.W.Elements<T>(), op.OutWidth,
+                Gemm.MultiplyPackedB<T>(false, false, rows, op.OutWidth, op.InWidth, x, op.InWidth, linear.W.Elements<T>(), op.OutWidth,
                     y, op.OutWidth, accumulate: bias is not null, maxThreads, packedB: packedWeights);
                 break;
             case StepOpKind.Relu:
