@@ -11,11 +11,13 @@ public static class BenchParts
     public const string Inference = "inference";
     /// <summary>Only the start-up measurement: load the data, build the model, report, exit.</summary>
     public const string Startup = "startup";
+    /// <summary>Training samples per second with BatchNorm, dropout and the seed's MLP against the plain network, alternately.</summary>
+    public const string Layers = "layers";
     /// <summary>Only the core check (<see cref="CoreCheck"/>): whether the threads get a whole core each right now.</summary>
     public const string Cores = "cores";
 
     /// <summary>Every value --only accepts.</summary>
-    public static IReadOnlyList<string> All { get; } = [Gemm, Train, Inference, Startup, Cores];
+    public static IReadOnlyList<string> All { get; } = [Gemm, Train, Inference, Layers, Startup, Cores];
 }
 
 /// <summary>

@@ -98,7 +98,8 @@ public static class BenchCommand
         };
 
         // The data and the model come first, so that process start to ready is what a training run waits for.
-        bool needsModel = settings.Runs(BenchParts.Train) || settings.Runs(BenchParts.Inference) || settings.Runs(BenchParts.Startup);
+        bool needsModel = settings.Runs(BenchParts.Train) || settings.Runs(BenchParts.Inference) || settings.Runs(BenchParts.Layers)
+            || settings.Runs(BenchParts.Startup);
         MlpData? data = null;
         MlpRecipe? recipe = null;
         if (needsModel)
@@ -126,6 +127,7 @@ public static class BenchCommand
         if (settings.Runs(BenchParts.Gemm)) report["gemm"] = GemmBenchmark.Run(settings, Progress, reference);
         if (settings.Runs(BenchParts.Train)) report["train"] = MlpBenchmark.Train(settings, data!, recipe!, Progress);
         if (settings.Runs(BenchParts.Inference)) report["inference"] = MlpBenchmark.Inference(settings, data!, recipe!, Progress);
+        if (settings.Runs(BenchParts.Layers)) report["layers"] = LayerVariantsBenchmark.Run(settings, data!, Progress);
         if (checksCores && settings.Only != BenchParts.Cores) CheckCores(settings, "after", coreChecks, Progress);
         if (checksCores) report["core_checks"] = coreChecks;
 

@@ -42,6 +42,7 @@ internal sealed class Recording
     private readonly Dictionary<Tensor, Array> externals = new(ReferenceEqualityComparer.Instance);
     private readonly List<RecordedLaunch> launches = [];
     private readonly List<RecordedLaunch> checks = [];
+    private readonly HashSet<Tensor> views = new(ReferenceEqualityComparer.Instance);
     private int depth;
 
     private Recording() => firstSerial = Tensor.CurrentStorageSerial;
@@ -153,7 +154,8 @@ internal sealed class Recording
         var recording = current;
         if (recording is null || recording.depth > 0) return;
         // A view of a tensor from before the recording follows its storage; a replay must know if that storage is replaced.
-        if (source.StorageSerial <= recording.firstSerial) recording.externals.TryAdd(source, source.storage);
+        if (source.StorageSerial <= recording.firstSerial && !recording.views.Contains(source)) recording.externals.TryAdd(source, source.storage);
+        recording.views.Add(view);
         recording.launches.Add(new RecordedLaunch<(Tensor Source, Tensor View)>((source, view), static s => s.View.storage = s.Source.storage));
     }
 
@@ -170,7 +172,8 @@ internal sealed class Recording
         bool external = tensor.StorageSerial <= firstSerial;
         if (depth > 0)
         {
-            if (external) externals.TryAdd(tensor, tensor.storage);
+            // A view made while recording is pointed at its source's storage by its own launch: nothing to watch.
+            if (external && !views.Contains(tensor)) externals.TryAdd(tensor, tensor.storage);
             else computed.Add(tensor.storage);
             return;
         }

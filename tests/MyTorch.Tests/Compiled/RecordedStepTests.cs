@@ -143,15 +143,17 @@ public class RecordedStepTests
     {
         var model = Body(layer, DType.Float32, 3);
         var step = CompiledTrainingStep.Compile(model, new CrossEntropyLoss(), new SGD(model.Parameters(), 0.01, momentum: 0.9));
-        var x = Tensor.Normal([16, Inputs], 0, 1, new Generator(2));
-        var y = Tensor.FromArray(Enumerable.Range(0, 16).Select(i => (long)(i % Outputs)).ToArray());
-        for (int i = 0; i < 30; i++) step.Run(x, y);
+        // New batch tensors of one shape each step, as a loader that makes them gives: replayed, never recorded again.
+        var data = new Generator(2);
+        var batches = Enumerable.Range(0, 4).Select(b => (X: Tensor.Normal([16, Inputs], 0, 1, data),
+            Y: Tensor.FromArray(Enumerable.Range(0, 16).Select(i => (long)((i + b) % Outputs)).ToArray()))).ToArray();
+        for (int i = 0; i < 30; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
         using (WorkerPool.HoldBusy())
         {
-            for (int i = 0; i < 3; i++) step.Run(x, y);
+            for (int i = 0; i < 3; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
         }
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++) step.Run(x, y);
+        for (int i = 0; i < 50; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Null(step.NotPlannedReason);
     }
