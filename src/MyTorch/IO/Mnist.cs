@@ -6,7 +6,9 @@ namespace MyTorch.IO;
 
 /// <summary>
 /// Loads MNIST-style data sets (MNIST, Fashion-MNIST) from the four standard IDX files, raw or gzip-compressed.
-/// A 10,000-digit copy ships in the repository's <c>data/mnist-10k</c> (8,000 train / 2,000 test).
+/// A 10,000-digit copy ships in the repository's <c>data/mnist-10k</c>: files of 8,000 training and 2,000 test
+/// digits, which the CLI splits 7,200 train / 800 validation / 2,000 test (<see cref="LoadSplit"/> with its default
+/// validation fraction of 0.1).
 /// </summary>
 public static class Mnist
 {

@@ -14,7 +14,7 @@ namespace MyTorch.Kernels;
 /// while, and TensorPrimitives' generic loops get no better, so each method here is compiled fully optimized on its
 /// first call (AggressiveOptimization) and works on Vector&lt;T&gt; directly. Element-wise, each element gets the
 /// same IEEE operations, in the same order, as the op-by-op way, whatever the vector width; only the float64 sums of
-/// <see cref="Moments{T}"/> depend on the lane count (as TensorPrimitives.Sum's, which also depended on alignment, did).
+/// <see cref="Moments{T}"/> depend on the lane count (as TensorPrimitives.Sum's do, which depend on alignment too).
 /// </remarks>
 internal static class DataKernels
 {

@@ -9,7 +9,7 @@ internal static class OptimizerKernels
 {
     /// <summary>
     /// SGD with momentum in one pass: velocity = velocity * momentum + gradient * negativeLearningRate, then
-    /// parameter += velocity. Each element gets the roundings of the three in-place passes it replaces (a product, a
+    /// parameter += velocity. Each element gets the roundings of the three in-place passes it fuses (a product, a
     /// product added, a sum; no fused multiply-add), so results are the same bits on every path.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

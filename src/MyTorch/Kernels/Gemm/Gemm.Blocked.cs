@@ -81,15 +81,16 @@ public static partial class Gemm
 
                     double rows = (double)((_mTiles + tm - 1) / tm) * mr;
                     double cols = (double)((_nTiles + tn - 1) / tn) * nr;
-                    // Packing a row-major A costs more per element than the vector copies that pack B or a transposed
-                    // A: weigh it so, which favours splitting the rows of a forward pass's product (measured at
-                    // 128x784x256: ~140 -> ~190 GFLOP/s on 2 threads).
+                    // Packing a row-major A is a transpose, dearer per element than the vector copies that pack B or a
+                    // transposed A: weigh it three times as much, which favours splitting the rows of a forward pass's
+                    // product, so that each thread packs only its own rows of A.
                     double aWeight = o.TransA ? 12.0 : 36.0;
                     double bCost = packedInAdvance ? 0 : 12.0 * cols;
                     double cost = (rows * cols) + (aWeight * rows * Math.Ceiling(cols / nc)) + bCost;
                     // A thread's packed B block stays in its L2 beside C's rows only while it is small: past 512 KB,
-                    // charge the compute for the misses (1024^3 split by rows, 700 KB blocks: ~125 GFLOP/s sustained;
-                    // by columns, 350 KB: ~150). The Vector512 path's blocks are sized for L2 by NC already.
+                    // charge the compute for the misses, so that a large product whose row split would give each
+                    // thread a block too big for L2 splits its columns instead. The Vector512 path's blocks are sized
+                    // for L2 by NC already.
                     double blockBytes = (double)kcMax * Math.Min(cols, nc) * Unsafe.SizeOf<T>();
                     double l2Bytes = o.Width == 512 ? 1024 * 1024 : 512 * 1024;
                     cost += rows * cols * 0.1 * Math.Max(0, (blockBytes / l2Bytes) - 1);

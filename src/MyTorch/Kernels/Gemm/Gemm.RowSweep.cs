@@ -16,14 +16,15 @@ public static partial class Gemm
     /// </summary>
     /// <remarks>
     /// <para>
-    /// An earlier sweep added four rows of B at a time to the whole row of C: the same arithmetic, but it loaded and
-    /// stored C and set up its vectors once per four rows, which cost as much as the multiplies at batch 1.
+    /// The block, not the row of B, is the outer loop: adding a few rows of B at a time to the whole row of C does the
+    /// same arithmetic but loads and stores C and sets up its vectors once per few rows, and at batch 1 that costs as
+    /// much as the multiplies.
     /// </para>
     /// <para>
-    /// The wide loads are not aligned to B's cache lines. A managed array starts wherever the runtime put it, and a
-    /// 1x784x256 sweep took markedly longer on one thread with B off a 64-byte boundary than on one. The earlier sweep
-    /// started its wide vectors at the boundary and ran the columns before it on narrower paths; here those columns
-    /// would be latency-bound chains of their own, one pass over B each, which cost more than the straddling loads.
+    /// The wide loads are not aligned to B's cache lines: a managed array starts wherever the runtime puts it, so a
+    /// load may straddle two lines. Starting the wide vectors at a line boundary instead would leave the columns
+    /// before it to narrower paths, latency-bound chains of their own with one pass over B each, which cost more than
+    /// the straddling loads. A copy of B packed in advance (<see cref="RowTimesPacked{T}"/>) is aligned.
     /// </para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -83,9 +84,9 @@ public static partial class Gemm
 
     /// <summary>Single-row products with at least this much of n*k are split by columns over the kernel threads.</summary>
     /// <remarks>
-    /// With the kernel threads spinning between calls a split pays from about 2^17: with the block sweep, batch-1
-    /// inference of 784-256-128-10 ran clearly faster with its 1x784x256 layer split than whole on 2 threads, and
-    /// slower with its 1x256x128 layer split too. `mytorch bench --only inference` (batch 1) measures the
+    /// A split pays once streaming B on several cores saves more than handing the columns to the kernel threads costs
+    /// (little, as they spin between calls). 2^17 puts the 1x784x256 layer of batch-1 784-256-128-10 inference above
+    /// the line and its 1x256x128 layer below it. `mytorch bench --only inference` (batch 1) measures the
     /// effect.
     /// </remarks>
     internal const long ParallelRowThreshold = 1L << 17;
@@ -321,9 +322,9 @@ public static partial class Gemm
 
     /// <summary>
     /// How many rows of B ahead a block sweep asks for the lines it will read. The hardware prefetchers bring B into L2
-    /// but follow the 8-line stretch of each row into L1 too late: on AVX-512, asking 8 rows ahead made batch-1
-    /// inference faster on one thread than asking for none (2 or 4 rows ahead gained a little less), and the
-    /// Vector256 path gained a little too.
+    /// but follow the 8-line stretch of each row into L1 too late. Eight rows ahead gives each request the time of
+    /// eight rows' multiplies and adds to arrive, while the lines asked for and not yet read (at most 8 rows of 8
+    /// lines, 4 KB) stay a small part of L1.
     /// </summary>
     private const int PrefetchRows = 8;
 

@@ -202,8 +202,8 @@ public static partial class Gemm
             {
                 // A single row (inference on one example): packing would pad it to a 6-row tile and waste 5/6 of
                 // the work, while the product is just k scaled rows of B added up, a memory-bound sweep. Small ones
-                // too: the direct loop reads B's columns one scalar at a time, and batch-1 inference's last layer
-                // (1x128x10) made the whole forward pass measurably slower that way.
+                // too, such as batch-1 inference's last layer (1x128x10): the direct loop reads B's columns one scalar
+                // at a time, where the sweep reads its rows a vector at a time.
                 if (work >= ParallelRowThreshold && maxThreads > 1 && n >= 2 * RowColumnsPerTask)
                 {
                     RowJob<T>.ForThisThread(args).Run(maxThreads);
