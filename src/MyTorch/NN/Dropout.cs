@@ -27,8 +27,30 @@ public sealed class Dropout : Module
     {
         ArgumentNullException.ThrowIfNull(input);
         if (!IsTraining || P == 0) return input;
-        var mask = Tensor.Rand(input.ShapeArray, generator, input.DType).Ge(P) / (1 - P);
-        return input * mask;
+        input.RequireFloat("dropout");
+        // One pass: mask = [u >= p] / (1 - p) for a uniform u per element from the generator, y = x * mask. A replay draws
+        // new numbers from the generator, as running the layer again would.
+        var mask = Tensor.Empty((int[])input.ShapeArray.Clone(), input.DType, "dropout");
+        var y = Tensor.Empty((int[])input.ShapeArray.Clone(), input.DType, "dropout");
+        Compiled.Recording.Launch((input, mask, y, generator, p: P), static s =>
+        {
+            if (s.input.DType == DType.Float32) Mask<float>(s.input.F32, s.mask.F32, s.y.F32, s.generator, s.p);
+            else Mask<double>(s.input.F64, s.mask.F64, s.y.F64, s.generator, s.p);
+        });
+        return Autograd.Record(y, "dropout", [input], g => [g * mask]);
+    }
+
+    private static void Mask<T>(ReadOnlySpan<T> x, Span<T> mask, Span<T> y, Generator generator, double p)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        // Each uniform is rounded to T before the comparison, as a T tensor of uniforms compared with p would be.
+        T threshold = T.CreateTruncating(p);
+        T scale = T.One / T.CreateTruncating(1 - p);
+        for (int i = 0; i < mask.Length; i++)
+        {
+            mask[i] = T.CreateTruncating(generator.NextDouble()) >= threshold ? scale : T.Zero;
+            y[i] = x[i] * mask[i];
+        }
     }
 
     /// <inheritdoc/>
