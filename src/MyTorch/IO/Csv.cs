@@ -15,7 +15,7 @@ namespace MyTorch.IO;
 /// </remarks>
 public static class Csv
 {
-    private const int MaxShownCell = 40;
+    private const int MaxShownCell = 32;
 
     /// <summary>
     /// The largest file read (1 GB): the reader holds the whole text in one string, and .NET strings stop near 2^30
@@ -26,12 +26,14 @@ public static class Csv
     /// <summary>Reads <paramref name="path"/> into a <see cref="CsvTable"/>. Unquoted header names are trimmed of surrounding spaces.</summary>
     /// <exception cref="DataFormatException">The header is missing or repeats a name, a row has the wrong number
     /// of fields, a cell is not a finite number, a quote is not closed, or a blank line is followed by data
-    /// (the message names the row and column); or the file is larger than <see cref="MaxFileBytes"/>.</exception>
+    /// (the message names the row and column); or the file is larger than <see cref="MaxFileBytes"/>; or the path is
+    /// not a regular file (a directory, device or FIFO).</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static CsvTable Read(string path, CsvOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new CsvOptions();
+        InputFile.CheckRegular(path);
         long length = new FileInfo(path).Length;
         if (length > MaxFileBytes)
             throw new DataFormatException(path, "the file is too large for the CSV reader, which holds it in memory as one string", offset: MaxFileBytes,
@@ -49,7 +51,7 @@ public static class Csv
         {
             string name = fields[i].Quoted ? parser.Text(fields[i]).ToString() : parser.Text(fields[i]).Trim().ToString();
             if (!seen.TryAdd(name, i))
-                throw new DataFormatException(path, $"the header names column '{name}' twice (columns {seen[name] + 1} and {i + 1})",
+                throw new DataFormatException(path, $"the header names column {MessageText.Quote(name)} twice (columns {seen[name] + 1} and {i + 1})",
                     row: 1, column: name, expected: "distinct column names", found: "a repeated name");
             header[i] = name;
         }
@@ -87,7 +89,7 @@ public static class Csv
     [DoesNotReturn]
     private static void ThrowBadCell(Parser parser, string cell, long row, string column, bool parsed)
     {
-        string shown = cell.Length > MaxShownCell ? cell[..MaxShownCell] + "..." : cell;
+        string shown = MessageText.Clean(cell, MaxShownCell);
         string problem = cell.Trim().Length == 0 ? "the cell is empty"
             : parsed ? $"'{shown}' is not a finite number"
             : $"'{shown}' is not a number";
@@ -232,7 +234,7 @@ public static class Csv
                 position = quote + 1;
                 if (position < text.Length && text[position] != separator && text[position] != '\n' && text[position] != '\r')
                     throw new DataFormatException(path, "unexpected text after a closing quote" + LineNote(Row, RecordLine), row: Row,
-                        expected: "a separator or the end of the line", found: $"'{text[position]}'");
+                        expected: "a separator or the end of the line", found: MessageText.Quote(text[position].ToString()));
                 return new Field(start, length, true, unescaped?.ToString());
             }
         }
