@@ -60,24 +60,51 @@ public static class Evaluation
         return outputs.Shape[^1] == 1 ? outputs.Reshape(-1).Gt(0).To(DType.Int64) : outputs.ArgMax(-1);
     }
 
-    /// <summary>Loss and error on <paramref name="data"/>.</summary>
+    // The most output values one evaluation pass holds (16 MB of float32): a model with tens of thousands of
+    // classes is evaluated in row blocks, so memory grows with the class count, not with examples x classes.
+    private const long MaxOutputsAtOnce = 1L << 22;
+
+    /// <summary>
+    /// Loss and error on <paramref name="data"/>: in one pass when the outputs are small, else in blocks of rows whose
+    /// outputs take at most a few megabytes, the loss averaged over the blocks by their row counts.
+    /// </summary>
     public static EvaluationResult Evaluate(Module model, Loss criterion, TensorDataset data, TargetScaler? scaler)
     {
         ArgumentNullException.ThrowIfNull(criterion);
         ArgumentNullException.ThrowIfNull(data);
         if (data.Count == 0) return new EvaluationResult(double.NaN, double.NaN, double.NaN, [], 0);
-        var outputs = Predict(model, data.Inputs);
+        // The output width is the last Linear's (the networks mytorch builds end in one); else one row shows it.
+        int width = model.NamedModules().Select(m => m.Module).OfType<Linear>().LastOrDefault()?.OutFeatures
+            ?? Predict(model, data.Inputs.Narrow(0, 0, 1)).Shape[^1];
+        int block = (int)Math.Clamp(MaxOutputsAtOnce / Math.Max(width, 1), 1, data.Count);
+        if (block == data.Count) return EvaluateBlock(model, criterion, data.Inputs, data.Targets, scaler, data.Count);
+        double loss = 0, error = 0, squared = 0;
+        var predictions = scaler is null ? new long[data.Count] : [];
+        for (int start = 0; start < data.Count; start += block)
+        {
+            int rows = Math.Min(block, data.Count - start);
+            var part = EvaluateBlock(model, criterion, data.Inputs.Narrow(0, start, rows), data.Targets.Narrow(0, start, rows), scaler, rows);
+            loss += part.Loss * rows;
+            error += part.Error * rows;
+            squared += part.MeanSquaredError * rows;
+            part.Predictions.CopyTo(predictions, start);
+        }
+        return new EvaluationResult(loss / data.Count, error / data.Count, scaler is null ? double.NaN : squared / data.Count, predictions, data.Count);
+    }
+
+    private static EvaluationResult EvaluateBlock(Module model, Loss criterion, Tensor inputs, Tensor targets, TargetScaler? scaler, int count)
+    {
+        var outputs = Predict(model, inputs);
         using var _ = Autograd.NoGrad();
-        var targets = data.Targets;
         double loss = criterion.Forward(outputs, LossTargets(outputs, targets)).Item();
         if (scaler is not null)
         {
             var difference = scaler.InverseTransform(outputs) - scaler.InverseTransform(targets);
-            return new EvaluationResult(loss, difference.Abs().Mean().Item(), difference.Square().Mean().Item(), [], data.Count);
+            return new EvaluationResult(loss, difference.Abs().Mean().Item(), difference.Square().Mean().Item(), [], count);
         }
         var predicted = Classes(outputs);
-        double error = 1 - predicted.Eq(targets.Reshape(-1)).Sum().Item() / data.Count;
-        return new EvaluationResult(loss, error, double.NaN, predicted.ToArray<long>(), data.Count);
+        double error = 1 - predicted.Eq(targets.Reshape(-1)).Sum().Item() / count;
+        return new EvaluationResult(loss, error, double.NaN, predicted.ToArray<long>(), count);
     }
 
     /// <summary>Targets in the form the loss expects: class indices, or a float column for a single binary logit.</summary>

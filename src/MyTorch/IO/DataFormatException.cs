@@ -63,9 +63,10 @@ public sealed class DataFormatException : IOException
     /// <summary>What the reader found instead, when it can say.</summary>
     public string? Found { get; }
 
-    // The most characters of each part of a message (the path, the problem); file text inside a part is cut shorter
-    // by the reader that quotes it.
+    // The most characters of the path and of what was expected; file text inside a part is cut shorter by the reader
+    // that quotes it. The problem may list a few mismatches, so it may be longer.
     private const int MaxMessagePart = 200;
+    private const int MaxProblem = 360;
 
     private static string Compose(string filePath, string problem, long? offset, long? row, string? column,
         string? expected, string? found)
@@ -76,7 +77,7 @@ public sealed class DataFormatException : IOException
         if (row is long rowNumber) location.Add(string.Create(CultureInfo.InvariantCulture, $"row {rowNumber}"));
         if (column is not null) location.Add($"column {MessageText.Quote(column, 32)}");
         if (location.Count > 0) text.Append(": ").Append(string.Join(", ", location));
-        text.Append(": ").Append(MessageText.Clean(problem, MaxMessagePart));
+        text.Append(": ").Append(MessageText.Clean(problem, MaxProblem));
         if (expected is not null)
             text.Append(" (expected ").Append(MessageText.Clean(expected, MaxMessagePart / 2))
                 .Append(", found ").Append(MessageText.Clean(found ?? "nothing", MessageText.DefaultMaxLength)).Append(')');
