@@ -27,12 +27,17 @@ public static class Csv
     /// <exception cref="DataFormatException">The header is missing or repeats a name, a row has the wrong number
     /// of fields, a cell is not a finite number, a quote is not closed, or a blank line is followed by data
     /// (the message names the row and column); or the file is larger than <see cref="MaxFileBytes"/>; or the path is
-    /// not a regular file (a directory, device or FIFO).</exception>
+    /// not a regular file (a directory, device or FIFO); or its data is too large for the memory available.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static CsvTable Read(string path, CsvOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new CsvOptions();
+        return ReaderMemory.Guard(path, "Csv.Read", () => ReadUnguarded(path, options));
+    }
+
+    private static CsvTable ReadUnguarded(string path, CsvOptions options)
+    {
         InputFile.CheckRegular(path);
         long length = new FileInfo(path).Length;
         if (length > MaxFileBytes)

@@ -13,8 +13,8 @@ namespace MyTorch.IO;
 /// as if it were whole. Decompressing more than the limit given fails as soon as the limit is passed.
 /// </summary>
 /// <remarks>
-/// Concatenated gzip members (allowed by RFC 1952, rare for data sets) are refused: the trailer checked is the last
-/// member's, so the CRC check fails, and the message says that more than one member is one possible cause.
+/// Concatenated gzip members (allowed by RFC 1952, rare for data sets) are refused: data after the first member's
+/// deflate stream is an error that says so.
 /// </remarks>
 internal sealed class GzipReader : Stream
 {
@@ -24,6 +24,7 @@ internal sealed class GzipReader : Stream
     private readonly long fileLength;
     private readonly long maxBytes;
     private readonly DeflateStream deflate;
+    private readonly Region region;
     private readonly Crc32 crc = new();
     private long total;
     private bool finished;
@@ -40,7 +41,8 @@ internal sealed class GzipReader : Stream
         if (fileLength - TrailerLength < headerEnd)
             FailCompressed("the file ends before the gzip trailer (it is truncated)", fileLength,
                 $"at least {headerEnd + TrailerLength} bytes: the header, the data and an 8-byte trailer", $"{fileLength} bytes");
-        deflate = new DeflateStream(new Region(file, fileLength - TrailerLength), CompressionMode.Decompress, leaveOpen: false);
+        region = new Region(file, fileLength - TrailerLength);
+        deflate = new DeflateStream(region, CompressionMode.Decompress, leaveOpen: false);
     }
 
     /// <summary>The length of the compressed file.</summary>
@@ -69,6 +71,11 @@ internal sealed class GzipReader : Stream
         if (got == 0)
         {
             finished = true;
+            // The inflater asks for input only once it has used all it was given, and the region hands out its last
+            // bytes one at a time: so unread region bytes here mean data after the deflate stream's end.
+            if (region.Position < region.End)
+                FailCompressed("data follows the end of the compressed stream: a second gzip member (MyTorch reads single-member files) or garbage",
+                    region.Position, $"the 8-byte trailer at byte {region.End}", $"{region.End - region.Position} more bytes before it");
             CheckTrailer();
             return 0;
         }
@@ -90,7 +97,7 @@ internal sealed class GzipReader : Stream
         uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
         uint storedLength = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
         uint actualCrc = crc.GetCurrentHashAsUInt32();
-        const string Causes = ": the file is corrupt or truncated (or holds more than one gzip member, which MyTorch does not read)";
+        const string Causes = ": the file is corrupt or truncated";
         if (storedCrc != actualCrc)
             FailCompressed("the gzip CRC32 check failed" + Causes, fileLength - TrailerLength,
                 $"CRC32 0x{storedCrc:X8} from the trailer (the file's last 8 bytes)", $"0x{actualCrc:X8} for the {total} decompressed bytes");
@@ -160,9 +167,16 @@ internal sealed class GzipReader : Stream
         base.Dispose(disposing);
     }
 
-    /// <summary>The file up to <c>end</c>: the deflate data without the trailer, which the inflater must not see.</summary>
+    /// <summary>
+    /// The file up to <c>end</c>: the deflate data without the trailer, which the inflater must not see. The last
+    /// <see cref="Tail"/> bytes go out one per read, so where the inflater stopped asking shows where its data ended.
+    /// </summary>
     private sealed class Region(FileStream file, long end) : Stream
     {
+        private const int Tail = 64;
+
+        public long End => end;
+
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
@@ -179,8 +193,8 @@ internal sealed class GzipReader : Stream
         public override int Read(Span<byte> buffer)
         {
             long left = end - file.Position;
-            if (left <= 0) return 0;
-            return file.Read(buffer[..(int)Math.Min(buffer.Length, left)]);
+            if (left <= 0 || buffer.Length == 0) return 0;
+            return file.Read(buffer[..(int)(left > Tail ? Math.Min(buffer.Length, left - Tail) : 1)]);
         }
 
         public override void Flush() { }

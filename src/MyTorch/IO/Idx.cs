@@ -75,6 +75,11 @@ public static class Idx
     internal static (int[] Shape, IdxType Type, int HeaderLength, bool Gzip) ReadInto(string path, Sink sink, long? maxDecompressedBytes = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        return ReaderMemory.Guard(path, "Idx.Read", () => ReadIntoUnguarded(path, sink, maxDecompressedBytes));
+    }
+
+    private static (int[] Shape, IdxType Type, int HeaderLength, bool Gzip) ReadIntoUnguarded(string path, Sink sink, long? maxDecompressedBytes)
+    {
         sink.Path = path;
         using var file = InputFile.OpenRead(path);
         Span<byte> magic = stackalloc byte[2];

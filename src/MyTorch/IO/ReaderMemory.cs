@@ -26,6 +26,36 @@ internal static class ReaderMemory
         }
     }
 
+    /// <summary>
+    /// Runs a reader's body, turning an allocation failure anywhere in it (the data a consistent file describes, which
+    /// a heap limit or a small machine cannot hold) into the error naming the file.
+    /// </summary>
+    /// <exception cref="DataFormatException">The memory could not be allocated.</exception>
+    public static T Guard<T>(string path, string op, Func<T> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw new DataFormatException(path, $"{op}: the file's data is too large for the memory available", offset: null,
+                expected: "data that fits in memory", found: string.Create(CultureInfo.InvariantCulture, $"a {FileLength(path):N0}-byte file"), innerException: e);
+        }
+    }
+
+    private static long FileLength(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>A new array for <paramref name="path"/>'s data, with the same promise as <see cref="Empty"/>.</summary>
     /// <exception cref="DataFormatException">The memory could not be allocated.</exception>
     public static T[] Array<T>(string path, long length, string op)

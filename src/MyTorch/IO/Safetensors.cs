@@ -162,6 +162,11 @@ public static class Safetensors
     public static StateDict Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        return ReaderMemory.Guard(path, "Safetensors.Load", () => LoadUnguarded(path));
+    }
+
+    private static StateDict LoadUnguarded(string path)
+    {
         using var handle = InputFile.OpenHandle(path);
         long fileLength = RandomAccess.GetLength(handle);
         if (fileLength < 8)

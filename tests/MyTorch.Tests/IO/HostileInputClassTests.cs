@@ -142,7 +142,10 @@ public sealed class HostileInputClassTests : IDisposable
         var second = ReaderFuzzTargets.Gzip([3, 4]);
         Assert.Equal([1.0f, 2, 3, 4], Idx.Read(temp.Write("whole.idx.gz", whole)).ToArray());
         var error = Assert.Throws<DataFormatException>(() => Idx.Read(temp.Write("two.idx.gz", [.. first, .. second])));
-        Assert.Contains("more than one gzip member", error.Message, StringComparison.Ordinal);
+        Assert.Contains("a second gzip member", error.Message, StringComparison.Ordinal);
+        // The same member twice: each part checks out alone, so only the data after the first shows it.
+        error = Assert.Throws<DataFormatException>(() => Idx.Read(temp.Write("twice.idx.gz", [.. whole, .. whole])));
+        Assert.Contains("a second gzip member", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
