@@ -43,26 +43,29 @@ public static class Csv
         if (length > MaxFileBytes)
             throw new DataFormatException(path, "the file is too large for the CSV reader, which holds it in memory as one string", offset: MaxFileBytes,
                 expected: $"at most {MaxFileBytes} bytes", found: $"{length} bytes");
-        string text = File.ReadAllText(path, Encoding.UTF8);
+        string text = ReadText(path);
         var parser = new Parser(path, text, options.Separator);
-        var fields = new List<Parser.Field>();
+        // Sized from the first line, so a header of a million names does not grow the list (and its garbage) by doubling.
+        int firstLine = text.AsSpan().IndexOfAny('\n', '\r');
+        var fields = new List<Parser.Field>(text.AsSpan(0, firstLine < 0 ? text.Length : firstLine).Count(options.Separator) + 1);
 
         if (!parser.ReadRecord(fields) || parser.IsBlank(fields))
             throw new DataFormatException(path, "the file has no header row", row: 1,
                 expected: "a first row of column names", found: text.Length == 0 ? "an empty file" : "a blank line");
         var header = new string[fields.Count];
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(header.Length, StringComparer.Ordinal);
         for (int i = 0; i < header.Length; i++)
         {
             string name = fields[i].Quoted ? parser.Text(fields[i]).ToString() : parser.Text(fields[i]).Trim().ToString();
-            if (!seen.TryAdd(name, i))
-                throw new DataFormatException(path, $"the header names column {MessageText.Quote(name)} twice (columns {seen[name] + 1} and {i + 1})",
+            if (!seen.Add(name))
+                throw new DataFormatException(path, $"the header names column {MessageText.Quote(name)} twice (columns {Array.IndexOf(header, name) + 1} and {i + 1})",
                     row: 1, column: name, expected: "distinct column names", found: "a repeated name");
             header[i] = name;
         }
 
-        var values = new List<double>();
+        var values = new CellBuffer();
         long blankRow = 0, blankLine = 0;
+        int dataStart = parser.Position;
         while (parser.ReadRecord(fields))
         {
             long row = parser.Row;
@@ -77,6 +80,13 @@ public static class Csv
             if (fields.Count != header.Length)
                 throw new DataFormatException(path, "the row has the wrong number of fields" + Parser.LineNote(row, parser.RecordLine),
                     row: row, expected: $"{header.Length} fields, as in the header", found: $"{fields.Count} fields");
+            if (values.Count == 0)
+            {
+                // Rows like the first, to the end of the file: exact for files of uniform rows, so the cells are never
+                // copied; every cell takes at least two characters, which bounds a guess made from a short first row.
+                long rows = (text.Length - dataStart) / Math.Max(1, parser.Position - dataStart);
+                values.Reserve(Math.Min(rows * header.Length, (text.Length - dataStart) / 2 + header.Length));
+            }
             for (int column = 0; column < fields.Count; column++)
                 values.Add(ParseCell(parser, fields[column], row, header[column]));
         }
@@ -89,6 +99,38 @@ public static class Csv
         if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
             ThrowBadCell(parser, cell.ToString(), row, column, parsed: !cell.IsWhiteSpace() && double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
         return value;
+    }
+
+    /// <summary>The cells read so far, in an array sized once from the first row and grown only if later rows are longer.</summary>
+    private sealed class CellBuffer
+    {
+        private double[] cells = [];
+
+        public int Count { get; private set; }
+
+        public void Reserve(long capacity) => cells = new double[Math.Clamp(capacity, 1, Array.MaxLength)];
+
+        public void Add(double value)
+        {
+            if (Count == cells.Length) Array.Resize(ref cells, (int)Math.Min(Array.MaxLength, Math.Max(16, 2L * cells.Length)));
+            cells[Count++] = value;
+        }
+
+        /// <summary>The cells; the buffer itself when it is exactly full.</summary>
+        public double[] ToArray() => Count == cells.Length ? cells : cells[..Count];
+    }
+
+    /// <summary>
+    /// The file as text, decoded from one array of its bytes (a stream reader would hold the text twice while it grows
+    /// its buffer); a UTF-8 byte order mark is dropped, and a UTF-16 or UTF-32 one is honoured as File.ReadAllText does.
+    /// </summary>
+    private static string ReadText(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length >= 2 && (bytes[0], bytes[1]) is (0xFF, 0xFE) or (0xFE, 0xFF) || bytes.Length >= 4 && bytes.AsSpan(0, 4).SequenceEqual(new byte[] { 0, 0, 0xFE, 0xFF }))
+            return File.ReadAllText(path, Encoding.UTF8);
+        int start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? 3 : 0;
+        return Encoding.UTF8.GetString(bytes, start, bytes.Length - start);
     }
 
     [DoesNotReturn]
@@ -172,6 +214,9 @@ public static class Csv
         public readonly record struct Field(int Start, int Length, bool Quoted, string? Unescaped);
 
         public string Path => path;
+
+        /// <summary>Where the next record starts in the text.</summary>
+        public int Position => position;
 
         /// <summary>The 1-based number of the record last read (the header is 1).</summary>
         public long Row { get; private set; }

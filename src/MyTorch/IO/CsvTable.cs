@@ -73,7 +73,9 @@ public sealed class CsvTable
         ArgumentNullException.ThrowIfNull(names);
         var excluded = new HashSet<int>();
         foreach (string name in names) excluded.Add(IndexOf(name));
-        var indices = Enumerable.Range(0, header.Length).Where(i => !excluded.Contains(i)).ToArray();
+        var indices = new int[header.Length - excluded.Count];
+        for (int i = 0, k = 0; i < header.Length; i++)
+            if (!excluded.Contains(i)) indices[k++] = i;
         if (indices.Length == 0)
             throw new ArgumentException($"AllExcept: excluding {MessageText.List(names)} leaves no columns; the table has only {MessageText.List(header)}.", nameof(names));
         return Gather(indices);

@@ -19,9 +19,9 @@ internal static class ReaderMemory
         }
         catch (OutOfMemoryException e)
         {
-            throw new DataFormatException(path, $"{op}: the data is too large for the memory available", offset: null,
-                expected: "data that fits in memory",
-                found: string.Create(CultureInfo.InvariantCulture, $"shape {Shapes.Format(shape)} of {dtype.Name()}, {shape.Aggregate(1.0, (a, b) => a * b) * dtype.ElementSize():N0} bytes"),
+            throw new DataFormatException(path, $"{op}: the data (shape {Shapes.Format(shape)} of {dtype.Name()}) is too large for the memory available",
+                offset: null, expected: "data that fits in memory",
+                found: string.Create(CultureInfo.InvariantCulture, $"{shape.Aggregate(1.0, (a, b) => a * b) * dtype.ElementSize():N0} bytes"),
                 innerException: e);
         }
     }
