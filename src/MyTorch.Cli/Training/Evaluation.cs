@@ -27,6 +27,17 @@ public static class Evaluation
     /// </summary>
     public static Tensor Predict(Module model, Tensor inputs, int batchSize = 1024)
     {
+        var parts = new List<Tensor>();
+        ForEachBatch(model, inputs, batchSize, (_, outputs) => parts.Add(outputs));
+        return parts.Count == 1 ? parts[0] : Tensor.Concat(parts, 0);
+    }
+
+    /// <summary>
+    /// The outputs of each batch of <paramref name="batchSize"/> rows, with the row it starts at, handed to
+    /// <paramref name="use"/> one batch at a time (the model compiled and its weights frozen once for all of them).
+    /// </summary>
+    private static void ForEachBatch(Module model, Tensor inputs, int batchSize, Action<int, Tensor> use)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputs);
         bool wasTraining = model.IsTraining;
@@ -39,13 +50,11 @@ public static class Evaluation
                 compiled = null; // let the module's forward report the mismatch in its own words
             // The weights do not change during these batches: pack them for the GEMM once, not once per batch.
             compiled?.FreezeWeights();
-            var parts = new List<Tensor>();
             for (int start = 0; start < inputs.Shape[0]; start += batchSize)
             {
                 var batch = inputs.Narrow(0, start, Math.Min(batchSize, inputs.Shape[0] - start));
-                parts.Add(compiled is null ? model.Forward(batch) : compiled.Run(batch).Clone());
+                use(start, compiled is null ? model.Forward(batch) : compiled.Run(batch).Clone());
             }
-            return parts.Count == 1 ? parts[0] : Tensor.Concat(parts, 0);
         }
         finally
         {
@@ -60,9 +69,10 @@ public static class Evaluation
         return outputs.Shape[^1] == 1 ? outputs.Reshape(-1).Gt(0).To(DType.Int64) : outputs.ArgMax(-1);
     }
 
-    // The most output values one evaluation pass holds (16 MB of float32): a model with tens of thousands of
-    // classes is evaluated in row blocks, so memory grows with the class count, not with examples x classes.
-    private const long MaxOutputsAtOnce = 1L << 22;
+    // The most output values one evaluation pass holds (2 MB of float32, below the large-object heap, so each block's
+    // temporaries are young garbage): a model with tens of thousands of classes is evaluated in row blocks, so
+    // memory grows with the class count, not with examples x classes.
+    private const long MaxOutputsAtOnce = 1L << 19;
 
     /// <summary>
     /// Loss and error on <paramref name="data"/>: in one pass when the outputs are small, else in blocks of rows whose
@@ -77,24 +87,23 @@ public static class Evaluation
         int width = model.NamedModules().Select(m => m.Module).OfType<Linear>().LastOrDefault()?.OutFeatures
             ?? Predict(model, data.Inputs.Narrow(0, 0, 1)).Shape[^1];
         int block = (int)Math.Clamp(MaxOutputsAtOnce / Math.Max(width, 1), 1, data.Count);
-        if (block == data.Count) return EvaluateBlock(model, criterion, data.Inputs, data.Targets, scaler, data.Count);
+        if (block == data.Count) return EvaluateBlock(Predict(model, data.Inputs), criterion, data.Targets, scaler, data.Count);
         double loss = 0, error = 0, squared = 0;
         var predictions = scaler is null ? new long[data.Count] : [];
-        for (int start = 0; start < data.Count; start += block)
+        ForEachBatch(model, data.Inputs, block, (start, outputs) =>
         {
-            int rows = Math.Min(block, data.Count - start);
-            var part = EvaluateBlock(model, criterion, data.Inputs.Narrow(0, start, rows), data.Targets.Narrow(0, start, rows), scaler, rows);
+            int rows = outputs.Shape[0];
+            var part = EvaluateBlock(outputs, criterion, data.Targets.Narrow(0, start, rows), scaler, rows);
             loss += part.Loss * rows;
             error += part.Error * rows;
             squared += part.MeanSquaredError * rows;
             part.Predictions.CopyTo(predictions, start);
-        }
+        });
         return new EvaluationResult(loss / data.Count, error / data.Count, scaler is null ? double.NaN : squared / data.Count, predictions, data.Count);
     }
 
-    private static EvaluationResult EvaluateBlock(Module model, Loss criterion, Tensor inputs, Tensor targets, TargetScaler? scaler, int count)
+    private static EvaluationResult EvaluateBlock(Tensor outputs, Loss criterion, Tensor targets, TargetScaler? scaler, int count)
     {
-        var outputs = Predict(model, inputs);
         using var _ = Autograd.NoGrad();
         double loss = criterion.Forward(outputs, LossTargets(outputs, targets)).Item();
         if (scaler is not null)
