@@ -11,8 +11,25 @@ namespace MyTorch.Cli.Tests;
 /// with no control character, saying what was given and what was expected; checkpoints that would resume inexactly
 /// are refused; two trainings cannot share one --out folder.
 /// </summary>
-public sealed class HostileInputCliTests
+public sealed class HostileInputCliTests(HostileInputCliTests.TrainedRuns runs) : IClassFixture<HostileInputCliTests.TrainedRuns>
 {
+    /// <summary>One small SGD run and one Adam run, trained once for the tests that only read their files.</summary>
+    public sealed class TrainedRuns : IDisposable
+    {
+        private readonly TempFolder folder = new();
+        private readonly Lazy<string> sgd, adam;
+
+        public TrainedRuns()
+        {
+            sgd = new(() => TrainSmall(folder, "sgd", "--optimizer", "sgd"));
+            adam = new(() => TrainSmall(folder, "adam", "--optimizer", "adam"));
+        }
+
+        public string Run(string optimizer) => optimizer == "adam" ? adam.Value : sgd.Value;
+
+        public void Dispose() => folder.Dispose();
+    }
+
     private static void AssertOneCleanLine(CliRunner.Result result, params string[] fragments)
     {
         Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}; stderr: {result.Error}");
@@ -97,7 +114,7 @@ public sealed class HostileInputCliTests
     public void AModelFileGivenToResume_SaysItIsNotACheckpoint()
     {
         using var folder = new TempFolder();
-        string run = TrainSmall(folder, "run");
+        string run = runs.Run("sgd");
         AssertOneCleanLine(CliRunner.Run("train", "--resume", Path.Combine(run, "model.safetensors"), "--out", folder["next"]),
             "it is a model file, not a checkpoint", "checkpoint.safetensors");
     }
@@ -108,7 +125,7 @@ public sealed class HostileInputCliTests
     public void ACheckpointWithAnotherOptimizersState_IsRefusedNamingBoth(string written, string claimed, string fragment)
     {
         using var folder = new TempFolder();
-        string run = TrainSmall(folder, "run", "--optimizer", written);
+        string run = runs.Run(written);
         var dict = Safetensors.Load(Path.Combine(run, "checkpoint.safetensors"));
         dict.Metadata["config"] = dict.Metadata["config"].Replace($"\"optimizer\":\"{written}\"", $"\"optimizer\":\"{claimed}\"", StringComparison.Ordinal);
         // A tool that rewrote the configuration and the optimizer's name but kept its state.
@@ -125,7 +142,7 @@ public sealed class HostileInputCliTests
     public void ACorruptOptimizerField_IsNamed(string key, string value)
     {
         using var folder = new TempFolder();
-        string run = TrainSmall(folder, "run", "--optimizer", "adam");
+        string run = runs.Run("adam");
         var dict = Safetensors.Load(Path.Combine(run, "checkpoint.safetensors"));
         Assert.True(dict.Metadata.ContainsKey(key), key);
         dict.Metadata[key] = value;

@@ -46,10 +46,13 @@ run() {
   local rc=$?
   local rss; rss=$(grep "Maximum resident" "$WORK/err.txt" | awk '{print $NF}')
   local line; line=$(grep -v -P '^\t' "$WORK/err.txt" | grep '^error: ' | head -1)
-  printf '| %s | %s | %d MB | %d | %s |\n' "$label" "$rc" $((rss / 1024)) "${#line}" "${line:0:160}"
+  local bytes; bytes=$(printf '%s' "$line" | wc -c)
+  # Control characters in the printed line, counted (the table below shows the line itself only up to 160 characters).
+  local controls; controls=$(printf '%s' "$line" | tr -d '\n' | LC_ALL=C grep -c -P '[\x00-\x1F\x7F]' || true)
+  printf '| %s | %s | %d MB | %d | %d | %s |\n' "$label" "$rc" $((rss / 1024)) "$bytes" "$controls" "${line:0:160}"
 }
-echo "| input | exit | peak RSS | error bytes | error (first 160 characters) |"
-echo "|---|---:|---:|---:|---|"
+echo "| input | exit | peak RSS | error line, bytes | lines with control characters | error (first 160 characters) |"
+echo "|---|---:|---:|---:|---:|---|"
 run "1M-column CSV (9.9 MB), --hidden 8" train --data "$WORK/million-columns.csv" --hidden 8 --epochs 1 --json --out "$WORK/run1"
 run "65,536-class CSV (156 KB)" train --data "$WORK/65536-classes.csv" --epochs 1 --json --out "$WORK/run2"
 run "eval of that 65,536-class model" eval --model "$WORK/run2/model.safetensors" --data "$WORK/65536-classes.csv"
