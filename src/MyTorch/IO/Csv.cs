@@ -28,6 +28,7 @@ public static class Csv
     /// of fields, a cell is not a finite number, a quote is not closed, or a blank line is followed by data
     /// (the message names the row and column); or the file is larger than <see cref="MaxFileBytes"/>; or the path is
     /// not a regular file (a directory, device or FIFO); or its data is too large for the memory available.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static CsvTable Read(string path, CsvOptions? options = null)
     {

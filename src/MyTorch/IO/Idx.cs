@@ -57,6 +57,7 @@ public static class Idx
     /// or a data section shorter or longer than the sizes say; a gzip file whose trailer (CRC32 and length) is missing
     /// or does not match, or that decompresses to more than <see cref="MaxDecompressedBytes"/>; a path that is not a
     /// regular file (a directory, device or FIFO); data too large for the memory available.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static Tensor Read(string path, DType dtype = DType.Float32) => ReadWithHeader(path, dtype).Tensor;
 

@@ -20,6 +20,7 @@ public static class Mnist
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">One of the four files is missing (the message lists all four).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="DataFormatException">A file is malformed, not ubyte, image and label counts differ, a label is outside 0..9,
     /// the images have no pixels, or the test images differ in size from the training images; a gzip file fails its
     /// CRC32 or length check or decompresses past <see cref="Idx.MaxDecompressedBytes"/>; a file is not a regular file.</exception>
@@ -43,6 +44,7 @@ public static class Mnist
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="validationFraction"/> is not in [0, 1).</exception>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">One of the four files is missing (the message lists all four).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="DataFormatException">As for <see cref="Load"/>.</exception>
     public static (TensorDataset Train, TensorDataset Validation, TensorDataset Test) LoadSplit(string directory, double validationFraction, Generator generator)
     {

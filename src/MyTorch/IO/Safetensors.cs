@@ -158,6 +158,7 @@ public static class Safetensors
     /// (the message names the tensor and byte offset), or the file uses a dtype other than F32, F64 or I64.</exception>
     /// <exception cref="DataFormatException">The path is not a regular file (a directory, device or FIFO), or the
     /// tensors are too large for the memory available.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static StateDict Load(string path)
     {
