@@ -194,6 +194,23 @@ public sealed class HostileInputCliTests(HostileInputCliTests.TrainedRuns runs) 
     }
 
     [Fact]
+    public void UnderAHeapLimit_ADataSetTooLargeIsAnErrorNotAnUnexpectedOutOfMemory()
+    {
+        using var folder = new TempFolder();
+        // 40 MB of zeros: as text, cells and a float copy, several times a 128 MB heap.
+        using (var writer = new StreamWriter(folder["big.csv"]))
+        {
+            writer.Write(string.Join(',', Enumerable.Range(0, 50).Select(i => $"c{i}")) + ",label\n");
+            string row = string.Join(',', Enumerable.Repeat("0", 51)) + "\n";
+            for (int i = 0; i < 400_000; i++) writer.Write(row);
+        }
+        var limit = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x8000000" };
+        var result = CliRunner.RunWith(limit, "train", "--data", folder["big.csv"], "--hidden", "8", "--epochs", "1", "--out", folder["run"]);
+        AssertOneCleanLine(result, "too large for the memory available");
+        Assert.DoesNotContain("unexpected", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AModelWith65536Classes_IsEvaluatedWithoutAClassesSquaredMatrix()
     {
         using var folder = new TempFolder();
