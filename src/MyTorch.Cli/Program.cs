@@ -33,7 +33,7 @@ public static class Program
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            foreach (var error in result.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            foreach (var error in result.Errors) Console.Error.WriteLine(CommandLineErrors.ErrorLine(error.Message));
             var path = new List<string>();
             for (var command = result.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult)
                 if (command.Command != root) path.Insert(0, command.Command.Name);

@@ -16,7 +16,10 @@ internal static class CliRunner
 
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs with extra environment variables (a GC heap limit, say).</summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -25,6 +28,7 @@ internal static class CliRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MyTorch.Cli.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);

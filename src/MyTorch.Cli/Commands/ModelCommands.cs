@@ -90,8 +90,13 @@ public static class ModelCommands
         }
         AnsiConsole.MarkupLine($"test: loss {F(evaluation.Loss)}, [bold]accuracy {(evaluation.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)}%[/] on {evaluation.Count} examples");
         int classes = loaded.Classes;
-        var matrix = new int[classes, classes];
         var truth = test.Targets.ToArray<long>();
+        if (classes > MaxMatrixClasses)
+        {
+            PrintConfusions(evaluation, loaded, truth);
+            return;
+        }
+        var matrix = new int[classes, classes];
         for (int i = 0; i < truth.Length; i++) matrix[truth[i], evaluation.Predictions[i]]++;
         var table = new Table().Border(TableBorder.Rounded).Title("confusion matrix (rows: true class, columns: predicted)");
         table.AddColumn("true \\ pred");
@@ -105,7 +110,30 @@ public static class ModelCommands
         AnsiConsole.Write(table);
     }
 
-    private static string Name(LoadedModel loaded, int c) => Markup.Escape(c < loaded.TargetNames.Length && loaded.TargetNames.Length == loaded.Classes ? loaded.TargetNames[c] : c.ToString(CultureInfo.InvariantCulture));
+    // A wider matrix does not fit a terminal, and classes x classes counts would grow with the square of the class count.
+    private const int MaxMatrixClasses = 20;
+
+    /// <summary>The most frequent (true, predicted) pairs of mistakes, counted in one pass: linear in examples and classes.</summary>
+    private static void PrintConfusions(EvaluationResult evaluation, LoadedModel loaded, long[] truth)
+    {
+        var counts = new Dictionary<(long True, long Predicted), int>();
+        for (int i = 0; i < truth.Length; i++)
+            if (truth[i] != evaluation.Predictions[i])
+                counts[(truth[i], evaluation.Predictions[i])] = counts.GetValueOrDefault((truth[i], evaluation.Predictions[i])) + 1;
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"most frequent mistakes ({loaded.Classes} classes)");
+        table.AddColumn("true");
+        table.AddColumn("predicted");
+        table.AddColumn(new TableColumn("count").RightAligned());
+        foreach (var ((actual, predicted), count) in counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(10))
+            table.AddRow(Name(loaded, (int)actual), Name(loaded, (int)predicted), count.ToString(CultureInfo.InvariantCulture));
+        if (counts.Count == 0) table.AddRow("-", "-", "0");
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>A class's name for a table: the saved target name, cleaned of control characters and cut, or its index.</summary>
+    private static string Name(LoadedModel loaded, int c) => Markup.Escape(
+        c < loaded.TargetNames.Length && loaded.TargetNames.Length == loaded.Classes ? MessageText.Clean(loaded.TargetNames[c], 24) : c.ToString(CultureInfo.InvariantCulture));
 
     /// <summary><c>mytorch predict --model FILE --input FILE</c>: outputs for new inputs, as CSV on stdout.</summary>
     public static Command Predict()
@@ -138,14 +166,15 @@ public static class ModelCommands
 
     private static Tensor ReadInputs(string path, LoadedModel loaded)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"The input file '{path}' (full path {Path.GetFullPath(path)}) does not exist.", path);
+        CommandLineErrors.CheckFileOption(path, "--input", "a CSV file with the model's feature columns, or an IDX images file");
         if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
         {
             var table = Csv.Read(path);
             var missing = loaded.FeatureNames.Where(f => !table.Header.Contains(f)).ToArray();
             if (missing.Length > 0)
-                throw new DataFormatException(path, $"the model's feature column '{missing[0]}' is missing", row: 1, column: missing[0], expected: $"the columns {string.Join(", ", loaded.FeatureNames)}");
+                throw new DataFormatException(path,
+                    $"{missing.Length} of the model's {loaded.FeatureNames.Length} feature columns are missing, among them {MessageText.Quote(missing[0], 32)}",
+                    row: 1, column: missing[0], expected: $"the columns {MessageText.List(loaded.FeatureNames, 4)}", found: $"the columns {MessageText.List(table.Header, 4)}");
             var x = table.Columns(loaded.FeatureNames);
             CheckFinite(path, x);
             return x;
@@ -175,6 +204,18 @@ public static class ModelCommands
             expected: "finite numbers", found: kind);
     }
 
+    /// <summary>
+    /// A name from the model file as one CSV field of the output: control characters escaped (so neither the terminal
+    /// nor a later reader sees an escape sequence or a line break), then quoted when it holds a comma, a quote or
+    /// surrounding spaces.
+    /// </summary>
+    internal static string CsvField(string name)
+    {
+        string clean = MessageText.Clean(name, 200);
+        bool quote = clean.Length == 0 || clean.AsSpan().IndexOfAny(',', '"') >= 0 || char.IsWhiteSpace(clean[0]) || char.IsWhiteSpace(clean[^1]);
+        return quote ? "\"" + clean.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : clean;
+    }
+
     private static string Format(Tensor outputs, LoadedModel loaded)
     {
         var text = new StringBuilder();
@@ -183,7 +224,7 @@ public static class ModelCommands
         {
             var values = loaded.TargetScaler!.InverseTransform(outputs).ToArray<double>();
             int k = outputs.Shape[1];
-            text.AppendLine(string.Join(',', loaded.TargetNames.Length == k ? loaded.TargetNames : Enumerable.Range(0, k).Select(i => $"y{i}")));
+            text.AppendLine(string.Join(',', (loaded.TargetNames.Length == k ? loaded.TargetNames : Enumerable.Range(0, k).Select(i => $"y{i}")).Select(CsvField)));
             for (int r = 0; r < rows; r++)
                 text.AppendLine(string.Join(',', Enumerable.Range(0, k).Select(c => values[r * k + c].ToString("R", CultureInfo.InvariantCulture))));
             return text.ToString();

@@ -21,7 +21,7 @@ public static class Summary
         var testLine = regression
             ? $"test: MSE {F(test.MeanSquaredError)}, MAE {F(test.Error)} (original units) on {test.Count} examples"
             : $"test: loss {F(test.Loss)}, accuracy {F(test.Accuracy * 100, "F2")}% on {test.Count} examples";
-        var files = $"wrote {Path.Combine(trainer.OutputDirectory, "model.safetensors")}, metrics.json, training-curves.png, checkpoint.safetensors";
+        var files = $"wrote {MyTorch.IO.MessageText.Clean(Path.Combine(trainer.OutputDirectory, "model.safetensors"), 200)}, metrics.json, training-curves.png, checkpoint.safetensors";
         if (rich)
         {
             AnsiConsole.Write(table);

@@ -25,6 +25,9 @@ public static class Checkpoint
     // of refusing to build the network: up to this many parameters beyond four times the values the file holds.
     private const double ParameterSlack = 1 << 18;
 
+    // An error stays one short line: the first few mismatches, then how many more.
+    private const int MaxListedProblems = 6;
+
     /// <summary>The model's state dict in PyTorch's layouts.</summary>
     public static StateDict ModelTensors(Module model)
     {
@@ -65,26 +68,27 @@ public static class Checkpoint
                 : isLinear && leaf == "bias" ? [target.Count] : target.Shape.ToArray();
             if (!tensors.TryGetValue(key, out var value))
             {
-                problems.Add($"missing tensor '{key}' (expected {target.DType.Name()} {FormatShape(stored)})");
+                problems.Add($"missing tensor {MessageText.Quote(key)} (expected {target.DType.Name()} {FormatShape(stored)})");
                 continue;
             }
             int before = problems.Count;
             if (!value.Shape.SequenceEqual(stored))
-                problems.Add($"tensor '{key}' has shape {FormatShape(value.Shape)}, expected {FormatShape(stored)}");
+                problems.Add($"tensor {MessageText.Quote(key)} has shape {FormatShape(value.Shape)}, expected {FormatShape(stored)}");
             if (value.DType != target.DType)
-                problems.Add($"tensor '{key}' has dtype {value.DType.Name()}, expected {target.DType.Name()}");
+                problems.Add($"tensor {MessageText.Quote(key)} has dtype {value.DType.Name()}, expected {target.DType.Name()}");
             else if (value.DType.IsFloatingPoint() && !value.AllFinite())
-                problems.Add($"tensor '{key}' holds NaN or infinity");
+                problems.Add($"tensor {MessageText.Quote(key)} holds NaN or infinity");
             if (problems.Count == before)
                 converted.Add(key, isLinear && leaf == "weight" ? value.T : isLinear && leaf == "bias" ? value.Reshape(target.Shape.ToArray()) : value);
         }
         foreach (var key in tensors.Keys)
             if (!own.ContainsKey(key) && !AuxiliaryPrefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal)))
-                problems.Add($"unexpected tensor '{key}'");
+                problems.Add($"unexpected tensor {MessageText.Quote(key)}");
         if (problems.Count > 0)
             throw new DataFormatException(path,
-                $"its tensors do not fit the network its configuration describes ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):\n  - " +
-                string.Join("\n  - ", problems), offset: 8);
+                $"its tensors do not fit its configuration ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}): " +
+                string.Join("; ", problems.Take(MaxListedProblems)) + (problems.Count > MaxListedProblems ? $"; and {problems.Count - MaxListedProblems} more" : ""),
+                offset: 8);
         try
         {
             model.LoadStateDict(converted, strict: true);
@@ -161,10 +165,10 @@ public static class Checkpoint
     /// <summary>Reads a MyTorch file and checks that it is one, with a message naming the file otherwise.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="DataFormatException">The file is not a well-formed safetensors file, or not a MyTorch one.</exception>
-    public static StateDict Read(string path)
+    public static StateDict Read(string path, string option = "--model")
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"The model file '{path}' (full path {Path.GetFullPath(path)}) does not exist.", path);
+        Commands.CommandLineErrors.CheckFileOption(path, option,
+            option == "--resume" ? "the checkpoint.safetensors written by mytorch train" : "a model.safetensors (or checkpoint) written by mytorch train");
         var dict = Safetensors.Load(path);
         if (!dict.Metadata.TryGetValue("format", out var format) || format != FormatName || !dict.Metadata.ContainsKey("config"))
             throw new DataFormatException(path, "it is not a MyTorch model", offset: 8,
@@ -321,20 +325,32 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(dict);
         ArgumentNullException.ThrowIfNull(optimizer);
         var state = Prefixed(dict, "optimizer.");
+        CheckOptimizerKind(state, optimizer, path);
+        long steps = 0;
+        if (state.Metadata.TryGetValue("step", out var stepText) && !long.TryParse(stepText, NumberStyles.None, CultureInfo.InvariantCulture, out steps))
+            throw new DataFormatException(path, "its optimizer state 'step' is not a valid step count", offset: 8,
+                expected: "a whole number 0 or more", found: Shorten(stepText));
         foreach (var (key, text) in state.Metadata)
         {
-            if (key == "optimizer") continue;
-            bool valid = key == "step"
-                ? long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out _)
-                : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
-                    && (!(key.EndsWith(".lr", StringComparison.Ordinal) || key.EndsWith(".initial_lr", StringComparison.Ordinal)) || value > 0);
-            if (!valid)
-                throw new DataFormatException(path, $"its optimizer state '{key}' is not a valid number", offset: 8,
-                    expected: key == "step" ? "a whole number" : "a finite number", found: Shorten(text));
+            if (key is "optimizer" or "step") continue;
+            string leaf = key[(key.LastIndexOf('.') + 1)..];
+            (Func<double, bool> valid, string expected) = leaf switch
+            {
+                // A parameter's own step count is at most the optimizer's: each step counts once for each.
+                "step" => ((Func<double, bool>)(v => v >= 0 && v == Math.Floor(v) && v <= steps), $"a whole number 0 to {steps} (the optimizer's step count)"),
+                "lr" or "initial_lr" => (v => v > 0, "a finite number above 0"),
+                "momentum" or "beta1" or "beta2" => (v => v is >= 0 and < 1, "a finite number in [0, 1)"),
+                "eps" or "weight_decay" => (v => v >= 0, "a finite number 0 or more"),
+                "nesterov" or "amsgrad" or "maximize" => (v => v is 0 or 1, "0 or 1"),
+                _ => (v => true, "a finite number"),
+            };
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value) || !valid(value))
+                throw new DataFormatException(path, $"its optimizer state {MessageText.Quote(key)} is not valid", offset: 8,
+                    expected: expected, found: Shorten(text));
         }
         foreach (var (key, tensor) in state)
             if (tensor.DType.IsFloatingPoint() && !tensor.AllFinite())
-                throw new DataFormatException(path, $"its optimizer state tensor '{key}' holds NaN or infinity", offset: 8);
+                throw new DataFormatException(path, $"its optimizer state tensor {MessageText.Quote(key)} holds NaN or infinity", offset: 8);
         try
         {
             optimizer.LoadStateDict(state);
@@ -343,6 +359,32 @@ public static class Checkpoint
         {
             throw new DataFormatException(path, $"its optimizer state does not fit the configured run: {error.Message}");
         }
+    }
+
+    // The per-parameter state each optimizer keeps (tensors, and Adam's step count as metadata).
+    private static readonly string[] SgdState = ["momentum_buffer"];
+    private static readonly string[] AdamState = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"];
+
+    /// <summary>
+    /// The state must be the configured optimizer's: loading SGD's momentum buffers into Adam (or the reverse) would
+    /// silently start that state afresh, and the resumed run would not continue the one that was saved.
+    /// </summary>
+    private static void CheckOptimizerKind(StateDict state, Optimizer optimizer, string path)
+    {
+        string own = optimizer.GetType().Name;
+        string[] expected = own == nameof(SGD) ? SgdState : AdamState;
+        string? saved = state.Metadata.GetValueOrDefault("optimizer");
+        var entries = state.Keys.Concat(state.Metadata.Keys).Where(k => k.StartsWith("state.", StringComparison.Ordinal))
+            .Select(k => k[(k.LastIndexOf('.') + 1)..]).Distinct(StringComparer.Ordinal).ToArray();
+        string? foreign = entries.FirstOrDefault(e => !expected.Contains(e));
+        // The state's own names tell who wrote it when they disagree with the name it carries.
+        string? writer = foreign is null ? saved : SgdState.Contains(foreign) ? nameof(SGD) : AdamState.Contains(foreign) ? nameof(Adam) : null;
+        if (saved != own || foreign is not null)
+            throw new DataFormatException(path,
+                $"its optimizer state is {(writer is null ? "not from a known optimizer" : $"{MessageText.Clean(writer, 24)}'s")} but its configuration trains with {own}; " +
+                "resuming would drop that state instead of continuing the run exactly", offset: 8,
+                expected: $"{own} state ({string.Join(", ", expected)})",
+                found: foreign is null ? $"optimizer {MessageText.Quote(saved ?? "(none)", 24)}" : $"state {MessageText.Quote(foreign, 24)}");
     }
 
     /// <summary>Restores the generator state saved by <see cref="TrainingState"/>.</summary>
@@ -367,7 +409,7 @@ public static class Checkpoint
         }
     }
 
-    /// <summary>A metadata value as shown in an error: at most 60 characters.</summary>
+    /// <summary>A metadata value as shown in an error: control characters escaped, at most 60 characters.</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
-    private static string? Shorten(string? text) => text is null || text.Length <= 60 ? text : text[..60] + "...";
+    private static string? Shorten(string? text) => text is null ? null : MessageText.Clean(text, 60);
 }

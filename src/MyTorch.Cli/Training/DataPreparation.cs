@@ -43,6 +43,9 @@ public static class DataPreparation
                     $"Fashion-MNIST was looked for in {FashionMnistDirectory} and not found. Install it with: apt-get install -y dataset-fashion-mnist");
             return FashionMnistDirectory;
         }
+        if (File.Exists(data))
+            throw new ArgumentException(
+                $"Invalid value {MessageText.Quote(data, 200)} for option --data: it is a file, not a folder; --data takes mnist, fashion-mnist, a folder with the four IDX files, or a file whose name ends in .csv.", nameof(data));
         if (!Directory.Exists(data))
             throw new DirectoryNotFoundException(
                 $"The data folder '{data}' (full path {Path.GetFullPath(data)}) does not exist. --data takes mnist, fashion-mnist, a folder with the four IDX files, or a .csv file.");
@@ -102,13 +105,16 @@ public static class DataPreparation
 
     private static PreparedData PrepareCsv(TrainConfig config)
     {
-        if (!File.Exists(config.Data))
-            throw new FileNotFoundException($"The data file '{config.Data}' (full path {Path.GetFullPath(config.Data)}) does not exist.", config.Data);
+        Commands.CommandLineErrors.CheckFileOption(config.Data, "--data", "a CSV file with a header row and rows of numbers");
         var table = Csv.Read(config.Data);
         if (table.Rows == 0)
             throw new DataFormatException(config.Data, "the file has a header but no data rows", row: 2, expected: "at least one row of numbers", found: "none");
         string[] targets = config.Target.Length > 0 ? config.Target : [table.Header[^1]];
         var features = table.Header.Where(h => !targets.Contains(h)).ToArray();
+        foreach (var target in targets) table.IndexOf(target);
+        if (features.Length == 0)
+            throw new DataFormatException(config.Data, $"no feature columns are left beside the target {MessageText.List(targets, 4)}", row: 1,
+                expected: "at least one feature column beside the target", found: $"the columns {MessageText.List(table.Header, 4)}");
         var x = table.AllExcept(targets);
         var rawTargets = table.Columns(targets);
         Tensor y;

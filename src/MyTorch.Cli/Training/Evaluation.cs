@@ -27,6 +27,17 @@ public static class Evaluation
     /// </summary>
     public static Tensor Predict(Module model, Tensor inputs, int batchSize = 1024)
     {
+        var parts = new List<Tensor>();
+        ForEachBatch(model, inputs, batchSize, (_, outputs) => parts.Add(outputs));
+        return parts.Count == 1 ? parts[0] : Tensor.Concat(parts, 0);
+    }
+
+    /// <summary>
+    /// The outputs of each batch of <paramref name="batchSize"/> rows, with the row it starts at, handed to
+    /// <paramref name="use"/> one batch at a time (the model compiled and its weights frozen once for all of them).
+    /// </summary>
+    private static void ForEachBatch(Module model, Tensor inputs, int batchSize, Action<int, Tensor> use)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputs);
         bool wasTraining = model.IsTraining;
@@ -39,13 +50,11 @@ public static class Evaluation
                 compiled = null; // let the module's forward report the mismatch in its own words
             // The weights do not change during these batches: pack them for the GEMM once, not once per batch.
             compiled?.FreezeWeights();
-            var parts = new List<Tensor>();
             for (int start = 0; start < inputs.Shape[0]; start += batchSize)
             {
                 var batch = inputs.Narrow(0, start, Math.Min(batchSize, inputs.Shape[0] - start));
-                parts.Add(compiled is null ? model.Forward(batch) : compiled.Run(batch).Clone());
+                use(start, compiled is null ? model.Forward(batch) : compiled.Run(batch).Clone());
             }
-            return parts.Count == 1 ? parts[0] : Tensor.Concat(parts, 0);
         }
         finally
         {
@@ -60,24 +69,51 @@ public static class Evaluation
         return outputs.Shape[^1] == 1 ? outputs.Reshape(-1).Gt(0).To(DType.Int64) : outputs.ArgMax(-1);
     }
 
-    /// <summary>Loss and error on <paramref name="data"/>.</summary>
+    // The most output values one evaluation pass holds (2 MB of float32, below the large-object heap, so each block's
+    // temporaries are young garbage): a model with tens of thousands of classes is evaluated in row blocks, so
+    // memory grows with the class count, not with examples x classes.
+    private const long MaxOutputsAtOnce = 1L << 19;
+
+    /// <summary>
+    /// Loss and error on <paramref name="data"/>: in one pass when the outputs are small, else in blocks of rows whose
+    /// outputs take at most a few megabytes, the loss averaged over the blocks by their row counts.
+    /// </summary>
     public static EvaluationResult Evaluate(Module model, Loss criterion, TensorDataset data, TargetScaler? scaler)
     {
         ArgumentNullException.ThrowIfNull(criterion);
         ArgumentNullException.ThrowIfNull(data);
         if (data.Count == 0) return new EvaluationResult(double.NaN, double.NaN, double.NaN, [], 0);
-        var outputs = Predict(model, data.Inputs);
+        // The output width is the last Linear's (the networks mytorch builds end in one); else one row shows it.
+        int width = model.NamedModules().Select(m => m.Module).OfType<Linear>().LastOrDefault()?.OutFeatures
+            ?? Predict(model, data.Inputs.Narrow(0, 0, 1)).Shape[^1];
+        int block = (int)Math.Clamp(MaxOutputsAtOnce / Math.Max(width, 1), 1, data.Count);
+        if (block == data.Count) return EvaluateBlock(Predict(model, data.Inputs), criterion, data.Targets, scaler, data.Count);
+        double loss = 0, error = 0, squared = 0;
+        var predictions = scaler is null ? new long[data.Count] : [];
+        ForEachBatch(model, data.Inputs, block, (start, outputs) =>
+        {
+            int rows = outputs.Shape[0];
+            var part = EvaluateBlock(outputs, criterion, data.Targets.Narrow(0, start, rows), scaler, rows);
+            loss += part.Loss * rows;
+            error += part.Error * rows;
+            squared += part.MeanSquaredError * rows;
+            part.Predictions.CopyTo(predictions, start);
+        });
+        return new EvaluationResult(loss / data.Count, error / data.Count, scaler is null ? double.NaN : squared / data.Count, predictions, data.Count);
+    }
+
+    private static EvaluationResult EvaluateBlock(Tensor outputs, Loss criterion, Tensor targets, TargetScaler? scaler, int count)
+    {
         using var _ = Autograd.NoGrad();
-        var targets = data.Targets;
         double loss = criterion.Forward(outputs, LossTargets(outputs, targets)).Item();
         if (scaler is not null)
         {
             var difference = scaler.InverseTransform(outputs) - scaler.InverseTransform(targets);
-            return new EvaluationResult(loss, difference.Abs().Mean().Item(), difference.Square().Mean().Item(), [], data.Count);
+            return new EvaluationResult(loss, difference.Abs().Mean().Item(), difference.Square().Mean().Item(), [], count);
         }
         var predicted = Classes(outputs);
-        double error = 1 - predicted.Eq(targets.Reshape(-1)).Sum().Item() / data.Count;
-        return new EvaluationResult(loss, error, double.NaN, predicted.ToArray<long>(), data.Count);
+        double error = 1 - predicted.Eq(targets.Reshape(-1)).Sum().Item() / count;
+        return new EvaluationResult(loss, error, double.NaN, predicted.ToArray<long>(), count);
     }
 
     /// <summary>Targets in the form the loss expects: class indices, or a float column for a single binary logit.</summary>

@@ -94,7 +94,10 @@ public sealed class Trainer
     public static Trainer Resume(string checkpoint, int? epochs, string outputDirectory, Func<TrainConfig, PreparedData> prepare)
     {
         ArgumentNullException.ThrowIfNull(prepare);
-        var saved = Checkpoint.Read(checkpoint);
+        var saved = Checkpoint.Read(checkpoint, "--resume");
+        if (!saved.Metadata.ContainsKey("epoch") || !saved.Metadata.ContainsKey("generator"))
+            throw new DataFormatException(checkpoint, "it is a model file, not a checkpoint: it has no epoch count, optimizer or generator state to resume from", offset: 8,
+                expected: "the checkpoint.safetensors in a training's --out folder", found: "a model (as in model.safetensors)");
         var config = Checkpoint.Config(saved, checkpoint);
         if (epochs is int total) config = config with { Epochs = total };
         var data = prepare(config);

@@ -15,7 +15,7 @@ namespace MyTorch.IO;
 /// </remarks>
 public static class Csv
 {
-    private const int MaxShownCell = 40;
+    private const int MaxShownCell = 32;
 
     /// <summary>
     /// The largest file read (1 GB): the reader holds the whole text in one string, and .NET strings stop near 2^30
@@ -26,36 +26,47 @@ public static class Csv
     /// <summary>Reads <paramref name="path"/> into a <see cref="CsvTable"/>. Unquoted header names are trimmed of surrounding spaces.</summary>
     /// <exception cref="DataFormatException">The header is missing or repeats a name, a row has the wrong number
     /// of fields, a cell is not a finite number, a quote is not closed, or a blank line is followed by data
-    /// (the message names the row and column); or the file is larger than <see cref="MaxFileBytes"/>.</exception>
+    /// (the message names the row and column); or the file is larger than <see cref="MaxFileBytes"/>; or the path is
+    /// not a regular file (a directory, device or FIFO); or its data is too large for the memory available.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static CsvTable Read(string path, CsvOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new CsvOptions();
+        return ReaderMemory.Guard(path, "Csv.Read", () => ReadUnguarded(path, options));
+    }
+
+    private static CsvTable ReadUnguarded(string path, CsvOptions options)
+    {
+        InputFile.CheckRegular(path);
         long length = new FileInfo(path).Length;
         if (length > MaxFileBytes)
             throw new DataFormatException(path, "the file is too large for the CSV reader, which holds it in memory as one string", offset: MaxFileBytes,
                 expected: $"at most {MaxFileBytes} bytes", found: $"{length} bytes");
-        string text = File.ReadAllText(path, Encoding.UTF8);
+        string text = ReadText(path);
         var parser = new Parser(path, text, options.Separator);
-        var fields = new List<Parser.Field>();
+        // Sized from the first line, so a header of a million names does not grow the list (and its garbage) by doubling.
+        int firstLine = text.AsSpan().IndexOfAny('\n', '\r');
+        var fields = new List<Parser.Field>(text.AsSpan(0, firstLine < 0 ? text.Length : firstLine).Count(options.Separator) + 1);
 
         if (!parser.ReadRecord(fields) || parser.IsBlank(fields))
             throw new DataFormatException(path, "the file has no header row", row: 1,
                 expected: "a first row of column names", found: text.Length == 0 ? "an empty file" : "a blank line");
         var header = new string[fields.Count];
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(header.Length, StringComparer.Ordinal);
         for (int i = 0; i < header.Length; i++)
         {
             string name = fields[i].Quoted ? parser.Text(fields[i]).ToString() : parser.Text(fields[i]).Trim().ToString();
-            if (!seen.TryAdd(name, i))
-                throw new DataFormatException(path, $"the header names column '{name}' twice (columns {seen[name] + 1} and {i + 1})",
+            if (!seen.Add(name))
+                throw new DataFormatException(path, $"the header names column {MessageText.Quote(name)} twice (columns {Array.IndexOf(header, name) + 1} and {i + 1})",
                     row: 1, column: name, expected: "distinct column names", found: "a repeated name");
             header[i] = name;
         }
 
-        var values = new List<double>();
+        var values = new CellBuffer();
         long blankRow = 0, blankLine = 0;
+        int dataStart = parser.Position;
         while (parser.ReadRecord(fields))
         {
             long row = parser.Row;
@@ -70,6 +81,13 @@ public static class Csv
             if (fields.Count != header.Length)
                 throw new DataFormatException(path, "the row has the wrong number of fields" + Parser.LineNote(row, parser.RecordLine),
                     row: row, expected: $"{header.Length} fields, as in the header", found: $"{fields.Count} fields");
+            if (values.Count == 0)
+            {
+                // Rows like the first, to the end of the file: exact for files of uniform rows, so the cells are never
+                // copied; every cell takes at least two characters, which bounds a guess made from a short first row.
+                long rows = (text.Length - dataStart) / Math.Max(1, parser.Position - dataStart);
+                values.Reserve(Math.Min(rows * header.Length, (text.Length - dataStart) / 2 + header.Length));
+            }
             for (int column = 0; column < fields.Count; column++)
                 values.Add(ParseCell(parser, fields[column], row, header[column]));
         }
@@ -84,10 +102,42 @@ public static class Csv
         return value;
     }
 
+    /// <summary>The cells read so far, in an array sized once from the first row and grown only if later rows are longer.</summary>
+    private sealed class CellBuffer
+    {
+        private double[] cells = [];
+
+        public int Count { get; private set; }
+
+        public void Reserve(long capacity) => cells = new double[Math.Clamp(capacity, 1, Array.MaxLength)];
+
+        public void Add(double value)
+        {
+            if (Count == cells.Length) Array.Resize(ref cells, (int)Math.Min(Array.MaxLength, Math.Max(16, 2L * cells.Length)));
+            cells[Count++] = value;
+        }
+
+        /// <summary>The cells; the buffer itself when it is exactly full.</summary>
+        public double[] ToArray() => Count == cells.Length ? cells : cells[..Count];
+    }
+
+    /// <summary>
+    /// The file as text, decoded from one array of its bytes (a stream reader would hold the text twice while it grows
+    /// its buffer); a UTF-8 byte order mark is dropped, and a UTF-16 or UTF-32 one is honoured as File.ReadAllText does.
+    /// </summary>
+    private static string ReadText(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length >= 2 && (bytes[0], bytes[1]) is (0xFF, 0xFE) or (0xFE, 0xFF) || bytes.Length >= 4 && bytes.AsSpan(0, 4).SequenceEqual(new byte[] { 0, 0, 0xFE, 0xFF }))
+            return File.ReadAllText(path, Encoding.UTF8);
+        int start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? 3 : 0;
+        return Encoding.UTF8.GetString(bytes, start, bytes.Length - start);
+    }
+
     [DoesNotReturn]
     private static void ThrowBadCell(Parser parser, string cell, long row, string column, bool parsed)
     {
-        string shown = cell.Length > MaxShownCell ? cell[..MaxShownCell] + "..." : cell;
+        string shown = MessageText.Clean(cell, MaxShownCell);
         string problem = cell.Trim().Length == 0 ? "the cell is empty"
             : parsed ? $"'{shown}' is not a finite number"
             : $"'{shown}' is not a number";
@@ -166,6 +216,9 @@ public static class Csv
 
         public string Path => path;
 
+        /// <summary>Where the next record starts in the text.</summary>
+        public int Position => position;
+
         /// <summary>The 1-based number of the record last read (the header is 1).</summary>
         public long Row { get; private set; }
 
@@ -232,7 +285,7 @@ public static class Csv
                 position = quote + 1;
                 if (position < text.Length && text[position] != separator && text[position] != '\n' && text[position] != '\r')
                     throw new DataFormatException(path, "unexpected text after a closing quote" + LineNote(Row, RecordLine), row: Row,
-                        expected: "a separator or the end of the line", found: $"'{text[position]}'");
+                        expected: "a separator or the end of the line", found: MessageText.Quote(text[position].ToString()));
                 return new Field(start, length, true, unescaped?.ToString());
             }
         }

@@ -73,9 +73,11 @@ public sealed class CsvTable
         ArgumentNullException.ThrowIfNull(names);
         var excluded = new HashSet<int>();
         foreach (string name in names) excluded.Add(IndexOf(name));
-        var indices = Enumerable.Range(0, header.Length).Where(i => !excluded.Contains(i)).ToArray();
+        var indices = new int[header.Length - excluded.Count];
+        for (int i = 0, k = 0; i < header.Length; i++)
+            if (!excluded.Contains(i)) indices[k++] = i;
         if (indices.Length == 0)
-            throw new ArgumentException($"AllExcept: excluding {Quote(names)} leaves no columns.", nameof(names));
+            throw new ArgumentException($"AllExcept: excluding {MessageText.List(names)} leaves no columns; the table has only {MessageText.List(header)}.", nameof(names));
         return Gather(indices);
     }
 
@@ -105,7 +107,5 @@ public sealed class CsvTable
     [DoesNotReturn]
     private void ThrowUnknownColumn(string name) =>
         throw new ArgumentException(
-            $"{SourcePath ?? "CSV table"} has no column '{name}'; its columns are {Quote(header)}.", nameof(name));
-
-    private static string Quote(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
+            $"{MessageText.Clean(SourcePath ?? "CSV table", 200)} has no column {MessageText.Quote(name)}; its columns are {MessageText.List(header)}.", nameof(name));
 }

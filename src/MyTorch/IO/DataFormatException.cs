@@ -13,6 +13,8 @@ namespace MyTorch.IO;
 /// For gzip-compressed files <see cref="Offset"/> counts bytes of the decompressed data, and the message says so.
 /// CSV rows are numbered from 1 with the header as row 1, so the first data row is row 2 (the line a text editor
 /// or spreadsheet shows, unless a quoted field spans lines).
+/// Every part of the message goes through <see cref="MessageText.Clean"/>: control characters from the file are
+/// escaped and long text is cut, so the message is one line of bounded length whatever the file holds.
 /// </remarks>
 public sealed class DataFormatException : IOException
 {
@@ -20,10 +22,10 @@ public sealed class DataFormatException : IOException
     public DataFormatException() : this("The data file is malformed.") { }
 
     /// <summary>Creates the exception with a ready-made message and no location.</summary>
-    public DataFormatException(string message) : base(message) => FilePath = string.Empty;
+    public DataFormatException(string message) : base(MessageText.Clean(message, MaxMessagePart)) => FilePath = string.Empty;
 
     /// <summary>Creates the exception with a ready-made message, no location and the underlying error.</summary>
-    public DataFormatException(string message, Exception innerException) : base(message, innerException) =>
+    public DataFormatException(string message, Exception innerException) : base(MessageText.Clean(message, MaxMessagePart), innerException) =>
         FilePath = string.Empty;
 
     /// <summary>
@@ -61,17 +63,24 @@ public sealed class DataFormatException : IOException
     /// <summary>What the reader found instead, when it can say.</summary>
     public string? Found { get; }
 
+    // The most characters of the path and of what was expected; file text inside a part is cut shorter by the reader
+    // that quotes it. The problem may list a few mismatches, so it may be longer.
+    private const int MaxMessagePart = 200;
+    private const int MaxProblem = 360;
+
     private static string Compose(string filePath, string problem, long? offset, long? row, string? column,
         string? expected, string? found)
     {
-        var text = new StringBuilder(filePath);
+        var text = new StringBuilder(MessageText.Clean(filePath, MaxMessagePart));
         var location = new List<string>(2);
         if (offset is long byteOffset) location.Add(string.Create(CultureInfo.InvariantCulture, $"byte offset {byteOffset}"));
         if (row is long rowNumber) location.Add(string.Create(CultureInfo.InvariantCulture, $"row {rowNumber}"));
-        if (column is not null) location.Add($"column '{column}'");
+        if (column is not null) location.Add($"column {MessageText.Quote(column, 32)}");
         if (location.Count > 0) text.Append(": ").Append(string.Join(", ", location));
-        text.Append(": ").Append(problem);
-        if (expected is not null) text.Append(" (expected ").Append(expected).Append(", found ").Append(found ?? "nothing").Append(')');
+        text.Append(": ").Append(MessageText.Clean(problem, MaxProblem));
+        if (expected is not null)
+            text.Append(" (expected ").Append(MessageText.Clean(expected, MaxMessagePart / 2))
+                .Append(", found ").Append(MessageText.Clean(found ?? "nothing", MessageText.DefaultMaxLength)).Append(')');
         if (text[^1] != '.') text.Append('.');
         return text.ToString();
     }

@@ -27,6 +27,24 @@ public static class Idx
     // size as float32. The fuzz tests allow a reader 2048 bytes per input byte.
     private const long MaxUpFrontExpansion = 1024;
 
+    private static long maxDecompressedBytes = 1L << 30;
+
+    /// <summary>
+    /// The most bytes a gzip-compressed IDX file may decompress to (default 1 GiB: the largest MNIST-style files,
+    /// EMNIST's, are about 550 MB). A header that promises more is refused before any data is read, and data that
+    /// runs past the limit stops there, so a small file cannot inflate to gigabytes. Raise it for larger data sets.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative value.</exception>
+    public static long MaxDecompressedBytes
+    {
+        get => Volatile.Read(ref maxDecompressedBytes);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            Volatile.Write(ref maxDecompressedBytes, value);
+        }
+    }
+
     // Data sections at least this large are stored on a second thread while the next chunk is read (Sink).
     private const long PipelineBytes = 4L << 20;
 
@@ -36,36 +54,47 @@ public static class Idx
     /// The header is checked before anything large is allocated.
     /// </summary>
     /// <exception cref="DataFormatException">The file is not a well-formed IDX file: bad magic, type or sizes,
-    /// or a data section shorter or longer than the sizes say.</exception>
+    /// or a data section shorter or longer than the sizes say; a gzip file whose trailer (CRC32 and length) is missing
+    /// or does not match, or that decompresses to more than <see cref="MaxDecompressedBytes"/>; a path that is not a
+    /// regular file (a directory, device or FIFO); data too large for the memory available.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static Tensor Read(string path, DType dtype = DType.Float32) => ReadWithHeader(path, dtype).Tensor;
 
     /// <summary>Reads the file and also returns its element type and header length, for callers that check them (MNIST).</summary>
-    internal static (Tensor Tensor, IdxType Type, int HeaderLength, bool Gzip) ReadWithHeader(string path, DType dtype)
+    internal static (Tensor Tensor, IdxType Type, int HeaderLength, bool Gzip) ReadWithHeader(string path, DType dtype,
+        (int Count, string LabelsPath)? expectedImages = null, long? maxDecompressedBytes = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!Enum.IsDefined(dtype)) throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown dtype.");
-        var sink = new TensorSink(dtype);
-        var (_, type, headerLength, gzip) = ReadInto(path, sink);
+        var sink = new TensorSink(path, dtype) { ExpectedImages = expectedImages };
+        var (_, type, headerLength, gzip) = ReadInto(path, sink, maxDecompressedBytes);
         return (sink.Result, type, headerLength, gzip);
     }
 
     /// <summary>Reads the file, with every check <see cref="Read"/> makes, into <paramref name="sink"/>.</summary>
-    internal static (int[] Shape, IdxType Type, int HeaderLength, bool Gzip) ReadInto(string path, Sink sink)
+    internal static (int[] Shape, IdxType Type, int HeaderLength, bool Gzip) ReadInto(string path, Sink sink, long? maxDecompressedBytes = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return ReaderMemory.Guard(path, "Idx.Read", () => ReadIntoUnguarded(path, sink, maxDecompressedBytes));
+    }
+
+    private static (int[] Shape, IdxType Type, int HeaderLength, bool Gzip) ReadIntoUnguarded(string path, Sink sink, long? maxDecompressedBytes)
+    {
+        sink.Path = path;
+        using var file = InputFile.OpenRead(path);
         Span<byte> magic = stackalloc byte[2];
         bool gzip = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
         file.Position = 0;
         if (!gzip) return Decode(new Source(path, file, gzip: false), file.Length, gzip: false, sink);
-        using var decompressed = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
-        return Decode(new Source(path, decompressed, gzip: true), file.Length, gzip: true, sink);
+        long limit = maxDecompressedBytes ?? MaxDecompressedBytes;
+        using var decompressed = new GzipReader(path, file, limit);
+        return Decode(new Source(path, decompressed, gzip: true), limit, gzip: true, sink);
     }
 
     /// <summary>
     /// Decodes the header and the data into <paramref name="sink"/>. <paramref name="fileLength"/> is the length of the
-    /// file on disk: of the data itself when raw, of the compressed data when <paramref name="gzip"/>.
+    /// file on disk when raw, and the most bytes the data may decompress to when <paramref name="gzip"/>.
     /// </summary>
     private static (int[], IdxType, int, bool) Decode(Source source, long fileLength, bool gzip, Sink sink)
     {
@@ -112,6 +141,7 @@ public static class Idx
             if (fileLength > expectedEnd)
                 source.Fail("extra bytes after the data", expectedEnd,
                     $"the file to end at byte {expectedEnd} for {Describe(shape, type)}", $"{fileLength - expectedEnd} more bytes");
+            sink.CheckHeader(source.Path, shape, type);
             sink.Allocate(shape, type, payload);
             try
             {
@@ -134,9 +164,15 @@ public static class Idx
         }
 
         // gzip: the decompressed size is unknown until read, so read at most one byte more than the header promises
-        // (a gzip bomb stops there). Both ways below read the same chunks, so a corrupt stream fails at the same offset.
+        // (a gzip bomb stops there), and refuse a promise beyond the limit before reading any data.
+        // Both ways below read the same chunks, so a corrupt stream fails at the same offset.
+        sink.CheckHeader(source.Path, shape, type);
+        if (expectedEnd > fileLength)
+            source.Fail($"the header promises more data than the limit on decompressed bytes (Idx.{nameof(MaxDecompressedBytes)})", 4,
+                $"at most {fileLength} bytes in all", $"{expectedEnd} bytes for {Describe(shape, type)}");
         long total = 0;
-        if (sink.Bytes(count, elementSize) <= MaxUpFrontExpansion * fileLength)
+        long compressedLength = ((GzipReader)source.Stream).CompressedLength;
+        if (sink.Bytes(count, elementSize) <= MaxUpFrontExpansion * compressedLength)
         {
             // Deflate expands at most about 1032 times, so a header within this bound of the compressed size may be
             // telling the truth: allocate the destination now and decode each chunk into it as it arrives, rather than
@@ -373,6 +409,23 @@ public static class Idx
         /// <summary>Stores <paramref name="chunk"/> (whole elements), the bytes at <paramref name="offset"/> of the data section.</summary>
         protected abstract void Store(long offset, Span<byte> chunk);
 
+        /// <summary>
+        /// The number of images the labels file holds, when it was read first: a rank-3 ubyte file claiming another
+        /// count is refused as soon as its header is read, before its data is decompressed or buffered.
+        /// </summary>
+        public (int Count, string LabelsPath)? ExpectedImages { get; set; }
+
+        /// <summary>The file being read, for errors the sink raises.</summary>
+        public string Path { get; set; } = "";
+
+        /// <summary>Checks the header against what other files say, before the data is read.</summary>
+        public void CheckHeader(string path, int[] shape, IdxType type)
+        {
+            if (ExpectedImages is not { } expected || type != IdxType.UByte || shape.Length != 3 || shape[0] == expected.Count) return;
+            throw new DataFormatException(expected.LabelsPath, $"the label count does not match the {shape[0]} images in '{path}'", 4,
+                expected: $"{shape[0]} labels", found: $"{expected.Count} labels");
+        }
+
         /// <summary>Makes the destination and the read buffers.</summary>
         public void Allocate(int[] shape, IdxType type, long payload)
         {
@@ -412,7 +465,7 @@ public static class Idx
     }
 
     /// <summary>Decodes the elements into a tensor of the caller's dtype.</summary>
-    private sealed class TensorSink(DType dtype) : Sink
+    private sealed class TensorSink(string path, DType dtype) : Sink
     {
         private Tensor? tensor;
         private IdxType type;
@@ -422,7 +475,7 @@ public static class Idx
         protected override void Create(int[] shape, IdxType type, long payload)
         {
             this.type = type;
-            tensor = Tensor.Empty(shape, dtype, "Idx.Read");
+            tensor = ReaderMemory.Empty(path, shape, dtype, "Idx.Read");
         }
 
         protected override void Store(long offset, Span<byte> chunk) => Convert(chunk, type, tensor!, (int)(offset / ElementSize(type)));
@@ -436,6 +489,12 @@ public static class Idx
     {
         private long position;
 
+        /// <summary>The file's name as the caller gave it.</summary>
+        public string Path => path;
+
+        /// <summary>The stream read: the file, or a <see cref="GzipReader"/> over it.</summary>
+        public Stream Stream => stream;
+
         /// <summary>Reads until <paramref name="buffer"/> is full or the data ends; returns the bytes read.</summary>
         public int Read(Span<byte> buffer)
         {
@@ -447,8 +506,9 @@ public static class Idx
             }
             catch (InvalidDataException e)
             {
+                // zlib's complaint, which .NET words as an unsupported compression method whatever it was.
                 throw new DataFormatException(path, "the gzip data is corrupt after this many decompressed bytes", position,
-                    expected: "a valid gzip stream", found: e.Message, innerException: e);
+                    expected: "valid deflate data", found: "data that does not decompress", innerException: e);
             }
         }
 

@@ -22,8 +22,10 @@ public static class Mnist
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">One of the four files is missing (the message lists all four).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="DataFormatException">A file is malformed, not ubyte, image and label counts differ, a label is outside 0..9,
-    /// or the test images differ in size from the training images.</exception>
+    /// the images have no pixels, or the test images differ in size from the training images; a gzip file fails its
+    /// CRC32 or length check or decompresses past <see cref="Idx.MaxDecompressedBytes"/>; a file is not a regular file.</exception>
     public static (Tensor TrainImages, Tensor TrainLabels, Tensor TestImages, Tensor TestLabels) Load(string directory)
     {
         var paths = Paths(directory);
@@ -44,6 +46,7 @@ public static class Mnist
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="validationFraction"/> is not in [0, 1).</exception>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">One of the four files is missing (the message lists all four).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="DataFormatException">As for <see cref="Load"/>.</exception>
     public static (TensorDataset Train, TensorDataset Validation, TensorDataset Test) LoadSplit(string directory, double validationFraction, Generator generator)
     {
@@ -88,8 +91,8 @@ public static class Mnist
             place = new int[shape[0]];
             for (int i = 0; i < TrainRows.Length; i++) place[TrainRows[i]] = i;
             for (int i = 0; i < ValidationRows.Length; i++) place[ValidationRows[i]] = ~i;
-            TrainImages = Tensor.Empty([TrainRows.Length, rowLength], DType.Float32, "Mnist.LoadSplit");
-            ValidationImages = Tensor.Empty([ValidationRows.Length, rowLength], DType.Float32, "Mnist.LoadSplit");
+            TrainImages = ReaderMemory.Empty(Path, [TrainRows.Length, rowLength], DType.Float32, "Mnist.LoadSplit");
+            ValidationImages = ReaderMemory.Empty(Path, [ValidationRows.Length, rowLength], DType.Float32, "Mnist.LoadSplit");
             partial = new byte[rowLength];
         }
 
@@ -178,21 +181,25 @@ public static class Mnist
     /// </summary>
     private static Pair ReadPair(string imagesPath, string labelsPath, Idx.Sink? imagesSink)
     {
+        // The labels first: they are small, and their count bounds what the images file may claim, so a small
+        // gzip file claiming millions of images is refused at its header instead of being decompressed.
+        var labels = Idx.ReadWithHeader(labelsPath, DType.Int64);
+        CheckKind(labelsPath, labels.Type, labels.Tensor.Rank, 1, "(count)");
+        var expected = (labels.Tensor.Shape[0], labelsPath);
         Tensor? images = null;
         int[] shape;
         IdxType type;
         if (imagesSink is not null)
         {
+            imagesSink.ExpectedImages = expected;
             (shape, type, _, _) = Idx.ReadInto(imagesPath, imagesSink);
         }
         else
         {
-            var read = Idx.ReadWithHeader(imagesPath, DType.Float32);
+            var read = Idx.ReadWithHeader(imagesPath, DType.Float32, expected);
             (images, shape, type) = (read.Tensor, read.Tensor.Shape.ToArray(), read.Type);
         }
         CheckKind(imagesPath, type, shape.Length, 3, "(count, rows, columns)");
-        var labels = Idx.ReadWithHeader(labelsPath, DType.Int64);
-        CheckKind(labelsPath, labels.Type, labels.Tensor.Rank, 1, "(count)");
 
         int count = shape[0];
         (int rows, int columns) = (shape[1], shape[2]);
@@ -201,6 +208,9 @@ public static class Mnist
         if (rowLength > Array.MaxLength)
             throw new DataFormatException(imagesPath, "the images have more pixels than a tensor row can hold", 8,
                 expected: $"rows x columns <= {Array.MaxLength}", found: $"{rows} x {columns} = {rowLength}");
+        if (rowLength == 0 && count > 0)
+            throw new DataFormatException(imagesPath, "the images have no pixels", 8,
+                expected: "rows and columns of at least 1", found: $"{rows} x {columns}");
         if (labels.Tensor.Shape[0] != count)
             throw new DataFormatException(labelsPath, $"the label count does not match the {count} images in '{imagesPath}'", 4,
                 expected: $"{count} labels", found: $"{labels.Tensor.Shape[0]} labels");

@@ -156,11 +156,19 @@ public static class Safetensors
     /// </summary>
     /// <exception cref="DataFormatException">The header length, JSON, a dtype, a shape or the data offsets are invalid
     /// (the message names the tensor and byte offset), or the file uses a dtype other than F32, F64 or I64.</exception>
+    /// <exception cref="DataFormatException">The path is not a regular file (a directory, device or FIFO), or the
+    /// tensors are too large for the memory available.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static StateDict Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return ReaderMemory.Guard(path, "Safetensors.Load", () => LoadUnguarded(path));
+    }
+
+    private static StateDict LoadUnguarded(string path)
+    {
+        using var handle = InputFile.OpenHandle(path);
         long fileLength = RandomAccess.GetLength(handle);
         if (fileLength < 8)
             Fail(path, "the file is too short to be a safetensors file", fileLength, "at least 8 bytes (the header length)", $"{fileLength} bytes");
@@ -184,7 +192,7 @@ public static class Safetensors
         entries.Sort((a, b) => a.Index.CompareTo(b.Index));
         foreach (var entry in entries)
         {
-            var tensor = Tensor.Empty(entry.Shape, entry.DType, "Safetensors.Load");
+            var tensor = ReaderMemory.Empty(path, entry.Shape, entry.DType, "Safetensors.Load");
             switch (entry.DType)
             {
                 case DType.Float32: ReadElements(path, handle, tensor.F32, dataStart + entry.Begin); break;
@@ -213,7 +221,7 @@ public static class Safetensors
             {
                 long offset = 8 + reader.TokenStartIndex;
                 string name = reader.GetString()!;
-                if (!names.Add(name)) Fail(path, $"the header names '{name}' twice", offset, "distinct tensor names", "a repeated name");
+                if (!names.Add(name)) Fail(path, $"the header names {Q(name)} twice", offset, "distinct tensor names", "a repeated name");
                 reader.Read();
                 if (name == MetadataKey) ParseMetadata(path, ref reader, metadata, offset);
                 else entries.Add(ParseEntry(path, ref reader, name, offset, dataLength, entries.Count));
@@ -245,7 +253,7 @@ public static class Safetensors
             long keyOffset = 8 + reader.TokenStartIndex;
             reader.Read();
             if (reader.TokenType != JsonTokenType.String)
-                Fail(path, $"metadata value '{key}' is not a string", keyOffset, "a JSON string", reader.TokenType.ToString());
+                Fail(path, $"metadata value {Q(key)} is not a string", keyOffset, "a JSON string", reader.TokenType.ToString());
             metadata[key] = reader.GetString()!;
         }
     }
@@ -253,7 +261,7 @@ public static class Safetensors
     private static Entry ParseEntry(string path, ref Utf8JsonReader reader, string name, long offset, long dataLength, int index)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
-            Fail(path, $"tensor '{name}' is not described by an object", offset, "'{' with dtype, shape and data_offsets", reader.TokenType.ToString());
+            Fail(path, $"tensor {Q(name)} is not described by an object", offset, "'{' with dtype, shape and data_offsets", reader.TokenType.ToString());
         string? code = null;
         int[]? shape = null;
         long[]? offsets = null;
@@ -265,7 +273,7 @@ public static class Safetensors
             {
                 case "dtype":
                     if (reader.TokenType != JsonTokenType.String)
-                        Fail(path, $"tensor '{name}': dtype is not a string", offset, "a string such as \"F32\"", reader.TokenType.ToString());
+                        Fail(path, $"tensor {Q(name)}: dtype is not a string", offset, "a string such as \"F32\"", reader.TokenType.ToString());
                     code = reader.GetString()!;
                     break;
                 case "shape":
@@ -281,7 +289,7 @@ public static class Safetensors
             }
         }
         if (code is null || shape is null || offsets is null)
-            Fail(path, $"tensor '{name}' lacks {(code is null ? "dtype" : shape is null ? "shape" : "data_offsets")}", offset,
+            Fail(path, $"tensor {Q(name)} lacks {(code is null ? "dtype" : shape is null ? "shape" : "data_offsets")}", offset,
                 "dtype, shape and data_offsets", "an incomplete entry");
         DType dtype = code switch
         {
@@ -291,10 +299,10 @@ public static class Safetensors
             _ => ThrowUnsupportedDType(path, name, code, offset),
         };
         if (offsets.Length != 2)
-            Fail(path, $"tensor '{name}': data_offsets must hold [begin, end]", offset, "2 numbers", $"{offsets.Length}");
+            Fail(path, $"tensor {Q(name)}: data_offsets must hold [begin, end]", offset, "2 numbers", $"{offsets.Length}");
         (long begin, long end) = (offsets[0], offsets[1]);
         if (begin > end || end > dataLength)
-            Fail(path, $"tensor '{name}': data_offsets [{begin}, {end}] lie outside the {dataLength}-byte data section", offset,
+            Fail(path, $"tensor {Q(name)}: data_offsets [{begin}, {end}] lie outside the {dataLength}-byte data section", offset,
                 $"0 <= begin <= end <= {dataLength}", $"[{begin}, {end}]");
 
         // Sizes are below 2^31 and the running product is capped below 2^31, so nothing here overflows a long.
@@ -304,12 +312,12 @@ public static class Safetensors
         {
             count *= shape[i];
             if (count > Array.MaxLength)
-                Fail(path, $"tensor '{name}': shape {Shapes.Format(shape)} has more elements than a tensor can hold", offset,
+                Fail(path, $"tensor {Q(name)}: shape {Shapes.Format(shape)} has more elements than a tensor can hold", offset,
                     $"at most {Array.MaxLength} elements", "more");
         }
         long bytes = count * dtype.ElementSize();
         if (end - begin != bytes)
-            Fail(path, $"tensor '{name}': data_offsets [{begin}, {end}] do not match shape {Shapes.Format(shape)} of {code}", offset,
+            Fail(path, $"tensor {Q(name)}: data_offsets [{begin}, {end}] do not match shape {Shapes.Format(shape)} of {Q(code)}", offset,
                 $"{bytes} bytes", $"{end - begin} bytes");
         return new Entry(name, dtype, shape, begin, end, offset, index);
     }
@@ -318,16 +326,16 @@ public static class Safetensors
         long maxCount, long maxValue)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
-            Fail(path, $"tensor '{name}': {property} is not an array", offset, "an array of non-negative integers", reader.TokenType.ToString());
+            Fail(path, $"tensor {Q(name)}: {property} is not an array", offset, "an array of non-negative integers", reader.TokenType.ToString());
         var values = new List<long>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             long value = -1;
             if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out value) || value < 0 || value > maxValue)
-                Fail(path, $"tensor '{name}': {property} holds an invalid value", 8 + reader.TokenStartIndex,
+                Fail(path, $"tensor {Q(name)}: {property} holds an invalid value", 8 + reader.TokenStartIndex,
                     $"integers 0..{maxValue}", Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan));
             if (values.Count == maxCount)
-                Fail(path, $"tensor '{name}': {property} has too many values", 8 + reader.TokenStartIndex, $"at most {maxCount}", "more");
+                Fail(path, $"tensor {Q(name)}: {property} has too many values", 8 + reader.TokenStartIndex, $"at most {maxCount}", "more");
             values.Add(value);
         }
         return [.. values];
@@ -342,11 +350,11 @@ public static class Safetensors
         foreach (var entry in entries)
         {
             if (entry.Begin < next)
-                Fail(path, $"tensor '{entry.Name}' (data [{entry.Begin}, {entry.End}]) overlaps tensor '{previous!.Name}' (data [{previous.Begin}, {previous.End}])",
+                Fail(path, $"tensor {Q(entry.Name)} (data [{entry.Begin}, {entry.End}]) overlaps tensor {Q(previous!.Name)} (data [{previous.Begin}, {previous.End}])",
                     dataStart + entry.Begin, $"data to start at {next} or later", $"{entry.Begin}");
             if (entry.Begin > next)
-                Fail(path, $"bytes [{next}, {entry.Begin}) of the data section belong to no tensor (before tensor '{entry.Name}')",
-                    dataStart + next, $"tensor '{entry.Name}' to start at {next}", $"{entry.Begin}");
+                Fail(path, $"bytes [{next}, {entry.Begin}) of the data section belong to no tensor (before tensor {Q(entry.Name)})",
+                    dataStart + next, $"tensor {Q(entry.Name)} to start at {next}", $"{entry.Begin}");
             next = entry.End;
             previous = entry;
         }
@@ -391,9 +399,12 @@ public static class Safetensors
         _ => "I64",
     };
 
+    /// <summary>A name from the header as a message shows it: quoted, control characters escaped, long names cut.</summary>
+    private static string Q(string text) => MessageText.Quote(text);
+
     [DoesNotReturn]
     private static DType ThrowUnsupportedDType(string path, string name, string code, long offset) =>
-        throw new DataFormatException(path, $"tensor '{name}' has dtype {code}, which MyTorch cannot load", offset,
+        throw new DataFormatException(path, $"tensor {Q(name)} has dtype {MessageText.Clean(code)}, which MyTorch cannot load", offset,
             expected: "dtype F32, F64 or I64", found: code);
 
     [DoesNotReturn]

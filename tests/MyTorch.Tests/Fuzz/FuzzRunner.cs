@@ -172,12 +172,30 @@ internal static class FuzzRunner
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         if (error is not null && !target.IsDocumented(error))
             return (FuzzOutcome.Failed, $"undocumented {error.GetType().FullName}: {error.Message}\n{error.StackTrace}");
+        if (error is not null && MessageProblem(error.Message, path) is string bad)
+            return (FuzzOutcome.Failed, $"{bad}: {MessageText.Clean(error.Message, 300)}");
         if (elapsed > TimeLimit)
             return (FuzzOutcome.Failed, string.Create(CultureInfo.InvariantCulture, $"took {elapsed.TotalSeconds:F1} s (limit {TimeLimit.TotalSeconds} s)"));
         if (allocated > allowance)
             return (FuzzOutcome.Failed, string.Create(CultureInfo.InvariantCulture,
                 $"allocated {allocated:N0} bytes for a {input.Length}-byte input (limit {allowance:N0})"));
         return (error is null ? FuzzOutcome.Accepted : FuzzOutcome.Rejected, null);
+    }
+
+    /// <summary>The longest message allowed, in UTF-8 bytes, not counting the input's path (a temporary folder here).</summary>
+    public const int MaxMessageBytes = 500;
+
+    /// <summary>
+    /// What is wrong with an error message, or null: it must be one line without control characters (nothing from
+    /// the file may reach a terminal raw) and short whatever the file holds.
+    /// </summary>
+    public static string? MessageProblem(string message, string path)
+    {
+        foreach (char c in message)
+            if (MessageText.IsUnsafe(c) && !char.IsSurrogate(c))
+                return string.Create(CultureInfo.InvariantCulture, $"the message holds control character U+{(int)c:X4}");
+        int bytes = Encoding.UTF8.GetByteCount(message.Replace(path, "", StringComparison.Ordinal).Replace(Path.GetDirectoryName(path)!, "", StringComparison.Ordinal));
+        return bytes > MaxMessageBytes ? string.Create(CultureInfo.InvariantCulture, $"the message is {bytes} bytes (limit {MaxMessageBytes})") : null;
     }
 
     /// <summary>Replays every kept input of <paramref name="target"/> (with the watchdog); returns the number replayed and the problems.</summary>

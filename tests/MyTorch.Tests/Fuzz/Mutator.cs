@@ -35,6 +35,10 @@ internal sealed class Mutator(int seed)
         "\"", "\"\"", ",", ",,", "\n", "\r", "\r\n", "{", "}", "[", "]", ":", "null", "true", "[]", "{}", "\\", "\\u",
         "\\uD800", "\\uDC00\\uD800", "\\u0000", "\u00e9", "\ufeff", "\t", " ", "\0", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
         "/*", "//", "\"__metadata__\"", "\"dtype\":\"F16\"", "\"shape\":[2147483647,2147483647]", "\"data_offsets\":[0,18446744073709551615]",
+        // Text that must never reach a terminal raw: escape sequences, a forged error line, C1 and bidirectional controls.
+        "\u001b[31m", "\u001b]0;owned\u0007", "\nerror: forged line\n", "\u009b2J", "\u202e", "\u2028", "\u0085", "\u007f",
+        // A token long enough that a message echoing it whole would be kilobytes.
+        new string('A', 6000), "1" + new string('0', 6000),
     ];
 
     /// <summary>A random integer in [0, <paramref name="maxExclusive"/>).</summary>

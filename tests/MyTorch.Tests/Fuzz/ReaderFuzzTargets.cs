@@ -56,7 +56,8 @@ internal static class ReaderFuzzTargets
         Read = path => MyTorch.IO.Safetensors.Load(path),
     };
 
-    public static IReadOnlyList<FuzzTarget> All { get; } = [Idx, IdxGzip, Mnist, Csv, Safetensors];
+    public static IReadOnlyList<FuzzTarget> All { get; } =
+        [Idx, IdxGzip, Mnist, Csv, Safetensors, HostileClassFuzzTargets.GzipIntegrity, HostileClassFuzzTargets.GzipBomb];
 
     // ---- IDX ----
 

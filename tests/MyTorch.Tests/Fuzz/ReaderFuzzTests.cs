@@ -35,6 +35,14 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output)
         Check(ReaderFuzzTargets.Csv, ReaderFuzzTargets.CsvInputs(FuzzRunner.Iterations(4000), FuzzRunner.Seed + 4));
 
     [Fact]
+    public void Gzip_DamagedTrailersAndData_AreRejectedOrReadExactly() =>
+        Check(HostileClassFuzzTargets.GzipIntegrity, HostileClassFuzzTargets.GzipIntegrityInputs(FuzzRunner.Iterations(1500), FuzzRunner.Seed + 6));
+
+    [Fact]
+    public void Gzip_DecompressionBombs_StopAtTheHeaderOrTheLimit() =>
+        Check(HostileClassFuzzTargets.GzipBomb, HostileClassFuzzTargets.GzipBombInputs(FuzzRunner.Iterations(300), FuzzRunner.Seed + 7));
+
+    [Fact]
     public void Safetensors_Files() =>
         Check(ReaderFuzzTargets.Safetensors, ReaderFuzzTargets.SafetensorsInputs(FuzzRunner.Iterations(4000), FuzzRunner.Seed + 5));
 }
