@@ -46,11 +46,9 @@ public sealed class Dropout : Module
         // Each uniform is rounded to T before the comparison, as a T tensor of uniforms compared with p would be.
         T threshold = T.CreateTruncating(p);
         T scale = T.One / T.CreateTruncating(1 - p);
-        for (int i = 0; i < mask.Length; i++)
-        {
-            mask[i] = T.CreateTruncating(generator.NextDouble()) >= threshold ? scale : T.Zero;
-            y[i] = x[i] * mask[i];
-        }
+        generator.FillUniform(mask);
+        for (int i = 0; i < mask.Length; i++) mask[i] = mask[i] >= threshold ? scale : T.Zero;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(x, mask, y);
     }
 
     /// <inheritdoc/>

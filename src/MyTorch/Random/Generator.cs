@@ -65,6 +65,28 @@ public sealed class Generator
     /// <summary>A double uniformly distributed in [0, 1), with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
+    /// <summary>
+    /// Fills <paramref name="destination"/> with <see cref="NextDouble"/>'s values in order, each rounded to
+    /// <typeparamref name="T"/>: the same numbers as calling it once per element, with the state kept in registers.
+    /// </summary>
+    internal void FillUniform<T>(Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ulong a = s0, b = s1, c = s2, d = s3;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            ulong result = BitOperations.RotateLeft(b * 5, 7) * 9;
+            ulong t = b << 17;
+            c ^= a;
+            d ^= b;
+            b ^= c;
+            a ^= d;
+            c ^= t;
+            d = BitOperations.RotateLeft(d, 45);
+            destination[i] = T.CreateTruncating((result >> 11) * (1.0 / (1UL << 53)));
+        }
+        (s0, s1, s2, s3) = (a, b, c, d);
+    }
+
     /// <summary>A float uniformly distributed in [0, 1), with 24 random bits.</summary>
     public float NextSingle() => (NextUInt64() >> 40) * (1.0f / (1U << 24));
 
