@@ -47,7 +47,20 @@ public sealed class Dropout : Module
         T threshold = T.CreateTruncating(p);
         T scale = T.One / T.CreateTruncating(1 - p);
         generator.FillUniform(mask);
-        for (int i = 0; i < mask.Length; i++) mask[i] = mask[i] >= threshold ? scale : T.Zero;
+        // Branch-free: which elements survive is random, so a branch per element would mispredict often.
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && System.Numerics.Vector<T>.IsSupported)
+        {
+            var thresholds = new System.Numerics.Vector<T>(threshold);
+            var scales = new System.Numerics.Vector<T>(scale);
+            for (; i <= mask.Length - System.Numerics.Vector<T>.Count; i += System.Numerics.Vector<T>.Count)
+            {
+                var u = new System.Numerics.Vector<T>(mask[i..]);
+                var kept = System.Numerics.Vector.GreaterThanOrEqual(u, thresholds);
+                System.Numerics.Vector.ConditionalSelect(kept, scales, System.Numerics.Vector<T>.Zero).CopyTo(mask[i..]);
+            }
+        }
+        for (; i < mask.Length; i++) mask[i] = mask[i] >= threshold ? scale : T.Zero;
         System.Numerics.Tensors.TensorPrimitives.Multiply(x, mask, y);
     }
 
