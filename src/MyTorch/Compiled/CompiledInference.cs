@@ -33,25 +33,47 @@ namespace MyTorch.Compiled;
 /// </code></example>
 public sealed class CompiledInference
 {
-    private readonly InferencePlan plan;
+    private readonly InferencePlan? plan;
+    private readonly RecordedInference? recorded;
 
     private CompiledInference(InferencePlan plan) => this.plan = plan;
 
-    /// <summary>Input features per row (the first Linear layer's).</summary>
-    public int InputFeatures => plan.InputFeatures;
+    private CompiledInference(RecordedInference recorded) => this.recorded = recorded;
 
-    /// <summary>Output features per row (the last layer's width).</summary>
-    public int OutputFeatures => plan.OutputFeatures;
+    /// <summary>Input features per row (the first Linear layer's) for a chain of layers; null for a recorded plan, which takes what the model takes.</summary>
+    public int? InputFeatures => plan?.InputFeatures;
+
+    /// <summary>Output features per row (the last layer's width) for a chain of layers; null for a recorded plan.</summary>
+    public int? OutputFeatures => plan?.OutputFeatures;
 
     /// <summary>The element type of the parameters, inputs and outputs.</summary>
-    public DType DType => plan.DType;
+    public DType DType => plan?.DType ?? recorded!.DType;
 
-    /// <summary>Plans the forward pass of <paramref name="model"/>; null, with the reason, when a layer is not supported.</summary>
+    /// <summary>
+    /// Why a recorded plan runs the model's forward instead of replaying it (something computes on the host from values
+    /// that change between batches); null while it replays, and for a chain of layers.
+    /// </summary>
+    public string? NotPlannedReason => recorded?.NotPlannedReason;
+
+    /// <summary>
+    /// Plans the forward pass of <paramref name="model"/>: a chain of Linear, activation, dropout and BatchNorm1d layers
+    /// gets the row-blocked plan below; any other model a recorded one (<see cref="Run(Tensor)"/> records the evaluation
+    /// forward of each input shape once and replays it). Null, with the reason, for a chain whose widths do not follow
+    /// one another, and for a model without float32 or float64 parameters.
+    /// </summary>
     public static CompiledInference? TryCompile(Module model, out string? reason)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (!LayerChain.TryFlatten(model, inference: true, out var ops, out var dtype, out reason)) return null;
-        return new CompiledInference(dtype == DType.Float32 ? new InferencePlan<float>(ops) : new InferencePlan<double>(ops));
+        if (LayerChain.TryFlatten(model, inference: true, out var ops, out var dtype, out reason, out bool invalid))
+            return new CompiledInference(dtype == DType.Float32 ? new InferencePlan<float>(ops) : new InferencePlan<double>(ops));
+        if (invalid) return null;
+        if (model.Parameters().FirstOrDefault() is { } first && !first.DType.IsFloatingPoint())
+        {
+            reason = $"the parameters are {first.DType.Name()}; float32 and float64 are supported.";
+            return null;
+        }
+        reason = null;
+        return new CompiledInference(new RecordedInference(model));
     }
 
     /// <summary>Plans the forward pass as <see cref="TryCompile"/> does.</summary>
@@ -68,6 +90,7 @@ public sealed class CompiledInference
     public Tensor Run(Tensor inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        if (plan is null) return recorded!.Run(inputs);
         plan.CheckInputs(inputs);
         var outputs = plan.OutputsFor(inputs.Shape[0]);
         plan.Run(inputs, outputs);
@@ -83,6 +106,18 @@ public sealed class CompiledInference
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputs);
+        if (plan is null)
+        {
+            if (ReferenceEquals(inputs, outputs))
+                throw new ArgumentException("CompiledInference: outputs must not be the inputs tensor.", nameof(outputs));
+            var result = recorded!.Run(inputs);
+            if (outputs.DType != result.DType || !Shapes.Equal(outputs.Shape, result.Shape))
+                throw new TensorShapeException(
+                    $"CompiledInference: outputs must be a {result.DType.Name()} tensor of shape {Shapes.Format(result.Shape)}; got " +
+                    $"{outputs.DType.Name()} of shape {Shapes.Format(outputs.Shape)}.", nameof(outputs));
+            outputs.CopyFrom(result);
+            return;
+        }
         plan.CheckInputs(inputs);
         int rows = inputs.Shape[0];
         if (outputs.DType != DType || outputs.Rank != 2 || outputs.Shape[0] != rows || outputs.Shape[1] != OutputFeatures)
@@ -95,7 +130,7 @@ public sealed class CompiledInference
     }
 
     /// <summary>Whether the Linear layers' weights are frozen: packed once by <see cref="FreezeWeights"/> and read from that copy.</summary>
-    public bool WeightsFrozen => plan.WeightsFrozen;
+    public bool WeightsFrozen => plan?.WeightsFrozen ?? false;
 
     /// <summary>
     /// Packs every Linear layer's weight matrix now, once, into the layout the GEMM multiplies from, and multiplies from
@@ -111,7 +146,7 @@ public sealed class CompiledInference
     /// <returns>This plan.</returns>
     public CompiledInference FreezeWeights()
     {
-        plan.FreezeWeights();
+        plan?.FreezeWeights(); // a recorded plan reads the weights at every run
         return this;
     }
 
@@ -119,7 +154,7 @@ public sealed class CompiledInference
     /// <returns>This plan.</returns>
     public CompiledInference UnfreezeWeights()
     {
-        plan.UnfreezeWeights();
+        plan?.UnfreezeWeights();
         return this;
     }
 }

@@ -27,10 +27,11 @@ internal static class LayerChain
     /// and BatchNorm1d normalizes with its running statistics (evaluation mode); for training only dropout with p = 0
     /// is accepted, and no BatchNorm1d.
     /// </summary>
-    public static bool TryFlatten(Module model, bool inference, out StepOp[] layers, out DType dtype, out string? reason)
+    public static bool TryFlatten(Module model, bool inference, out StepOp[] layers, out DType dtype, out string? reason, out bool invalid)
     {
         layers = [];
         dtype = DType.Float32;
+        invalid = false; // true when the layers cannot run at all (widths that do not follow), not just outside the chain plan
         var ops = new List<StepOp>();
         reason = Flatten(model, ops, inference);
         if (reason is not null) return false;
@@ -47,12 +48,14 @@ internal static class LayerChain
             if (op.Norm is { } norm && norm.NumFeatures != width)
             {
                 reason = $"layer {i} (BatchNorm1d({norm.NumFeatures})) follows a layer of width {width}.";
+                invalid = true;
                 return false;
             }
             if (op.Kind != StepOpKind.Linear) ops[i] = op with { InWidth = width, OutWidth = width };
             else if (op.InWidth != width)
             {
                 reason = $"layer {i} (Linear({op.InWidth} -> {op.OutWidth})) follows a layer of width {width}.";
+                invalid = true;
                 return false;
             }
         }
