@@ -342,7 +342,7 @@ public static class MlpBenchmark
             foreach (int batch in new[] { 1, 256 })
             {
                 var inputs = data.Test.Inputs.Narrow(0, 0, Math.Min(batch, data.Test.Count)).Clone();
-                foreach (var (path, forward) in new (string, Func<Tensor>)[] { ("frozen", () => frozen.Run(inputs)), ("compiled", () => compiled.Run(inputs)), ("module", () => model.Forward(inputs)) })
+                foreach (var (path, forward) in new (string, Func<Tensor>)[] { ("frozen", () => frozen.Run(inputs)), ("compiled", () => compiled.Run(inputs)),  ("module", () => model.Forward(inputs)) })
                 {
                     progress($"inference: batch {batch}, {path}");
                     int rows = inputs.Shape[0];
@@ -369,3 +369,4 @@ public static class MlpBenchmark
         return results;
     }
 }
+

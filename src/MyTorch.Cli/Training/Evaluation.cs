@@ -46,7 +46,7 @@ public static class Evaluation
         {
             using var noGrad = Autograd.NoGrad();
             var compiled = inputs.Rank == 2 ? CompiledInference.TryCompile(model, out _) : null;
-            if (compiled is not null && ((compiled.InputFeatures is int features && inputs.Shape[1] != features) || inputs.DType != compiled.DType))
+            if (compiled is not null && inputs.DType != compiled.DType)
                 compiled = null; // let the module's forward report the mismatch in its own words
             // The weights do not change during these batches: pack them for the GEMM once, not once per batch.
             compiled?.FreezeWeights();

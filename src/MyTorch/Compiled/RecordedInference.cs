@@ -11,6 +11,16 @@ namespace MyTorch.Compiled;
 internal sealed class RecordedInference(Module model)
 {
     private readonly ReplayCache<Tensor> programs = new();
+    private FrozenWeights? frozen;
+
+    /// <summary>Whether runs multiply from packed copies of the weights (<see cref="CompiledInference.FreezeWeights"/>).</summary>
+    public bool WeightsFrozen => frozen is not null;
+
+    /// <summary>Runs from now on multiply from copies of the weights packed at the next run, until <see cref="Unfreeze"/>.</summary>
+    public void Freeze() => frozen = new FrozenWeights();
+
+    /// <summary>Runs read the live weights again.</summary>
+    public void Unfreeze() => frozen = null;
 
     /// <summary>Why runs go through the model's forward instead of a replay; null while they replay.</summary>
     public string? NotPlannedReason { get; private set; }
@@ -21,6 +31,7 @@ internal sealed class RecordedInference(Module model)
     /// <summary>The outputs for <paramref name="inputs"/>; a tensor the next run of the same shape overwrites.</summary>
     public Tensor Run(Tensor inputs)
     {
+        using var weights = frozen?.Use();
         if (NotPlannedReason is null && programs.Find(inputs, null, training: false, out var outputs) is { } program)
         {
             program.Bind(inputs);

@@ -24,19 +24,21 @@ internal sealed class LinearFunction : AutogradFunction
         {
             var (x, weight, bias, z) = s;
             int m = x.Shape[0], k = x.Shape[1], n = weight.Shape[1];
-            if (x.DType == DType.Float32) Compute<float>(x.F32, weight.F32, bias?.F32, z.F32, m, k, n);
-            else Compute<double>(x.F64, weight.F64, bias?.F64, z.F64, m, k, n);
+            if (x.DType == DType.Float32) Compute<float>(x.F32, weight, weight.F32, bias?.F32, z.F32, m, k, n);
+            else Compute<double>(x.F64, weight, weight.F64, bias?.F64, z.F64, m, k, n);
         });
         return z;
     }
 
-    private static void Compute<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> z, int m, int k, int n)
+    private static void Compute<T>(ReadOnlySpan<T> x, Tensor weight, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> z, int m, int k, int n)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         bool hasBias = !bias.IsEmpty;
         if (hasBias)
             for (int row = 0; row < m; row++) bias.CopyTo(z.Slice(row * n, n));
-        Gemm.Multiply(false, false, m, n, k, x, k, w, n, z, n, accumulate: hasBias);
+        // A plan running on frozen weights multiplies from its packed copy of the weight: the same bits.
+        var packed = Compiled.FrozenWeights.Current?.For(weight, w, k, n);
+        Gemm.MultiplyPackedB(false, false, m, n, k, x, k, w, n, z, n, accumulate: hasBias, KernelOptions.MaxThreads, packed);
     }
 
     protected override Tensor?[] Backward(Tensor gradOutput)

@@ -81,5 +81,6 @@ internal static class Shapes
 
     [DoesNotReturn]
     private static void ThrowTooLarge(string op, ReadOnlySpan<int> shape) =>
-        throw new TensorShapeException($"{op}: shape {Format(shape)} has more elements than one array can hold ({Array.MaxLength}).", nameof(shape));
+        throw new TensorShapeException(
+            $"{op}: shape {Format(shape)} has more elements than one array can hold ({Array.MaxLength}); use smaller batches or layers.", nameof(shape));
 }
