@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using MyTorch.Diagnostics;
 using MyTorch.Kernels;
 using MyTorch.Visualization;
@@ -22,11 +21,7 @@ namespace MyTorch.Ops
             GeluKernel.Apply(x, y);
 
         public static void Backward<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dx, T p)
-            where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            GeluDerivativeKernel.Apply(x, dx);
-            TensorPrimitives.Multiply(g, dx, dx);
-        }
+            where T : unmanaged, IFloatingPointIeee754<T> => GradientTimesDerivative<GeluDerivativeKernel, T>(g, x, dx);
 
         public static Tensor Derivative(Tensor x, Tensor y, double p) => Tensor.Unary<GeluDerivativeKernel>(x, Name);
 

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using MyTorch.Diagnostics;
 using MyTorch.Kernels;
 using MyTorch.Visualization;
@@ -21,11 +20,7 @@ namespace MyTorch.Ops
             SoftplusKernel.Apply(x, y);
 
         public static void Backward<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dx, T p)
-            where T : unmanaged, IFloatingPointIeee754<T>
-        {
-            SoftplusDerivativeKernel.Apply(x, dx);
-            TensorPrimitives.Multiply(g, dx, dx);
-        }
+            where T : unmanaged, IFloatingPointIeee754<T> => GradientTimesDerivative<SoftplusDerivativeKernel, T>(g, x, dx);
 
         public static Tensor Derivative(Tensor x, Tensor y, double p) => Tensor.Unary<SoftplusDerivativeKernel>(x, Name);
 

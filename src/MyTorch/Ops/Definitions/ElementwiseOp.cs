@@ -84,6 +84,15 @@ internal abstract class ElementwiseOp<TSelf> : OpDefinition where TSelf : Elemen
         else TSelf.Backward<double>(s.G.F64, s.X.F64, s.Y.F64, s.Dx.F64, s.P);
     };
 
+    /// <summary>dx = g f'(x) for an op whose derivative is an element-wise kernel of x: the kernel into dx, then the product.</summary>
+    protected static void GradientTimesDerivative<TDerivative, T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, Span<T> dx)
+        where TDerivative : Kernels.IUnaryKernel
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TDerivative.Apply(x, dx);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(g, dx, dx);
+    }
+
     /// <summary>A gradient-check case of this op on seeded inputs.</summary>
     protected static GradCheckCase Case(string variant, Func<Tensor[]> inputs, double p = 0) =>
         new("op", TSelf.Name, variant, inputs, x => Apply(x[0], p));
