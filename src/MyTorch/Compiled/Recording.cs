@@ -87,7 +87,7 @@ internal sealed class Recording
         recording.Run(state, kernel);
     }
 
-    private void Run<TState>(TState state, Action<TState> kernel)
+    private void Run<TState>(TState state, Action<TState> kernel, List<RecordedLaunch>? keptIn = null)
     {
         depth++;
         try
@@ -99,7 +99,7 @@ internal sealed class Recording
             depth--;
         }
         // A launch made inside another launch is part of it: replaying the outer one runs it again.
-        if (depth == 0) launches.Add(new RecordedLaunch<TState>(state, kernel));
+        if (depth == 0) (keptIn ?? launches).Add(new RecordedLaunch<TState>(state, kernel));
     }
 
     /// <summary>
@@ -115,21 +115,8 @@ internal sealed class Recording
             check(state);
             return;
         }
-        if (recording.depth > 0 || input.StorageSerial > recording.firstSerial)
-        {
-            recording.Run(state, check);
-            return;
-        }
-        recording.depth++;
-        try
-        {
-            check(state);
-        }
-        finally
-        {
-            recording.depth--;
-        }
-        recording.checks.Add(new RecordedLaunch<TState>(state, check));
+        bool ofAnInput = input.StorageSerial <= recording.firstSerial;
+        recording.Run(state, check, ofAnInput ? recording.checks : null);
     }
 
     /// <summary>Checks of the inputs kept since the last <see cref="TakeChecks"/>, in order.</summary>
