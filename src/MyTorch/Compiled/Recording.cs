@@ -61,6 +61,17 @@ internal sealed class Recording
         return taken;
     }
 
+    /// <summary>The bytes of the tensors the recorded launches made or wrote: what a program of this recording keeps.</summary>
+    public long ComputedBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (var storage in computed) bytes += (long)storage.Length * (storage is float[] ? 4 : 8);
+            return bytes;
+        }
+    }
+
     /// <summary>Tensors from before the recording that launches read or wrote, with the storage they had.</summary>
     public IReadOnlyDictionary<Tensor, Array> Externals => externals;
 

@@ -13,8 +13,10 @@ internal sealed class ReplayProgram
     private readonly Tensor[] externals;
     private readonly Array[] externalStorages;
 
-    private ReplayProgram(Tensor[] placeholders, RecordedLaunch[] checks, RecordedLaunch[][] sections, Tensor[] externals, Array[] storages)
+    private ReplayProgram(Tensor[] placeholders, RecordedLaunch[] checks, RecordedLaunch[][] sections, Tensor[] externals, Array[] storages,
+        long bytes)
     {
+        Bytes = bytes;
         this.placeholders = placeholders;
         this.checks = checks;
         this.sections = sections;
@@ -38,8 +40,11 @@ internal sealed class ReplayProgram
             externals.Add(tensor);
             storages.Add(storage);
         }
-        return new ReplayProgram(placeholders, recording.TakeChecks(), sections, [.. externals], [.. storages]);
+        return new ReplayProgram(placeholders, recording.TakeChecks(), sections, [.. externals], [.. storages], recording.ComputedBytes);
     }
+
+    /// <summary>The bytes of the tensors the program keeps and writes again at every run.</summary>
+    public long Bytes { get; }
 
     /// <summary>Whether the given inputs have the recorded inputs' shapes and dtypes.</summary>
     public bool Fits(Tensor first, Tensor? second = null)
