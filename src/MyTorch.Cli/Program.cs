@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using MyTorch.Cli.Commands;
+using MyTorch.IO;
 
 namespace MyTorch.Cli;
 
@@ -33,10 +34,32 @@ public static class Program
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            foreach (var error in result.Errors) Console.Error.WriteLine(CommandLineErrors.ErrorLine(error.Message));
             var path = new List<string>();
             for (var command = result.CommandResult; command is not null; command = command.Parent as System.CommandLine.Parsing.CommandResult)
                 if (command.Command != root) path.Insert(0, command.Command.Name);
+            string commandLine = string.Join(' ', ["mytorch", .. path]);
+            if (result.CommandResult.Command == root && result.UnmatchedTokens.Count > 0 && !result.UnmatchedTokens[0].StartsWith('-'))
+            {
+                var verb = result.UnmatchedTokens[0];
+                var nearest = CommandLineErrors.Nearest(root.Subcommands.Select(c => c.Name), verb);
+                Console.Error.WriteLine(CommandLineErrors.ErrorLine(
+                    $"unknown command {MessageText.Quote(verb, 64)}" + (nearest is null ? "." : $"; did you mean {nearest}?")));
+                Console.Error.WriteLine("Run 'mytorch --help' to see the commands.");
+                return CommandLineErrors.BadInput;
+            }
+            if (result.UnmatchedTokens.Count > 0 && result.UnmatchedTokens.Any(t => t.StartsWith('-')))
+            {
+                // A typo: name it, suggest the nearest option, and point at the help instead of printing all of it.
+                foreach (var token in result.UnmatchedTokens.Where(t => t.StartsWith('-')))
+                {
+                    var nearest = CommandLineErrors.Nearest(result.CommandResult.Command, token);
+                    Console.Error.WriteLine(CommandLineErrors.ErrorLine(
+                        $"unknown option {MessageText.Quote(token, 64)} for {commandLine}" + (nearest is null ? "." : $"; did you mean {nearest}?")));
+                }
+                Console.Error.WriteLine($"Run '{commandLine} --help' to see its options.");
+                return CommandLineErrors.BadInput;
+            }
+            foreach (var error in result.Errors) Console.Error.WriteLine(CommandLineErrors.ErrorLine(CommandLineErrors.Readable(error.Message)));
             Console.Error.WriteLine();
             root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = Console.Error });
             return CommandLineErrors.BadInput;

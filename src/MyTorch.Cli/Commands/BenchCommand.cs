@@ -44,20 +44,14 @@ public static class BenchCommand
         foreach (var option in new Option[] { JsonOption, ThreadsOption, QuickOption, OnlyOption, EpochsOption, DataOption, SeedOption, KernelPathOption, BlasOption })
             command.Options.Add(option);
         OnlyOption.AcceptOnlyFromAmong([.. BenchParts.All]);
-        ThreadsOption.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is int v && v < 1) r.AddError($"Invalid value '{v}' for option --threads: expected a positive number.");
-        });
+        CommandLineErrors.AddRange(ThreadsOption, 1, "a positive number");
         KernelPathOption.Validators.Add(r =>
         {
             string? text = r.GetValueOrDefault<string?>();
             if (text is not null && KernelOptions.ParseKernelPath(text) is null)
                 r.AddError($"Invalid value '{text}' for option --kernel-path: expected auto, scalar, vector128, vector256 or vector512.");
         });
-        EpochsOption.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0) r.AddError($"Invalid value '{r.GetValueOrDefault<int>()}' for option --epochs: expected 0 or more.");
-        });
+        CommandLineErrors.AddRange(EpochsOption, 0, "0 or more");
         command.SetAction(result => CommandLineErrors.Run(() => Execute(result)));
         return command;
     }

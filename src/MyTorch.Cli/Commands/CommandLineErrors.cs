@@ -67,6 +67,99 @@ public static class CommandLineErrors
             ? argument.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
             : error.Message;
 
+    /// <summary>Adds a check that <paramref name="option"/>'s value lies in [minimum, maximum], with an error naming it and <paramref name="expected"/>.</summary>
+    public static void AddRange(System.CommandLine.Option<int> option, int minimum, string expected, int maximum = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        // A value that does not parse as a number has its own parse error already; the range is checked for the rest.
+        option.Validators.Add(r =>
+        {
+            if (TryParsed(r, out int v) && (v < minimum || v > maximum)) r.AddError($"Invalid value '{v}' for option {option.Name}: expected {expected}.");
+        });
+    }
+
+    /// <summary>Adds a check that <paramref name="option"/>'s value, when given, lies in [minimum, maximum].</summary>
+    public static void AddRange(System.CommandLine.Option<int?> option, int minimum, string expected, int maximum = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.Validators.Add(r =>
+        {
+            if (TryParsed(r, out int? parsed) && parsed is int v && (v < minimum || v > maximum))
+                r.AddError($"Invalid value '{v}' for option {option.Name}: expected {expected}.");
+        });
+    }
+
+    /// <summary>An option's value; false when it did not parse (the parser reports that itself).</summary>
+    private static bool TryParsed<T>(System.CommandLine.Parsing.OptionResult result, out T value)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A parse error in the user's words: "Cannot parse argument 'abc' for option '--lr' as expected type
+    /// 'System.Nullable`1[System.Double]'" becomes "Invalid value 'abc' for option --lr: expected a number".
+    /// </summary>
+    public static string Readable(string parseError)
+    {
+        ArgumentNullException.ThrowIfNull(parseError);
+        var match = System.Text.RegularExpressions.Regex.Match(parseError,
+            @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.?$", System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (!match.Success) return parseError;
+        string type = match.Groups["type"].Value;
+        string expected = type.Contains("Int32", StringComparison.Ordinal) ? $"a whole number (at most {int.MaxValue})"
+            : type.Contains("Int64", StringComparison.Ordinal) || type.Contains("UInt64", StringComparison.Ordinal) ? "a whole number"
+            : type.Contains("Double", StringComparison.Ordinal) || type.Contains("Single", StringComparison.Ordinal) ? "a number"
+            : "a value of the option's kind";
+        return $"Invalid value {MessageText.Quote(match.Groups["value"].Value, 64)} for option {match.Groups["option"].Value}: expected {expected}.";
+    }
+
+    /// <summary>
+    /// The option of <paramref name="command"/> closest to <paramref name="token"/> (a typo of it), or null when none is
+    /// near: at most two edits away, or the token a prefix of exactly one option.
+    /// </summary>
+    public static string? Nearest(System.CommandLine.Command command, string token)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return Nearest(command.Options.SelectMany(o => o.Aliases.Append(o.Name)).Where(n => n.StartsWith('-')), token);
+    }
+
+    /// <summary>The name closest to <paramref name="token"/>, as <see cref="Nearest(System.CommandLine.Command, string)"/> picks it.</summary>
+    public static string? Nearest(IEnumerable<string> candidates, string token)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(token);
+        var names = candidates.Distinct().ToArray();
+        var prefixed = names.Where(n => n.StartsWith(token, StringComparison.Ordinal)).ToArray();
+        if (prefixed.Length == 1) return prefixed[0];
+        var (best, distance) = names.Select(n => (n, Distance(n, token))).OrderBy(p => p.Item2).FirstOrDefault();
+        return best is not null && distance <= 2 ? best : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var row = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) previous[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                row[j] = Math.Min(Math.Min(row[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, row) = (row, previous);
+        }
+        return previous[b.Length];
+    }
+
     /// <summary>The longest error line printed, in UTF-8 bytes with its "error: " and without the newline.</summary>
     public const int MaxErrorLineBytes = 499;
 

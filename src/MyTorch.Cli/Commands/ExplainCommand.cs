@@ -79,11 +79,7 @@ public static class ExplainCommand
         Option[] options = [ExampleOption, LayersOption, ActivationOption, InitOption, XOption, YOption, W1Option, W2Option, LearningRateOption,
             LossOption, GraphOption, TraceOption, DigitsOption];
         foreach (var option in options) command.Options.Add(option);
-        DigitsOption.Validators.Add(r =>
-        {
-            int digits = r.GetValueOrDefault<int>();
-            if (digits is < 1 or > 17) r.AddError($"Invalid value '{digits}' for option --digits: expected 1 to 17.");
-        });
+        CommandLineErrors.AddRange(DigitsOption, 1, "1 to 17", maximum: 17);
         command.SetAction(result => CommandLineErrors.Run(() => Execute(result)));
         return command;
     }

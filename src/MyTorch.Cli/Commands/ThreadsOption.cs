@@ -10,11 +10,7 @@ public static class ThreadsOption
     public static Option<int?> Create()
     {
         var option = new Option<int?>("--threads") { Description = "threads for the kernels (default: all cores, or MYTORCH_NUM_THREADS)" };
-        option.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is int v && v < 1)
-                r.AddError($"Invalid value '{v}' for option --threads: expected a positive number.");
-        });
+        CommandLineErrors.AddRange(option, 1, "a positive number");
         return option;
     }
 

@@ -111,18 +111,12 @@ public static class TrainCommand
             LearningRateOption, MomentumOption, OptimizerOption, ScheduleOption, DecayOption, InitOption, WeightDecayOption, SeedOption, ValidationSplitOption, TestSplitOption,
             Threads, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption, DetectAnomalyOption];
         foreach (var option in options) command.Options.Add(option);
-        AddRange(EpochsOption, 0, "0 or more");
-        AddRange(BatchSizeOption, 1, "a positive number");
-        AddRange(BatchNormOption, 0, "0 or more");
+        CommandLineErrors.AddRange(EpochsOption, 0, "0 or more");
+        CommandLineErrors.AddRange(BatchSizeOption, 1, "a positive number");
+        CommandLineErrors.AddRange(BatchNormOption, 0, "0 or more");
         command.SetAction(result => CommandLineErrors.Run(() => Execute(result)));
         return command;
     }
-
-    private static void AddRange(Option<int> option, int minimum, string expected) =>
-        option.Validators.Add(r => { if (r.GetValueOrDefault<int>() < minimum) r.AddError($"Invalid value '{r.GetValueOrDefault<int>()}' for option {option.Name}: expected {expected}."); });
-
-    private static void AddRange(Option<int?> option, int minimum, string expected) =>
-        option.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int v && v < minimum) r.AddError($"Invalid value '{v}' for option {option.Name}: expected {expected}."); });
 
     /// <summary>The configuration the options describe.</summary>
     public static TrainConfig Config(ParseResult result)

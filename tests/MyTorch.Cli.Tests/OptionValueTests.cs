@@ -1,0 +1,62 @@
+using Xunit;
+
+namespace MyTorch.Cli.Tests;
+
+/// <summary>
+/// A value of the wrong kind, out of range, or a mistyped option or command: one line naming the option, what was given
+/// and what is allowed, exit code 2, never a stack trace or a .NET type name; a typo gets a suggestion, not the usage.
+/// </summary>
+public class OptionValueTests
+{
+    private static void AssertOneCleanError(CliRunner.Result result, params string[] fragments)
+    {
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}; stderr: {result.Error}");
+        var first = result.Error.Split('\n')[0];
+        Assert.StartsWith("error: ", first, StringComparison.Ordinal);
+        foreach (var fragment in fragments) Assert.Contains(fragment, first, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("train", "--epochs", "abc", "a whole number")]
+    [InlineData("train", "--epochs", "1e9", "a whole number")]
+    [InlineData("train", "--batch-size", "1.5", "a whole number")]
+    [InlineData("train", "--lr", "abc", "a number")]
+    [InlineData("train", "--threads", "x", "a whole number")]
+    [InlineData("bench", "--epochs", "x", "a whole number")]
+    [InlineData("explain", "--digits", "x", "a whole number")]
+    public void AValueOfTheWrongKind_IsOneLineNamingTheOption(string command, string option, string value, string expected)
+    {
+        AssertOneCleanError(CliRunner.Run(command, option, value), $"Invalid value '{value}' for option {option}", expected);
+    }
+
+    [Fact]
+    public void AValueOutOfRange_SaysWhatIsAllowed()
+    {
+        AssertOneCleanError(CliRunner.Run("train", "--batch-size", "1.5"), "--batch-size"); // no second error about 0
+        Assert.DoesNotContain("'0'", CliRunner.Run("train", "--batch-size", "1.5").Error, StringComparison.Ordinal);
+        AssertOneCleanError(CliRunner.Run("explain", "--digits", "30"), "--digits", "1 to 17");
+        AssertOneCleanError(CliRunner.Run("train", "--threads", "0"), "--threads", "a positive number");
+    }
+
+    [Fact]
+    public void AMistypedOption_GetsASuggestion_AndNotTheWholeUsage()
+    {
+        var result = CliRunner.Run("train", "--epoch", "3");
+        AssertOneCleanError(result, "unknown option '--epoch'", "did you mean --epochs?");
+        Assert.DoesNotContain("Usage:", result.Error, StringComparison.Ordinal);
+        Assert.Contains("mytorch train --help", result.Error, StringComparison.Ordinal);
+        AssertOneCleanError(CliRunner.Run("train", "--zzz"), "unknown option '--zzz'");
+    }
+
+    [Fact]
+    public void AMistypedCommand_GetsASuggestion()
+    {
+        var result = CliRunner.Run("predcit");
+        AssertOneCleanError(result, "unknown command 'predcit'", "did you mean predict?");
+        Assert.DoesNotContain("Usage:", result.Error, StringComparison.Ordinal);
+    }
+}
