@@ -30,6 +30,7 @@ public static class Program
     /// <summary>Parses and runs; invalid options print the errors and the command's usage and exit with 2.</summary>
     public static int Main(string[] args)
     {
+        PlainOutputUnlessTerminal();
         var root = CreateRootCommand();
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
@@ -65,5 +66,21 @@ public static class Program
             return CommandLineErrors.BadInput;
         }
         return result.Invoke();
+    }
+
+    /// <summary>
+    /// Escape codes (bold, colour, cursor moves) go only to a terminal: not to a pipe or a file, and nowhere when
+    /// NO_COLOR is set (https://no-color.org), which keeps the styles' text but drops their colours.
+    /// </summary>
+    private static void PlainOutputUnlessTerminal()
+    {
+        bool noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+        if (!Console.IsOutputRedirected && !noColor) return;
+        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Console.IsOutputRedirected ? Spectre.Console.AnsiSupport.No : Spectre.Console.AnsiSupport.Detect,
+            ColorSystem = noColor || Console.IsOutputRedirected ? Spectre.Console.ColorSystemSupport.NoColors : Spectre.Console.ColorSystemSupport.Detect,
+            Out = new Spectre.Console.AnsiConsoleOutput(Console.Out),
+        });
     }
 }

@@ -59,4 +59,18 @@ public class OptionValueTests
         AssertOneCleanError(result, "unknown command 'predcit'", "did you mean predict?");
         Assert.DoesNotContain("Usage:", result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void OutputToAFile_HasNoEscapeCodes()
+    {
+        // The runner redirects stdout, as a pipe or a file would: eval's bold accuracy and coloured table come out plain.
+        using var folder = new TempFolder();
+        var train = CliRunner.Run("train", "--epochs", "1", "--hidden", "16", "--out", folder.Path);
+        Assert.True(train.ExitCode == 0, train.Error);
+        var eval = CliRunner.Run("eval", "--model", Path.Combine(folder.Path, "model.safetensors"));
+        Assert.True(eval.ExitCode == 0, eval.Error);
+        Assert.Contains("accuracy", eval.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', eval.Output);
+        Assert.DoesNotContain('\u001b', eval.Error);
+    }
 }
