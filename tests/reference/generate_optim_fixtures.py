@@ -65,7 +65,8 @@ def torch_options(options):
     return kwargs
 
 
-OPTIMIZERS = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW}
+OPTIMIZERS = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, "AdamW": torch.optim.AdamW, "RMSprop": torch.optim.RMSprop,
+              "Adagrad": torch.optim.Adagrad}
 
 
 def make_scheduler(optimizer, spec):
@@ -160,6 +161,12 @@ optimizers += optimizer_case("adamw_defaults", "AdamW", {})
 optimizers += optimizer_case("adamw", "AdamW", {"lr": 0.05, "weight_decay": 0.1})
 optimizers += optimizer_case("adamw_amsgrad", "AdamW", {"lr": 0.2, "beta2": 0.5, "weight_decay": 0.1, "amsgrad": True})
 optimizers += optimizer_case("adamw_step_lr", "AdamW", {"lr": 0.05}, scheduler={"type": "StepLR", "step_size": 2, "gamma": 0.3})
+optimizers += optimizer_case("rmsprop_defaults", "RMSprop", {})
+optimizers += optimizer_case("rmsprop", "RMSprop", {"lr": 0.02, "alpha": 0.9, "eps": 1e-6, "weight_decay": 0.05})
+optimizers += optimizer_case("rmsprop_momentum_centered", "RMSprop", {"lr": 0.01, "momentum": 0.8, "centered": True})
+optimizers += optimizer_case("adagrad_defaults", "Adagrad", {})
+optimizers += optimizer_case("adagrad", "Adagrad", {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.02, "initial_accumulator_value": 0.1,
+                                                    "eps": 1e-8})
 
 # amsgrad must change the trajectory, or its cases test nothing beyond plain Adam.
 plain = optimizer_case("check", "Adam", {"lr": 0.2, "beta2": 0.5})

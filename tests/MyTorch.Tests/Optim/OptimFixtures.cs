@@ -84,6 +84,10 @@ internal static class OptimFixtures
             "AdamW" when defaults => new AdamW(groups),
             "AdamW" => new AdamW(groups, Number(options, "lr", 1e-3), Number(options, "beta1", 0.9), Number(options, "beta2", 0.999),
                 Number(options, "eps", 1e-8), Number(options, "weight_decay", 1e-2), Flag(options, "amsgrad")),
+            "RMSprop" => new RMSprop(groups, Number(options, "lr", 1e-2), Number(options, "alpha", 0.99), Number(options, "eps", 1e-8),
+                Number(options, "weight_decay", 0), Number(options, "momentum", 0), Flag(options, "centered")),
+            "Adagrad" => new Adagrad(groups, Number(options, "lr", 1e-2), Number(options, "lr_decay", 0), Number(options, "weight_decay", 0),
+                Number(options, "initial_accumulator_value", 0), Number(options, "eps", 1e-10)),
             var other => throw new InvalidDataException($"optim.json: unknown optimizer '{other}'."),
         };
     }

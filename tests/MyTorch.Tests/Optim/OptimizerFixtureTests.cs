@@ -38,6 +38,7 @@ public class OptimizerFixtureTests(ITestOutputHelper output)
             "sgd_plain", "sgd_momentum", "sgd_nesterov", "sgd_weight_decay", "sgd_momentum_weight_decay", "sgd_groups", "sgd_step_lr",
             "adam_defaults", "adam", "adam_weight_decay", "adam_betas_eps", "adam_amsgrad", "adam_groups", "adam_cosine",
             "adamw_defaults", "adamw", "adamw_amsgrad", "adamw_step_lr",
+            "rmsprop_defaults", "rmsprop", "rmsprop_momentum_centered", "adagrad_defaults", "adagrad",
         ];
         var missing = required.SelectMany(r => new[] { r + "_float64", r + "_float32" }).Where(n => !names.Contains(n)).ToList();
         Assert.True(missing.Count == 0, "optim.json lacks: " + string.Join(", ", missing) + ". Regenerate it with tests/reference/generate_optim_fixtures.py.");
