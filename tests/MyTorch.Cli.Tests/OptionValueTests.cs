@@ -73,4 +73,17 @@ public class OptionValueTests
         Assert.DoesNotContain('\u001b', eval.Output);
         Assert.DoesNotContain('\u001b', eval.Error);
     }
+
+    [Fact]
+    public void SummaryPrintsEveryLayerAndTheTotals()
+    {
+        using var folder = new TempFolder();
+        Assert.Equal(0, CliRunner.Run("train", "--epochs", "1", "--hidden", "16", "--out", folder.Path).ExitCode);
+        var summary = CliRunner.Run("summary", "--model", Path.Combine(folder.Path, "model.safetensors"));
+        Assert.True(summary.ExitCode == 0, summary.Error);
+        Assert.Contains("Linear(in_features=784, out_features=16, bias=True)", summary.Output, StringComparison.Ordinal);
+        Assert.Contains("(1, 10)", summary.Output, StringComparison.Ordinal);
+        Assert.Contains($"total parameters: {784 * 16 + 16 + 16 * 10 + 10:N0}", summary.Output, StringComparison.Ordinal);
+        Assert.Equal(2, CliRunner.Run("summary", "--model", Path.Combine(folder.Path, "missing.safetensors")).ExitCode);
+    }
 }

@@ -41,6 +41,20 @@ public static class ModelCommands
 {
     private static Option<string> ModelOption() => new("--model") { Description = "a model.safetensors (or checkpoint) written by mytorch train", Required = true };
 
+    /// <summary><c>mytorch summary --model FILE</c>: every layer with its output shape and parameters, and the totals.</summary>
+    public static Command Summary()
+    {
+        var model = ModelOption();
+        var command = new Command("summary", "Print a trained model's layers, their output shapes and parameter counts.") { model };
+        command.SetAction(result => CommandLineErrors.Run(() =>
+        {
+            var loaded = LoadedModel.Load(result.GetValue(model)!);
+            Console.Out.Write(loaded.Model.Summary(1, loaded.Inputs).ToString());
+            return CommandLineErrors.Ok;
+        }));
+        return command;
+    }
+
     /// <summary><c>mytorch eval --model FILE [--data ...]</c>: test loss, accuracy and a confusion matrix.</summary>
     public static Command Eval()
     {

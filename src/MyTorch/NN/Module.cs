@@ -177,6 +177,23 @@ public abstract class Module
     /// <summary>A one-line description of this module's configuration, used by <see cref="ToString"/>.</summary>
     protected virtual string ExtraDescription => "";
 
+    /// <summary>The type and configuration on one line, without the children: <c>Linear(in_features=4, out_features=2, bias=True)</c>.</summary>
+    internal string OneLineDescription => $"{GetType().Name}({ExtraDescription})";
+
+    /// <summary>
+    /// Every layer with the shape it outputs for an input of <paramref name="inputShape"/> (the batch dimension included)
+    /// and its parameter counts, with totals, as Keras's <c>model.summary()</c>. The model runs once in evaluation mode
+    /// on zeros of that shape, without gradients; its training flags are put back.
+    /// </summary>
+    /// <exception cref="TensorShapeException">A layer does not take what the layer before it gives (the message names it).</exception>
+    /// <example><code>Console.Write(model.Summary(1, 784));</code></example>
+    public ModelSummary Summary(params int[] inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        var dtype = Parameters().FirstOrDefault()?.DType ?? DType.Float32;
+        return ModelSummary.Of(this, inputShape, dtype);
+    }
+
     /// <summary>The module tree, one module a line, as PyTorch prints it.</summary>
     public override string ToString()
     {
