@@ -4,7 +4,7 @@ using Xunit;
 namespace MyTorch.Tests.AutogradEngine;
 
 /// <summary>
-/// Values and gradients at the edges where MyTorch once disagreed with PyTorch 1.13: 0-d tensors, empty tensors,
+/// Values and gradients at the edges that PyTorch 1.13 defines and a naive implementation gets wrong: 0-d tensors, empty tensors,
 /// gradients selected by masks next to infinite gradients, tanh near 0, division backward underflow, and the
 /// decided behaviours (Sign's gradient, Clamp with min &gt; max, LogSoftmax with +inf, ties of Max()). The expected
 /// numbers are PyTorch 1.13's (docs/tensors-and-autograd.md, "Edge cases").
@@ -124,7 +124,22 @@ public class EdgeCaseTests
         Assert.All(Values(vector), v => Assert.Equal(0.0, v));
     }
 
-    // ---- Masked gradients select instead of multiplying (an infinite gradient times a 0 mask was NaN).
+    // ---- Masked gradients select instead of multiplying (an infinite gradient times a 0 mask is NaN).
+
+    [Theory]
+    [InlineData(DType.Float64)]
+    [InlineData(DType.Float32)]
+    public void ClampSelectsTheGradient(DType dtype)
+    {
+        // sqrt'(0) is inf; where the clamp cut x off, PyTorch's gradient is an exact 0.
+        var x = Vector(dtype, 2, 0, 3);
+        x.Clamp(max: 0).Sqrt().Sum().Backward();
+        Assert.Equal([0, double.PositiveInfinity, 0], GradOf(x));
+
+        x = Vector(dtype, -1, 0, 2);
+        x.Clamp(min: 0).Sqrt().Sum().Backward();
+        Assert.Equal([0, double.PositiveInfinity, 1 / (2 * Math.Sqrt(2))], GradOf(x), new Tolerance(1e-6));
+    }
 
     [Theory]
     [InlineData(DType.Float64)]
@@ -140,7 +155,60 @@ public class EdgeCaseTests
         Assert.Equal([double.PositiveInfinity, 0], GradOf(x));
     }
 
+    [Theory]
+    [InlineData(DType.Float64)]
+    [InlineData(DType.Float32)]
+    public void MaximumAndMinimumSelectTheGradient(DType dtype)
+    {
+        var x = Vector(dtype, -1, 0, 2);
+        var zero = Scalar(dtype, 0);
+        Tensor.Maximum(x, zero).Sqrt().Sum().Backward();
+        Assert.Equal([0, double.PositiveInfinity, 1 / (2 * Math.Sqrt(2))], GradOf(x), new Tolerance(1e-6));
+        Assert.Equal(double.PositiveInfinity, zero.Grad!.Item());
+
+        var a = Vector(dtype, 1, 0, 2);
+        var b = Vector(dtype, 1, 0, 3);
+        Tensor.Minimum(a, b).Sqrt().Sum().Backward();
+        Assert.Equal([0.25, double.PositiveInfinity, 1 / (2 * Math.Sqrt(2))], GradOf(a), new Tolerance(1e-6));
+        Assert.Equal([0.25, double.PositiveInfinity, 0], GradOf(b), new Tolerance(1e-6));
+    }
+
+    [Fact]
+    public void MaximumWithNaNGivesBothInputsTheGradient()
+    {
+        // PyTorch zeroes only the strict loser, so a NaN comparison passes g to both sides.
+        var a = Vector(DType.Float64, double.NaN, 1);
+        var b = Vector(DType.Float64, 1, 2);
+        Tensor.Maximum(a, b).Sum().Backward();
+        Assert.Equal([1, 0], GradOf(a));
+        Assert.Equal([1, 1], GradOf(b));
+    }
+
     // ---- Decided behaviours, matching PyTorch.
+
+    [Fact]
+    public void SignHasAZeroGradient()
+    {
+        var x = Vector(DType.Float64, -2, 0, 3);
+        var y = x.Sign();
+        Assert.True(y.RequiresGrad);
+        y.Sum().Backward();
+        Assert.Equal([0, 0, 0], GradOf(x));
+    }
+
+    [Fact]
+    public void ClampWithMinAboveMaxGivesMax()
+    {
+        var x = Vector(DType.Float64, 1, 2, 3);
+        var y = x.Clamp(min: 3, max: 1);
+        Assert.Equal([1, 1, 1], Values(y));
+        y.Sum().Backward();
+        Assert.Equal([0, 0, 0], GradOf(x));
+
+        x = Vector(DType.Float64, 1, 2, 3);
+        x.Clamp(min: 2, max: 2).Sum().Backward();
+        Assert.Equal([0, 1, 0], GradOf(x));
+    }
 
     [Fact]
     public void LogSoftmaxWithPositiveInfinityIsNaN()
