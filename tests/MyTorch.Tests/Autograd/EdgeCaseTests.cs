@@ -184,6 +184,21 @@ public class EdgeCaseTests
         Assert.Equal([1, 1], GradOf(b));
     }
 
+    // ---- Division backward.
+
+    [Fact]
+    public void DivisionGradientOfTheDenominatorDoesNotUnderflow()
+    {
+        // PyTorch computes -g * ((a / b) / b): 1e-170 / 1e-170 is 1, so the gradient is -1e170, where
+        // -g * a / (b * b) gives -inf because b * b underflows to 0.
+        var a = Vector(DType.Float64, 1e-170, 1e-300);
+        var b = Vector(DType.Float64, 1e-170, 1e-10);
+        (a / b).Sum().Backward();
+        Assert.Equal([1 / 1e-170, 1 / 1e-10], GradOf(a));
+        Assert.Equal([-(1e-170 / 1e-170 / 1e-170), -(1e-300 / 1e-10 / 1e-10)], GradOf(b));
+        Assert.True(double.IsFinite(GradOf(b)[0]));
+    }
+
     // ---- Decided behaviours, matching PyTorch.
 
     [Fact]
