@@ -184,6 +184,28 @@ public class EdgeCaseTests
         Assert.Equal([1, 1], GradOf(b));
     }
 
+    // ---- Tanh near 0.
+
+    [Fact]
+    public void TanhIsExactAtZeroOddAndAccurateForTinyInputs()
+    {
+        double[] inputs = [0, -0.0, 1e-12, -1e-12, 1e-8, 1e-4, 0.3, -0.3, 20, -20, double.PositiveInfinity];
+        var y64 = Values(Tensor.FromArray(inputs).Tanh());
+        for (int i = 0; i < inputs.Length; i++)
+            Assert.Equal(BitConverter.DoubleToInt64Bits(Math.Tanh(inputs[i])), BitConverter.DoubleToInt64Bits(y64[i]));
+        Assert.True(double.IsPositive(y64[0]) && y64[0] == 0);
+        Assert.True(double.IsNegative(y64[1]) && y64[1] == 0);
+        Assert.Equal(1e-12, y64[2]);
+
+        var y32 = Tensor.FromArray(Array.ConvertAll(inputs, v => (float)v)).Tanh().ToArray<float>();
+        Assert.True(float.IsPositive(y32[0]) && y32[0] == 0);
+        Assert.True(float.IsNegative(y32[1]) && y32[1] == 0);
+        Assert.Equal(1e-12f, y32[2]);
+        Assert.Equal(-1e-12f, y32[3]);
+        Assert.Equal(1e-8f, y32[4]);
+        for (int i = 0; i < inputs.Length; i++) Assert.Equal((float)Math.Tanh((float)inputs[i]), y32[i]);
+    }
+
     // ---- Division backward.
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using MyTorch.Diagnostics;
 using MyTorch.Visualization;
 
@@ -16,8 +15,13 @@ namespace MyTorch.Ops
 
         public override NN.Module CreateModule() => new NN.Tanh();
 
-        public static void Forward<T>(ReadOnlySpan<T> x, Span<T> y, T p) where T : unmanaged, IFloatingPointIeee754<T> =>
-            TensorPrimitives.Tanh(x, y);
+        // The vectorized TensorPrimitives.Tanh loses the relative accuracy of small inputs (its tanh(0) is not +0),
+        // so each element goes through Math.Tanh in double: exact at 0, odd, accurate for tiny inputs, and for
+        // float32 within rounding of the exact value.
+        public static void Forward<T>(ReadOnlySpan<T> x, Span<T> y, T p) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int i = 0; i < y.Length; i++) y[i] = T.CreateTruncating(Math.Tanh(double.CreateTruncating(x[i])));
+        }
 
         public static void Backward<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dx, T p)
             where T : unmanaged, IFloatingPointIeee754<T>
