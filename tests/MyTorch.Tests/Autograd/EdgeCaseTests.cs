@@ -96,6 +96,9 @@ public class EdgeCaseTests
 
         Assert.True(double.IsNaN(x.Mean().Item()));
         Assert.True(double.IsNaN(Tensor.Zeros([0], dtype).Mean(0).Item()));
+        Assert.True(double.IsNaN(Tensor.Zeros([0], dtype).Var(0).Item()));
+        Assert.Throws<TensorShapeException>(() => x.Max(1));
+        Assert.Throws<TensorShapeException>(() => Tensor.Zeros([0], dtype).Max());
         Assert.Equal(0.0, x.Sum().Item());
     }
 
@@ -256,6 +259,9 @@ public class EdgeCaseTests
         y.Backward(Tensor.FromArray(new double[] { 1, 2, 3 }));
         Assert.All(GradOf(x), v => Assert.True(double.IsNaN(v)));
         Assert.All(Values(Vector(DType.Float64, double.NegativeInfinity, double.NegativeInfinity).LogSoftmax(0)),
+            v => Assert.True(double.IsNaN(v)));
+        Assert.All(Values(Vector(DType.Float64, 1, double.PositiveInfinity).Softmax(0)), v => Assert.True(double.IsNaN(v)));
+        Assert.All(Values(Vector(DType.Float64, double.NegativeInfinity, double.NegativeInfinity).Softmax(0)),
             v => Assert.True(double.IsNaN(v)));
         // LogSumExp keeps its infinite results.
         Assert.Equal(double.PositiveInfinity, Vector(DType.Float64, 1, double.PositiveInfinity).LogSumExp(0).Item());
