@@ -209,6 +209,27 @@ public class EdgeCaseTests
         for (int i = 0; i < inputs.Length; i++) Assert.Equal((float)Math.Tanh((float)inputs[i]), y32[i]);
     }
 
+    [Fact]
+    public void TanhIsOddAndWithinAFewUlpsEverywhere()
+    {
+        var sweep = Enumerable.Range(-3000, 6001).Select(i => i * 1e-3 + i * 1e-7).ToArray();
+        var y64 = Values(Tensor.FromArray(sweep).Tanh());
+        var minus64 = Values(Tensor.FromArray(Array.ConvertAll(sweep, v => -v)).Tanh());
+        var x32 = Array.ConvertAll(sweep, v => (float)v);
+        var y32 = Tensor.FromArray(x32).Tanh().ToArray<float>();
+        var minus32 = Tensor.FromArray(Array.ConvertAll(x32, v => -v)).Tanh().ToArray<float>();
+        for (int i = 0; i < sweep.Length; i++)
+        {
+            Assert.Equal(-y64[i], minus64[i]);
+            Assert.Equal(-y32[i], minus32[i]);
+            double exact = Math.Tanh(sweep[i]), exact32 = Math.Tanh(x32[i]);
+            Assert.True(Math.Abs(y64[i] - exact) <= 4 * (Math.BitIncrement(Math.Abs(exact)) - Math.Abs(exact)) + 1e-300,
+                $"tanh({sweep[i]:R}) = {y64[i]:R}, exact {exact:R}");
+            Assert.True(Math.Abs(y32[i] - exact32) <= 4 * (MathF.BitIncrement(MathF.Abs((float)exact32)) - MathF.Abs((float)exact32)) + 1e-40,
+                $"float tanh({x32[i]:R}) = {y32[i]:R}, exact {exact32:R}");
+        }
+    }
+
     // ---- Division backward.
 
     [Fact]
