@@ -316,6 +316,33 @@ public class EdgeCaseTests
         Assert.Equal([double.PositiveInfinity, 0, double.PositiveInfinity], GradOf(x));
     }
 
+    // ---- The selecting backward passes stay differentiable (createGraph).
+
+    [Fact]
+    public void SelectedGradientsHaveSecondDerivatives()
+    {
+        // d/dx of (x^2 clamped to at most 4) is 2x inside, 0 outside; its derivative is 2 inside, 0 outside.
+        var x = Vector(DType.Float64, -3, 1, 1.5, 2.5);
+        var dy = Autograd.Grad((x * x).Clamp(max: 4).Sum(), x, createGraph: true)!;
+        Assert.Equal([0, 2, 3, 0], Values(dy));
+        dy.Sum().Backward();
+        Assert.Equal([0, 2, 2, 0], GradOf(x));
+
+        // max() of x^2 with a tie between -2 and 2: each gets 2x / 2, and the second derivative 2 / 2.
+        x = Vector(DType.Float64, -2, 1, 2);
+        dy = Autograd.Grad((x * x).Max(), x, createGraph: true)!;
+        Assert.Equal([-2, 0, 2], Values(dy));
+        dy.Sum().Backward();
+        Assert.Equal([1, 0, 1], GradOf(x));
+
+        // maximum(x^2, 1): 2x where x^2 > 1, x at the tie x = 1, 0 below.
+        x = Vector(DType.Float64, 0.5, 1, 3);
+        dy = Autograd.Grad(Tensor.Maximum(x * x, Tensor.Scalar(1.0, DType.Float64)).Sum(), x, createGraph: true)!;
+        Assert.Equal([0, 1, 6], Values(dy));
+        dy.Sum().Backward();
+        Assert.Equal([0, 1, 2], GradOf(x));
+    }
+
     private sealed class Tolerance(double relative) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) =>
