@@ -39,7 +39,8 @@ public sealed partial class Tensor
         var result = Binary<DivideKernel>(a, b, "div");
         return Autograd.Record(result, "div", [a, b], g => [
             a.RequiresGrad ? (g / b).SumTo(a.shape) : null,
-            b.RequiresGrad ? (-g * a / (b * b)).SumTo(b.shape) : null]);
+            // -g (a / b) / b, in PyTorch's order: a / (b * b) underflows to 0 or overflows where a / b is fine.
+            b.RequiresGrad ? (-g * (a / b / b)).SumTo(b.shape) : null]);
     }
 
     /// <summary>-x.</summary>

@@ -31,7 +31,8 @@ public sealed partial class Tensor
         if (b.Rank == 2)
         {
             // (..., m, k) @ (k, n): fold the batch into the rows, one GEMM.
-            var rows = a.Reshape(-1, k);
+            // The row count is spelled out: with k = 0, -1 would have nothing to infer it from.
+            var rows = a.Reshape(Shapes.Count(a.shape.AsSpan(0, a.Rank - 1)), k);
             var outShape = (int[])a.shape.Clone();
             outShape[^1] = b.shape[1];
             return MatMulCore(rows, b, false, false).Reshape(outShape);
@@ -64,6 +65,12 @@ public sealed partial class Tensor
             var (a, b, result, transposeA, transposeB, batch, m, n, k) = s;
             int lda = a.shape[^1], ldb = b.shape[^1];
             int aSize = a.shape[^1] * a.shape[^2], bSize = b.shape[^1] * b.shape[^2];
+            if (k == 0)
+            {
+                // An empty sum: every element is 0 (the GEMM needs a leading dimension of at least 1).
+                if (result.DType == DType.Float32) result.F32.AsSpan().Clear(); else result.F64.AsSpan().Clear();
+                return;
+            }
             for (int i = 0; i < batch; i++)
             {
                 if (a.DType == DType.Float32)

@@ -37,8 +37,13 @@ public sealed partial class Tensor
         return Autograd.Record(y, "abs", [this], g => [g * x.Sign()]);
     }
 
-    /// <summary>-1, 0 or 1 by the sign of each element. Not differentiable (its gradient is zero).</summary>
-    public Tensor Sign() => Unary<SignKernel>(this, "sign");
+    /// <summary>-1, 0 or 1 by the sign of each element. Its gradient is zero everywhere, as in PyTorch.</summary>
+    public Tensor Sign()
+    {
+        var y = Unary<SignKernel>(this, "sign");
+        var x = this;
+        return Autograd.Record(y, "sign", [this], g => [ZerosLike(x)]);
+    }
 
     /// <summary>x raised to a scalar power. Derivative: p x^(p-1).</summary>
     public Tensor Pow(double exponent)
@@ -58,14 +63,12 @@ public sealed partial class Tensor
     public Tensor Square() => this * this;
 
     /// <summary>
-    /// Limits every element to [<paramref name="min"/>, <paramref name="max"/>] (either bound optional).
-    /// The gradient passes where min &lt;= x &lt;= max and is zero outside, as in PyTorch.
+    /// Limits every element to [<paramref name="min"/>, <paramref name="max"/>] (either bound optional); with
+    /// min &gt; max every element is max, as in PyTorch. The gradient passes where min &lt;= x &lt;= max, else 0.
     /// </summary>
     public Tensor Clamp(double? min = null, double? max = null)
     {
         RequireFloat("clamp");
-        if (min is double lo && max is double hi && lo > hi)
-            throw new ArgumentException($"clamp: min ({lo}) is greater than max ({hi}).", nameof(min));
         var y = EmptyLike(this);
         Compiled.Recording.Launch((x: this, min, max, y), static s =>
         {
@@ -85,10 +88,11 @@ public sealed partial class Tensor
         var x = this;
         return Autograd.Record(y, "clamp", [this], g =>
         {
-            var mask = OnesLike(x);
-            if (min is double a) mask = mask * x.Ge(a);
-            if (max is double b) mask = mask * x.Le(b);
-            return [g * mask];
+            // Select rather than multiply by a 0/1 mask: an infinite g must give 0 outside the range, not NaN.
+            var inside = OnesLike(x);
+            if (min is double a) inside = inside * x.Ge(a);
+            if (max is double b) inside = inside * x.Le(b);
+            return [Where(inside, g, ZerosLike(x))];
         });
     }
 
@@ -106,13 +110,14 @@ public sealed partial class Tensor
         var y = Binary<TOp>(a, b, op);
         return Autograd.Record(y, op, [a, b], g =>
         {
-            var aWins = larger ? a.Gt(b) : a.Lt(b);
+            // PyTorch's selection: the loser gets an exact 0 (never g * 0, which is NaN for an infinite g), a tie
+            // g / 2 each, and otherwise (a NaN on either side too) the whole of g.
             var tie = a.Eq(b);
-            var aShare = aWins + tie * 0.5;
-            var bShare = 1 - aShare;
+            var zeros = ZerosLike(y);
+            var shared = Where(tie, g / 2, g);
             return [
-                a.RequiresGrad ? (g * aShare).SumTo(a.shape) : null,
-                b.RequiresGrad ? (g * bShare).SumTo(b.shape) : null];
+                a.RequiresGrad ? Where(larger ? a.Lt(b) : a.Gt(b), zeros, shared).SumTo(a.shape) : null,
+                b.RequiresGrad ? Where(larger ? a.Gt(b) : a.Lt(b), zeros, shared).SumTo(b.shape) : null];
         });
     }
 

@@ -43,8 +43,8 @@ public sealed partial class Tensor
         return Autograd.Record(result, "sum", [this], g => [(keepDim ? g : g.Unsqueeze(d)).BroadcastTo(x.shape)]);
     }
 
-    /// <summary>The mean of all elements.</summary>
-    public Tensor Mean() => Sum() / Math.Max(Count, 1);
+    /// <summary>The mean of all elements; NaN for an empty tensor, as in PyTorch.</summary>
+    public Tensor Mean() => Flatten().Mean(0);
 
     /// <summary>The mean over dimension <paramref name="dim"/>.</summary>
     public Tensor Mean(int dim, bool keepDim = false)
@@ -62,6 +62,7 @@ public sealed partial class Tensor
     {
         RequireFloat("var");
         int d = Shapes.WrapDim(dim, Rank, "var");
+        if (Rank == 0) return Reshape(1).Var(0, keepDim: false, unbiased).Reshape();
         var centered = this - Mean(d, keepDim: true);
         return (centered * centered).Sum(d, keepDim) / Math.Max(shape[d] - (unbiased ? 1 : 0), 0);
     }
@@ -69,11 +70,25 @@ public sealed partial class Tensor
     /// <summary>The variance of all elements.</summary>
     public Tensor Var(bool unbiased = true) => Flatten().Var(0, keepDim: false, unbiased);
 
-    /// <summary>The largest element.</summary>
-    public Tensor Max() => Flatten().Max(0);
+    /// <summary>The largest element. Tied largest elements share the gradient equally, as in PyTorch.</summary>
+    public Tensor Max() => ExtremeOfAll(largest: true);
 
-    /// <summary>The smallest element.</summary>
-    public Tensor Min() => Flatten().Min(0);
+    /// <summary>The smallest element. Tied smallest elements share the gradient equally, as in PyTorch.</summary>
+    public Tensor Min() => ExtremeOfAll(largest: false);
+
+    private Tensor ExtremeOfAll(bool largest)
+    {
+        Tensor value;
+        using (Autograd.NoGrad()) value = Flatten().Extreme(0, keepDim: false, largest);
+        value = value.Detach();
+        var x = this;
+        return Autograd.Record(value, largest ? "max" : "min", [this], g =>
+        {
+            // Every element equal to the result shares g (a NaN result is shared by the NaNs); the others get an exact 0.
+            var hit = Where(value.Ne(value), x.Ne(x), x.Eq(value));
+            return [Where(hit, g / hit.Sum(), ZerosLike(x))];
+        });
+    }
 
     /// <summary>The largest element along <paramref name="dim"/>. The gradient goes to the (first) largest element.</summary>
     public Tensor Max(int dim, bool keepDim = false) => Extreme(dim, keepDim, largest: true);
@@ -138,7 +153,8 @@ public sealed partial class Tensor
                 if (mask.DType == DType.Float32) ReductionKernels.OneHotMask<float>(mask.F32, outer, size, inner, indices.I64);
                 else ReductionKernels.OneHotMask<double>(mask.F64, outer, size, inner, indices.I64);
             });
-            return [(keepDim ? g : g.Unsqueeze(d)) * mask];
+            // Select rather than multiply by the mask, so an infinite g gives 0, not NaN, where the mask is 0.
+            return [Where(mask, keepDim ? g : g.Unsqueeze(d), ZerosLike(x))];
         });
     }
 
@@ -151,10 +167,11 @@ public sealed partial class Tensor
     {
         RequireFloat("logsumexp");
         int d = Shapes.WrapDim(dim, Rank, "logsumexp");
+        if (Rank == 0) return Reshape(1).LogSumExp(0).Reshape();
         Tensor result, softmax;
         using (Autograd.NoGrad())
         {
-            var max = Max(d, keepDim: true);
+            var max = KeptMax(d);
             // A row of -inf (or +inf) maxima would give inf - inf = NaN; shift such rows by 0 instead.
             var shift = Where(max.Abs().Lt(double.PositiveInfinity), max, ZerosLike(max));
             var exp = (this - shift).Exp();
@@ -167,15 +184,19 @@ public sealed partial class Tensor
         return Autograd.Record(result, "logsumexp", [this], g => [(keepDim ? g : g.Unsqueeze(d)) * softmax]);
     }
 
+    // The maximum over d as a size-1 dimension; zeros when d is empty, where there is nothing to shift.
+    private Tensor KeptMax(int d) => shape[d] == 0 ? Zeros(ReducedShape(d, keepDim: true), DType) : Max(d, keepDim: true);
+
     /// <summary>exp(x) / sum(exp(x)) over <paramref name="dim"/>, stable for large inputs (the maximum is subtracted first).</summary>
     public Tensor Softmax(int dim = -1)
     {
         RequireFloat("softmax");
         int d = Shapes.WrapDim(dim, Rank, "softmax");
+        if (Rank == 0) return Reshape(1).Softmax(0).Reshape();
         Tensor y;
         using (Autograd.NoGrad())
         {
-            var shifted = (this - Max(d, keepDim: true)).Exp();
+            var shifted = (this - KeptMax(d)).Exp();
             y = (shifted / shifted.Sum(d, keepDim: true)).Detach();
         }
         // dL/dx_i = y_i (g_i - sum_j g_j y_j)
@@ -187,14 +208,14 @@ public sealed partial class Tensor
     {
         RequireFloat("log_softmax");
         int d = Shapes.WrapDim(dim, Rank, "log_softmax");
+        if (Rank == 0) return Reshape(1).LogSoftmax(0).Reshape();
         Tensor y;
         using (Autograd.NoGrad())
         {
-            // (x - m) - log(sum(exp(x - m))) with m the (finite) maximum, as PyTorch computes it: x - logsumexp(x)
-            // would round at the scale of x, losing all float32 digits of a result near 0 when x is near ±1000.
-            var max = Max(d, keepDim: true);
-            var shift = Where(max.Abs().Lt(double.PositiveInfinity), max, ZerosLike(max));
-            var shifted = this - shift;
+            // (x - m) - log(sum(exp(x - m))) with m the maximum, as PyTorch computes it: x - logsumexp(x) would round
+            // at the scale of x, losing all float32 digits of a result near 0 when x is near ±1000. An infinite m is
+            // not replaced, so a row with +inf (or only -inf) is all NaN, as in PyTorch.
+            var shifted = this - KeptMax(d);
             y = (shifted - shifted.Exp().Sum(d, keepDim: true).Log()).Detach();
         }
         // dL/dx_i = g_i - softmax_i * sum_j g_j

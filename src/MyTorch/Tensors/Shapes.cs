@@ -29,11 +29,15 @@ internal static class Shapes
 
     public static bool Equal(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
 
-    /// <summary>Normalizes a possibly negative dimension index (-1 is the last) and checks its range.</summary>
+    /// <summary>
+    /// Normalizes a possibly negative dimension index (-1 is the last) and checks its range. A 0-d tensor counts as
+    /// having one dimension (0 or -1), as in PyTorch.
+    /// </summary>
     public static int WrapDim(int dim, int rank, string op)
     {
-        int wrapped = dim < 0 ? dim + rank : dim;
-        if (wrapped < 0 || wrapped >= Math.Max(rank, 1)) ThrowBadDim(op, dim, rank);
+        int dims = Math.Max(rank, 1);
+        int wrapped = dim < 0 ? dim + dims : dim;
+        if (wrapped < 0 || wrapped >= dims) ThrowBadDim(op, dim, rank);
         return wrapped;
     }
 

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using MyTorch.Diagnostics;
 using MyTorch.Visualization;
 
@@ -17,7 +16,7 @@ namespace MyTorch.Ops
         public override NN.Module CreateModule() => new NN.Tanh();
 
         public static void Forward<T>(ReadOnlySpan<T> x, Span<T> y, T p) where T : unmanaged, IFloatingPointIeee754<T> =>
-            TensorPrimitives.Tanh(x, y);
+            Kernels.TanhKernel.Apply(x, y);
 
         public static void Backward<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dx, T p)
             where T : unmanaged, IFloatingPointIeee754<T>
