@@ -49,16 +49,20 @@ public sealed class Generator
     }
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Step(ref s0, ref s1, ref s2, ref s3);
+
+    /// <summary>One xoshiro256** step on the state (a, b, c, d): the output, and the state advanced.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static ulong Step(ref ulong a, ref ulong b, ref ulong c, ref ulong d)
     {
-        ulong result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = BitOperations.RotateLeft(s3, 45);
+        ulong result = BitOperations.RotateLeft(b * 5, 7) * 9;
+        ulong t = b << 17;
+        c ^= a;
+        d ^= b;
+        b ^= c;
+        a ^= d;
+        c ^= t;
+        d = BitOperations.RotateLeft(d, 45);
         return result;
     }
 
@@ -73,17 +77,7 @@ public sealed class Generator
     {
         ulong a = s0, b = s1, c = s2, d = s3;
         for (int i = 0; i < destination.Length; i++)
-        {
-            ulong result = BitOperations.RotateLeft(b * 5, 7) * 9;
-            ulong t = b << 17;
-            c ^= a;
-            d ^= b;
-            b ^= c;
-            a ^= d;
-            c ^= t;
-            d = BitOperations.RotateLeft(d, 45);
-            destination[i] = T.CreateTruncating((result >> 11) * (1.0 / (1UL << 53)));
-        }
+            destination[i] = T.CreateTruncating((Step(ref a, ref b, ref c, ref d) >> 11) * (1.0 / (1UL << 53)));
         (s0, s1, s2, s3) = (a, b, c, d);
     }
 
