@@ -43,13 +43,6 @@ public sealed partial class Tensor
             b.RequiresGrad ? (-g * (a / b / b)).SumTo(b.shape) : null]);
     }
 
-    /// <summary>-x.</summary>
-    public Tensor Neg()
-    {
-        var result = Unary<NegateKernel>(this, "neg");
-        return Autograd.Record(result, "neg", [this], g => [-g]);
-    }
-
     /// <summary>Element-wise sum with broadcasting.</summary>
     public static Tensor operator +(Tensor a, Tensor b) => Add(a, b);
     /// <summary>Adds a scalar to every element.</summary>

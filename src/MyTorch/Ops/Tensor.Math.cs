@@ -7,36 +7,6 @@ namespace MyTorch;
 // dL/dx = dL/dy * dy/dx with dy/dx expressed through tensor ops (so higher derivatives work too).
 public sealed partial class Tensor
 {
-    /// <summary>e^x. Derivative: e^x.</summary>
-    public Tensor Exp()
-    {
-        var y = Unary<ExpKernel>(this, "exp");
-        return Autograd.Record(y, "exp", [this], g => [g * y]);
-    }
-
-    /// <summary>Natural logarithm. Derivative: 1/x.</summary>
-    public Tensor Log()
-    {
-        var y = Unary<LogKernel>(this, "log");
-        var x = this;
-        return Autograd.Record(y, "log", [this], g => [g / x]);
-    }
-
-    /// <summary>Square root. Derivative: 1/(2 sqrt x).</summary>
-    public Tensor Sqrt()
-    {
-        var y = Unary<SqrtKernel>(this, "sqrt");
-        return Autograd.Record(y, "sqrt", [this], g => [g / (2 * y)]);
-    }
-
-    /// <summary>|x|. Derivative: sign(x), taken as 0 at 0.</summary>
-    public Tensor Abs()
-    {
-        var y = Unary<AbsKernel>(this, "abs");
-        var x = this;
-        return Autograd.Record(y, "abs", [this], g => [g * x.Sign()]);
-    }
-
     /// <summary>-1, 0 or 1 by the sign of each element. Its gradient is zero everywhere, as in PyTorch.</summary>
     public Tensor Sign()
     {
