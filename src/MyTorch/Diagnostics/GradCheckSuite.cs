@@ -83,20 +83,6 @@ public static class GradCheckSuite
 
     private static IEnumerable<GradCheckCase> Ops()
     {
-        (string Name, Func<Tensor, Tensor, Tensor> F, bool PositiveB)[] binary =
-        [
-            ("add", (a, b) => a + b, false),
-            ("sub", (a, b) => a - b, false),
-            ("mul", (a, b) => a * b, false),
-            ("div", (a, b) => a / b, true),
-        ];
-        foreach (var (name, f, positiveB) in binary)
-        {
-            Tensor B(ulong seed, params int[] shape) => positiveB ? Pos(seed, shape) : R(seed, shape);
-            yield return Op(name, "(3, 4) and (3, 4)", () => [R(1, 3, 4), B(2, 3, 4)], x => f(x[0], x[1]));
-            yield return Op(name, "(2, 3, 4) and (3, 1): broadcast", () => [R(3, 2, 3, 4), B(4, 3, 1)], x => f(x[0], x[1]));
-            yield return Op(name, "(3, 4) and a 0-d tensor", () => [R(5, 3, 4), B(6)], x => f(x[0], x[1]));
-        }
         foreach (var p in new[] { 2.0, 3.0, -1.5, 0.5 })
             yield return Op("pow", $"(3, 4) ^ {p.ToString(System.Globalization.CultureInfo.InvariantCulture)}", () => [Pos(12, 3, 4)], x => x[0].Pow(p));
         yield return Op("clamp", "(2, 3) to [-0.5, 0.5]", () => [Tensor.FromArray(new double[] { -1.2, -0.7, -0.3, 0.2, 0.6, 1.1 }, [2, 3], requiresGrad: true)],

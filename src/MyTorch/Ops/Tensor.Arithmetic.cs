@@ -2,47 +2,10 @@ using MyTorch.Kernels;
 
 namespace MyTorch;
 
-// + - * / with NumPy broadcasting. Each op's gradient with respect to a broadcast operand is summed back
-// to that operand's shape (SumTo), because a broadcast element contributed to every output it was copied into.
+// The operators of + - * / (the ops themselves are in Ops/Arithmetic), in-place updates, and summing a broadcast
+// gradient back to its operand's shape: a broadcast element contributed to every output it was copied into.
 public sealed partial class Tensor
 {
-    /// <summary>Element-wise sum with broadcasting.</summary>
-    public static Tensor Add(Tensor a, Tensor b)
-    {
-        var result = Binary<AddKernel>(a, b, "add");
-        return Autograd.Record(result, "add", [a, b], g => [
-            a.RequiresGrad ? g.SumTo(a.shape) : null,
-            b.RequiresGrad ? g.SumTo(b.shape) : null]);
-    }
-
-    /// <summary>Element-wise difference with broadcasting.</summary>
-    public static Tensor Subtract(Tensor a, Tensor b)
-    {
-        var result = Binary<SubtractKernel>(a, b, "sub");
-        return Autograd.Record(result, "sub", [a, b], g => [
-            a.RequiresGrad ? g.SumTo(a.shape) : null,
-            b.RequiresGrad ? (-g).SumTo(b.shape) : null]);
-    }
-
-    /// <summary>Element-wise product with broadcasting.</summary>
-    public static Tensor Multiply(Tensor a, Tensor b)
-    {
-        var result = Binary<MultiplyKernel>(a, b, "mul");
-        return Autograd.Record(result, "mul", [a, b], g => [
-            a.RequiresGrad ? (g * b).SumTo(a.shape) : null,
-            b.RequiresGrad ? (g * a).SumTo(b.shape) : null]);
-    }
-
-    /// <summary>Element-wise quotient with broadcasting.</summary>
-    public static Tensor Divide(Tensor a, Tensor b)
-    {
-        var result = Binary<DivideKernel>(a, b, "div");
-        return Autograd.Record(result, "div", [a, b], g => [
-            a.RequiresGrad ? (g / b).SumTo(a.shape) : null,
-            // -g (a / b) / b, in PyTorch's order: a / (b * b) underflows to 0 or overflows where a / b is fine.
-            b.RequiresGrad ? (-g * (a / b / b)).SumTo(b.shape) : null]);
-    }
-
     /// <summary>Element-wise sum with broadcasting.</summary>
     public static Tensor operator +(Tensor a, Tensor b) => Add(a, b);
     /// <summary>Adds a scalar to every element.</summary>

@@ -10,10 +10,6 @@ internal sealed record OpNotation(string Expression, string[] Local, string[] Ch
 {
     private static readonly Dictionary<string, OpNotation> Known = new(StringComparer.Ordinal)
     {
-        ["add"] = new("{0} + {1}", ["1", "1"], ["{g}", "{g}"], true),
-        ["sub"] = new("{0} - {1}", ["1", "-1"], ["{g}", "-{g}"], true),
-        ["mul"] = new("{0} * {1}", ["{1}", "{0}"], ["{g} * {1}", "{g} * {0}"], true),
-        ["div"] = new("{0} / {1}", ["1/{1}", "-{0}/{1}^2"], ["{g} / {1}", "-{g} * {0}/{1}^2"], true),
         ["pow"] = new("{0}^p", ["p {0}^(p-1)"], ["{g} * p {0}^(p-1)"], true),
         ["clamp"] = new("clamp({0})", ["[min <= {0} <= max]"], ["{g} * [min <= {0} <= max]"], true),
         ["maximum"] = new("max({0}, {1})", ["[{0} > {1}]", "[{1} > {0}]"], ["{g} * [{0} > {1}]", "{g} * [{1} > {0}]"], true),

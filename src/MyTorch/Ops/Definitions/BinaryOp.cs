@@ -1,0 +1,58 @@
+using MyTorch.Diagnostics;
+using MyTorch.Kernels;
+
+namespace MyTorch.Ops;
+
+/// <summary>
+/// An element-wise op of two tensors with NumPy broadcasting, declared once: its kernel, its gradients with respect to
+/// each operand as differentiable ops, its notation and its gradient-check cases.
+/// </summary>
+internal interface IBinaryOp<TSelf> where TSelf : IBinaryOp<TSelf>
+{
+    /// <summary>The op's name.</summary>
+    static abstract string Name { get; }
+
+    /// <summary>dL/da at the output's shape, from g = dL/dy (the runner sums it back over a's broadcast dimensions).</summary>
+    static abstract Tensor GradientA(Tensor g, Tensor a, Tensor b);
+
+    /// <summary>dL/db at the output's shape, from g = dL/dy.</summary>
+    static abstract Tensor GradientB(Tensor g, Tensor a, Tensor b);
+}
+
+/// <summary>The registry entry and the runner of an <see cref="IBinaryOp{TSelf}"/> whose kernel is <typeparamref name="TKernel"/>.</summary>
+internal abstract class BinaryOp<TSelf, TKernel> : OpDefinition
+    where TSelf : BinaryOp<TSelf, TKernel>, IBinaryOp<TSelf>
+    where TKernel : IBinaryKernel<TKernel>
+{
+    /// <inheritdoc/>
+    public override string Name => TSelf.Name;
+
+    /// <summary>Whether the gradient checks draw the second operand from positive values (a divisor).</summary>
+    protected virtual bool PositiveSecondOperand => false;
+
+    /// <summary>a op b, recorded in the graph; each operand's gradient is summed back to its shape.</summary>
+    public static Tensor Apply(Tensor a, Tensor b)
+    {
+        var y = Tensor.Binary<TKernel>(a, b, TSelf.Name);
+        return Autograd.Record(y, TSelf.Name, [a, b], g => [
+            a.RequiresGrad ? TSelf.GradientA(g, a, b).SumTo(a.ShapeArray) : null,
+            b.RequiresGrad ? TSelf.GradientB(g, a, b).SumTo(b.ShapeArray) : null]);
+    }
+
+    /// <inheritdoc/>
+    public override IEnumerable<GradCheckCase> GradCheckCases
+    {
+        get
+        {
+            Tensor A(ulong seed, params int[] shape) => Uniform(seed, -1, 1, shape);
+            Tensor B(ulong seed, params int[] shape) => PositiveSecondOperand ? Uniform(seed, 0.5, 2, shape) : Uniform(seed, -1, 1, shape);
+            GradCheckCase Case(string variant, Func<Tensor[]> inputs) => new("op", TSelf.Name, variant, inputs, x => Apply(x[0], x[1]));
+            yield return Case("(3, 4) and (3, 4)", () => [A(1, 3, 4), B(2, 3, 4)]);
+            yield return Case("(2, 3, 4) and (3, 1): broadcast", () => [A(3, 2, 3, 4), B(4, 3, 1)]);
+            yield return Case("(3, 4) and a 0-d tensor", () => [A(5, 3, 4), B(6)]);
+        }
+    }
+
+    private static Tensor Uniform(ulong seed, double low, double high, params int[] shape) =>
+        Tensor.Uniform(shape, low, high, new Generator(seed), DType.Float64, requiresGrad: true);
+}
