@@ -9,31 +9,6 @@ internal interface IUnaryKernel
     static abstract void Apply<T>(ReadOnlySpan<T> x, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
-internal readonly struct NegateKernel : IUnaryKernel
-{
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Negate(x, d);
-}
-
-internal readonly struct ExpKernel : IUnaryKernel
-{
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Exp(x, d);
-}
-
-internal readonly struct LogKernel : IUnaryKernel
-{
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Log(x, d);
-}
-
-internal readonly struct SqrtKernel : IUnaryKernel
-{
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sqrt(x, d);
-}
-
-internal readonly struct AbsKernel : IUnaryKernel
-{
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Abs(x, d);
-}
-
 /// <summary>sign(x): -1, 0 or 1 (NaN stays NaN); the derivative of |x|, with 0 at 0 as in PyTorch.</summary>
 internal readonly struct SignKernel : IUnaryKernel
 {
@@ -41,15 +16,6 @@ internal readonly struct SignKernel : IUnaryKernel
     {
         for (int i = 0; i < d.Length; i++)
             d[i] = T.IsNaN(x[i]) ? x[i] : x[i] > T.Zero ? T.One : x[i] < T.Zero ? T.NegativeOne : T.Zero;
-    }
-}
-
-internal readonly struct SigmoidKernel : IUnaryKernel
-{
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        // TensorPrimitives.Sigmoid rejects empty spans (unlike its element-wise siblings); an empty batch is no error.
-        if (!x.IsEmpty) TensorPrimitives.Sigmoid(x, d);
     }
 }
 
@@ -73,21 +39,6 @@ internal readonly struct TanhKernel : IUnaryKernel
         TensorPrimitives.Tanh(x, d);
         for (int i = 0; i < d.Length; i++)
             if (T.Abs(x[i]) < limit) d[i] = T.CreateTruncating(Math.Tanh(double.CreateTruncating(x[i])));
-    }
-}
-
-/// <summary>max(x, 0). Its derivative is taken as 0 at x &lt;= 0 (seed 004).</summary>
-internal readonly struct ReluKernel : IUnaryKernel
-{
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, T.Zero, d);
-}
-
-/// <summary>1 where x &gt; 0, else 0: ReLU's derivative as seed 004 defines it.</summary>
-internal readonly struct PositiveMaskKernel : IUnaryKernel
-{
-    public static void Apply<T>(ReadOnlySpan<T> x, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < d.Length; i++) d[i] = x[i] > T.Zero ? T.One : T.Zero;
     }
 }
 

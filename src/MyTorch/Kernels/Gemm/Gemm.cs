@@ -53,33 +53,6 @@ public static partial class Gemm
     internal const long MinWorkPerThread = 1L << 20;
 
     /// <summary>
-    /// Rows of C that are whole micro-tiles on every kernel path (a multiple of every path's micro-tile rows): a caller
-    /// that splits a batch of rows over threads itself splits on multiples of this, so no block ends in a partial tile.
-    /// </summary>
-    internal const int RowTile = MR512;
-
-    /// <summary>
-    /// How many blocks of rows a caller should split <paramref name="rows"/> rows of products into, given
-    /// <paramref name="workPerRow"/> multiply-adds per row: at most <paramref name="maxThreads"/>, each block at least
-    /// two <see cref="RowTile"/>s and <see cref="MinWorkPerThread"/> of work. One or less: do not split.
-    /// </summary>
-    internal static int RowBlockCount(int rows, long workPerRow, int maxThreads) =>
-        (int)Math.Min(Math.Min(maxThreads, rows / (2 * RowTile)), rows * workPerRow / MinWorkPerThread);
-
-    /// <summary>
-    /// The rows [Start, End) of block <paramref name="index"/> when <paramref name="rows"/> rows are split into
-    /// <paramref name="blocks"/> blocks of whole <see cref="RowTile"/>s (the last one takes the partial tile); empty
-    /// when there are fewer tiles than blocks.
-    /// </summary>
-    internal static (int Start, int End) RowBlock(int rows, int blocks, int index)
-    {
-        int tiles = (rows + RowTile - 1) / RowTile;
-        int start = Math.Min(rows, tiles * index / blocks * RowTile);
-        int end = Math.Min(rows, tiles * (index + 1) / blocks * RowTile);
-        return (start, end);
-    }
-
-    /// <summary>
     /// C = (accumulate ? C : 0) + op(A) * op(B). op(A) is m x k, op(B) is k x n, C is m x n; all row-major.
     /// A is stored as m x k (lda &gt;= k) or, when <paramref name="transposeA"/>, as k x m (lda &gt;= m);
     /// likewise B is stored as k x n (ldb &gt;= n) or, when <paramref name="transposeB"/>, as n x k (ldb &gt;= k).

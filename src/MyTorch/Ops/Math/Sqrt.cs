@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using MyTorch.Diagnostics;
-using MyTorch.Kernels;
 using MyTorch.Visualization;
 
 namespace MyTorch.Ops
