@@ -152,22 +152,31 @@ public sealed class MLP : Module
     public void Step() => Optimizer.Step();
 
     /// <summary>The sum of the per-example losses of the last forward pass.</summary>
-    public double TotalLoss(Tensor labels)
-    {
-        var output = RequireOutput(nameof(TotalLoss));
-        using (Autograd.NoGrad()) return criterion.PerElement(output, labels).Sum().Item();
-    }
+    public double TotalLoss(Tensor labels) => LossSum(labels, nameof(TotalLoss)).Item();
 
     /// <summary>The number of examples of the last forward pass whose largest output is not their label.</summary>
-    public int Error(Tensor labels)
+    public int Error(Tensor labels) => (int)Misclassified(labels, nameof(Error)).Item();
+
+    /// <summary><see cref="TotalLoss"/> as a 0-d tensor, computed by ops (so that a step can record it).</summary>
+    private Tensor LossSum(Tensor labels, string caller)
+    {
+        var output = RequireOutput(caller);
+        using (Autograd.NoGrad()) return criterion.PerElement(output, labels).Sum();
+    }
+
+    /// <summary><see cref="Error"/> as a 0-d tensor, computed by ops (so that a step can record it).</summary>
+    private Tensor Misclassified(Tensor labels, string caller)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        var output = RequireOutput(nameof(Error));
-        var predicted = output.ArgMax(-1);
-        var truth = labels.DType == DType.Int64 ? labels.Reshape(-1) : labels.ArgMax(-1);
-        if (truth.Count != predicted.Count)
-            throw new TensorShapeException($"MLP.Error: labels of shape {Shapes.Format(labels.Shape)} do not match outputs of shape {Shapes.Format(output.Shape)}.", nameof(labels));
-        return predicted.Count - (int)predicted.Eq(truth).Sum().Item();
+        var output = RequireOutput(caller);
+        using (Autograd.NoGrad())
+        {
+            var predicted = output.ArgMax(-1);
+            var truth = labels.DType == DType.Int64 ? labels.Reshape(-1) : labels.ArgMax(-1);
+            if (truth.Count != predicted.Count)
+                throw new TensorShapeException($"MLP.Error: labels of shape {Shapes.Format(labels.Shape)} do not match outputs of shape {Shapes.Format(output.Shape)}.", nameof(labels));
+            return predicted.Ne(truth).Sum();
+        }
     }
 
     /// <summary>
@@ -182,11 +191,8 @@ public sealed class MLP : Module
         ArgumentNullException.ThrowIfNull(labels);
         if (notPlannedReason is not null)
         {
-            ZeroGrads();
-            Forward(x);
-            Backward(labels);
+            var (loss, errors) = ForwardAndBackward(x, labels);
             Step();
-            var (loss, errors) = LossAndErrors(labels);
             ZeroGrads();
             return (loss.Item(), (int)errors.Item());
         }
@@ -210,10 +216,7 @@ public sealed class MLP : Module
         string? reason;
         using (Compiled.Recording.Start(out var recording))
         {
-            ZeroGrads();
-            Forward(placeholders[0]);
-            Backward(placeholders[1]);
-            (loss, wrong) = LossAndErrors(placeholders[1]);
+            (loss, wrong) = ForwardAndBackward(placeholders[0], placeholders[1]);
             var first = recording.TakeLaunches();
             using (recording.Suspend()) Step();
             ZeroGrads();
@@ -224,18 +227,13 @@ public sealed class MLP : Module
         return (loss.GetDouble(0), (int)wrong.GetDouble(0));
     }
 
-    /// <summary><see cref="TotalLoss"/> and <see cref="Error"/> as 0-d tensors, computed by ops (so a step can record them).</summary>
-    private (Tensor Loss, Tensor Errors) LossAndErrors(Tensor labels)
+    /// <summary>The seed loop up to the step: ZeroGrads, Forward, Backward, and the batch's loss and errors as 0-d tensors.</summary>
+    private (Tensor Loss, Tensor Errors) ForwardAndBackward(Tensor x, Tensor labels)
     {
-        var output = RequireOutput(nameof(TrainStep));
-        using (Autograd.NoGrad())
-        {
-            var predicted = output.ArgMax(-1);
-            var truth = labels.DType == DType.Int64 ? labels.Reshape(-1) : labels.ArgMax(-1);
-            if (truth.Count != predicted.Count)
-                throw new TensorShapeException($"MLP.Error: labels of shape {Shapes.Format(labels.Shape)} do not match outputs of shape {Shapes.Format(output.Shape)}.", nameof(labels));
-            return (criterion.PerElement(output, labels).Sum(), predicted.Ne(truth).Sum());
-        }
+        ZeroGrads();
+        Forward(x);
+        Backward(labels);
+        return (LossSum(labels, nameof(TrainStep)), Misclassified(labels, nameof(TrainStep)));
     }
 
     private Tensor RequireOutput(string method) =>
