@@ -5,29 +5,28 @@ using MyTorch.Optim;
 namespace MyTorch.Compiled;
 
 /// <summary>
-/// One training step of a feed-forward network — forward pass, loss, backward pass and optimizer step — planned once
-/// for a model, loss and optimizer and then run on every batch with no graph recording and no allocation: every
-/// activation, gradient and scratch buffer is kept and reused from step to step.
+/// One training step of a model — forward pass, loss, backward pass and optimizer step — recorded once per batch shape
+/// and then replayed on every batch of that shape with no graph and no allocation: every activation, gradient and
+/// scratch tensor the recorded step made is kept and written again.
 /// </summary>
 /// <remarks>
 /// <para>
 /// The dynamic graph (<see cref="Tensor.Backward"/>) builds nodes and allocates every intermediate tensor on every
-/// step; that freedom is what a learner or a new architecture needs. A plain stack of layers does the same work each
-/// step, so this plan does it with fused kernels into buffers it owns: the bias is written into the output and the
-/// GEMM accumulates onto it, the activation's backward pass is one masked pass, the softmax cross-entropy's gradient
-/// is written straight into the last layer's gradient buffer, and each weight gradient goes straight into the
-/// parameter's <see cref="Tensor.Grad"/>. Then the optimizer's own <see cref="Optimizer.Step"/> runs.
+/// step; that freedom is what a learner or a new architecture needs. A model does the same work each step, so the first
+/// step of a shape runs through the graph while a <see cref="Recording"/> keeps every kernel launch of its forward
+/// pass, loss and backward pass; later steps replay those launches, then the optimizer's own
+/// <see cref="Optimizer.Step"/> runs.
 /// </para>
 /// <para>
-/// The numbers are those of the graph: every kernel is the one the graph's ops call, in the same order, so a step
-/// gives bit-for-bit the same loss, gradients and parameters as <c>ZeroGrad(); loss = criterion.Forward(model.Forward(x), y);
-/// loss.Backward(); Step()</c> (the tests check this for every supported layer, loss and optimizer).
+/// The numbers are those of the graph by construction: a replay runs the graph's own kernels in the same order, so a
+/// step gives bit-for-bit the same loss, gradients and parameters as <c>ZeroGrad(); loss =
+/// criterion.Forward(model.Forward(x), y); loss.Backward(); Step()</c> (the tests check this for every layer, loss,
+/// optimizer and dtype, with batches of changing size).
 /// </para>
 /// <para>
-/// Supported: <see cref="Sequential"/> (nested too) of <see cref="Linear"/>, <see cref="Identity"/>, <see cref="ReLU"/>,
-/// <see cref="LeakyReLU"/>, <see cref="Sigmoid"/>, <see cref="Tanh"/> and <see cref="Dropout"/> with p = 0, on 2-D
-/// float32 or float64 batches, with <see cref="CrossEntropyLoss"/> (class indices; mean or sum) or
-/// <see cref="MSELoss"/> (mean or sum), and any optimizer. <see cref="TryCompile"/> says why anything else is not.
+/// Any model and loss built from the library's ops can be replayed; a loss with <see cref="Reduction.None"/> is refused
+/// by <see cref="TryCompile"/>. A model that reads tensor values in C# to decide something cannot be: its steps run
+/// through the graph, with the same numbers, and <see cref="NotPlannedReason"/> names where.
 /// </para>
 /// </remarks>
 /// <example><code>
