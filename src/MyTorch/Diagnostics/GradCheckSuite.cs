@@ -181,6 +181,8 @@ public static class GradCheckSuite
                 (i, o) => Tensor.Randn([i, o], init, DType.Float64), o => Tensor.Zeros([1, o], DType.Float64),
                 new SoftmaxCrossEntropy(), 0.1, numBnLayers: 1);
         }, [5, 3], 120);
+        yield return Layer("Conv2d", "3 -> 4, k (3, 2), stride (2, 1), padding 1", () => new Conv2d(3, 4, (3, 2), (2, 1), 1, dtype: DType.Float64, generator: new Generator(121)), [2, 3, 5, 4], 122);
+        yield return Layer("Conv1d", "4 -> 2, k 3, groups 2, padding same", () => new Conv1d(4, 2, 3, padding: "same", groups: 2, dtype: DType.Float64, generator: new Generator(123)), [2, 4, 6], 124);
         (string Name, Func<Module> Create)[] activations =
         [
             ("Identity", () => new Identity()),
