@@ -6,7 +6,10 @@ namespace MyTorch.Tests.Reference;
 /// <summary>A fixture case's layer built in MyTorch from PyTorch's arguments, with the fixture's parameters copied in.</summary>
 internal sealed class ConvFixtureLayers
 {
-    public static readonly string[] Names = ["Conv2d", "Conv1d", "conv2d", "conv1d"];
+    public static readonly string[] Names =
+    [
+        "Conv2d", "Conv1d", "conv2d", "conv1d", "MaxPool2d", "MaxPool1d", "AvgPool2d", "AvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "Flatten",
+    ];
 
     private ConvFixtureLayers(Func<Tensor, Tensor> forward, List<(string, Tensor)> parameters, List<(string, Tensor)> state)
     {
@@ -64,6 +67,8 @@ internal sealed class ConvFixtureLayers
         return list;
     }
 
+    private static ConvFixtureLayers Stateless(Module module) => new(module.Forward, [], []);
+
     public static ConvFixtureLayers Build(string layer, JsonElement args, JsonElement inputs, DType dtype)
     {
         switch (layer)
@@ -89,6 +94,24 @@ internal sealed class ConvFixtureLayers
                     return new(x => x.Conv2d(w, b, Pair(args, "stride", 1), Padding(args), Pair(args, "dilation", 1), Int(args, "groups", 1)), parameters, []);
                 return new(x => x.Conv1d(w, b, Int(args, "stride", 1), Padding(args), Int(args, "dilation", 1), Int(args, "groups", 1)), parameters, []);
             }
+            case "MaxPool2d":
+                return Stateless(new MaxPool2d(Pair(args, "kernel_size", 0), Has(args, "stride") ? Pair(args, "stride", 0) : null, Pair(args, "padding", 0),
+                    Pair(args, "dilation", 1), Bool(args, "ceil_mode", false)));
+            case "MaxPool1d":
+                return Stateless(new MaxPool1d(Int(args, "kernel_size", 0), Has(args, "stride") ? Int(args, "stride", 0) : null, Int(args, "padding", 0),
+                    Int(args, "dilation", 1), Bool(args, "ceil_mode", false)));
+            case "AvgPool2d":
+                return Stateless(new AvgPool2d(Pair(args, "kernel_size", 0), Has(args, "stride") ? Pair(args, "stride", 0) : null, Pair(args, "padding", 0),
+                    Bool(args, "ceil_mode", false), Bool(args, "count_include_pad", true)));
+            case "AvgPool1d":
+                return Stateless(new AvgPool1d(Int(args, "kernel_size", 0), Has(args, "stride") ? Int(args, "stride", 0) : null, Int(args, "padding", 0),
+                    Bool(args, "ceil_mode", false), Bool(args, "count_include_pad", true)));
+            case "AdaptiveAvgPool2d":
+                return Stateless(new AdaptiveAvgPool2d(Pair(args, "output_size", 0)));
+            case "AdaptiveAvgPool1d":
+                return Stateless(new AdaptiveAvgPool1d(Int(args, "output_size", 0)));
+            case "Flatten":
+                return Stateless(new Flatten(Int(args, "start_dim", 1), Int(args, "end_dim", -1)));
             default:
                 throw new ArgumentOutOfRangeException(nameof(layer), layer, "no builder for this fixture layer");
         }
