@@ -12,7 +12,8 @@ is one layer (or functional op) in float64 and float32:
     parameter's gradient from torch.autograd.grad(y, [x, params...], gy);
   * "double" (some convolution cases): with u, v random tensors of x's and the weight's shapes, the gradients of
     s = sum(dx * u) + sum(dw * v) (dx, dw the first gradients, create_graph=True) with respect to x, the weight and gy;
-  * "state" (BatchNorm2d in training): the running mean and variance after the forward pass.
+  * "training": false for a layer run in evaluation mode (BatchNorm2d on its running statistics);
+  * "state" (BatchNorm2d tracking running statistics): the running mean and variance after the forward pass.
 
 Regenerate (only when adding cases; the JSON file is committed):
 
@@ -121,7 +122,7 @@ def case(name, layer, args, x_shape, weight_shape=None, bias=False, integer_inpu
         grads = torch.autograd.grad(y, wrt, gy, create_graph=double)
         entry = {
             "name": f"{name} {dtype_name}", "layer": layer, "dtype": dtype_name, "args": args,
-            "inputs": inputs, "output": tensor_json(y), "gy": tensor_json(gy),
+            "training": not eval_mode, "inputs": inputs, "output": tensor_json(y), "gy": tensor_json(gy),
             "grads": {"x": tensor_json(grads[0]), **{pname: tensor_json(g) for (pname, _), g in zip(params, grads[1:])}},
         }
         if layer == "BatchNorm2d" and module.track_running_stats:

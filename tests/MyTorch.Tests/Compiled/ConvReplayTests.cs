@@ -32,6 +32,10 @@ public class ConvReplayTests
             "conv1d" => new Sequential(
                 new Flatten(1, 2), new Conv1d(12, 6, 3, stride: 2, padding: 1, dtype: dtype, generator: g), new ReLU(), new MaxPool1d(3, 2, 1),
                 new AvgPool1d(2, ceilMode: true), new AdaptiveAvgPool1d(2), new Flatten(), new Linear(12, Classes, dtype: dtype, generator: g)),
+            "batchnorm" => new Sequential(
+                new Conv2d(1, 4, 3, stride: 2, dtype: dtype, generator: g), new BatchNorm2d(4, dtype: dtype), new ReLU(), new Dropout2d(0.25, new Generator(seed + 1)),
+                new Conv2d(4, 6, 1, dtype: dtype, generator: g), new BatchNorm2d(6, momentum: null, affine: false, dtype: dtype), new MaxPool2d(3, 2, 1),
+                new Flatten(), new Linear(54, Classes, dtype: dtype, generator: g)),
             _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, null),
         };
     }
@@ -44,6 +48,8 @@ public class ConvReplayTests
     [InlineData("lenet", DType.Float64)]
     [InlineData("avg", DType.Float32)]
     [InlineData("conv1d", DType.Float64)]
+    [InlineData("batchnorm", DType.Float32)]
+    [InlineData("batchnorm", DType.Float64)]
     public void Training_IsTheGraphsBitForBit(string variant, DType dtype)
     {
         var graphModel = LeNet(variant, dtype, 21);
@@ -76,6 +82,7 @@ public class ConvReplayTests
     [InlineData("lenet")]
     [InlineData("avg")]
     [InlineData("conv1d")]
+    [InlineData("batchnorm")]
     public void SteadyStateTraining_AllocatesNothing(string variant)
     {
         var model = LeNet(variant, DType.Float32, 3);
@@ -97,6 +104,7 @@ public class ConvReplayTests
     [InlineData("lenet", DType.Float32)]
     [InlineData("avg", DType.Float64)]
     [InlineData("conv1d", DType.Float32)]
+    [InlineData("batchnorm", DType.Float64)]
     public void Inference_IsTheEvaluationForwardBitForBit_AndAllocatesNothing(string variant, DType dtype)
     {
         var model = LeNet(variant, dtype, 7);

@@ -8,7 +8,7 @@ internal sealed class ConvFixtureLayers
 {
     public static readonly string[] Names =
     [
-        "Conv2d", "Conv1d", "conv2d", "conv1d", "MaxPool2d", "MaxPool1d", "AvgPool2d", "AvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "Flatten",
+        "Conv2d", "Conv1d", "conv2d", "conv1d", "MaxPool2d", "MaxPool1d", "AvgPool2d", "AvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d", "Flatten", "BatchNorm2d",
     ];
 
     private ConvFixtureLayers(Func<Tensor, Tensor> forward, List<(string, Tensor)> parameters, List<(string, Tensor)> state)
@@ -67,9 +67,18 @@ internal sealed class ConvFixtureLayers
         return list;
     }
 
-    private static ConvFixtureLayers Stateless(Module module) => new(module.Forward, [], []);
+    private static ConvFixtureLayers Stateless(Module module) => new(module.Forward, [], []) { module = module };
 
-    public static ConvFixtureLayers Build(string layer, JsonElement args, JsonElement inputs, DType dtype)
+    public static ConvFixtureLayers Build(string layer, JsonElement args, JsonElement inputs, DType dtype, bool training = true)
+    {
+        var built = BuildLayer(layer, args, inputs, dtype);
+        built.module?.Train(training);
+        return built;
+    }
+
+    private Module? module;
+
+    private static ConvFixtureLayers BuildLayer(string layer, JsonElement args, JsonElement inputs, DType dtype)
     {
         switch (layer)
         {
@@ -77,13 +86,13 @@ internal sealed class ConvFixtureLayers
             {
                 var m = new Conv2d(Int(args, "in_channels", 0), Int(args, "out_channels", 0), Pair(args, "kernel_size", 0), Pair(args, "stride", 1),
                     Padding(args), Pair(args, "dilation", 1), Int(args, "groups", 1), Bool(args, "bias", true), dtype);
-                return new(m.Forward, LoadParameters(m, inputs, dtype), []);
+                return new(m.Forward, LoadParameters(m, inputs, dtype), []) { module = m };
             }
             case "Conv1d":
             {
                 var m = new Conv1d(Int(args, "in_channels", 0), Int(args, "out_channels", 0), Int(args, "kernel_size", 0), Int(args, "stride", 1),
                     Padding(args), Int(args, "dilation", 1), Int(args, "groups", 1), Bool(args, "bias", true), dtype);
-                return new(m.Forward, LoadParameters(m, inputs, dtype), []);
+                return new(m.Forward, LoadParameters(m, inputs, dtype), []) { module = m };
             }
             case "conv2d" or "conv1d":
             {
@@ -112,6 +121,22 @@ internal sealed class ConvFixtureLayers
                 return Stateless(new AdaptiveAvgPool1d(Int(args, "output_size", 0)));
             case "Flatten":
                 return Stateless(new Flatten(Int(args, "start_dim", 1), Int(args, "end_dim", -1)));
+            case "BatchNorm2d":
+            {
+                double? momentum = Has(args, "momentum") ? args.GetProperty("momentum").GetDouble() : 0.1;
+                var m = new BatchNorm2d(Int(args, "num_features", 0), Has(args, "eps") ? args.GetProperty("eps").GetDouble() : 1e-5, momentum,
+                    Bool(args, "affine", true), Bool(args, "track_running_stats", true), dtype);
+                var parameters = LoadParameters(m, inputs, dtype);
+                var state = new List<(string, Tensor)>();
+                if (m.RunningMean is not null)
+                {
+                    Load(m.RunningMean, inputs, "running_mean", dtype);
+                    Load(m.RunningVar!, inputs, "running_var", dtype);
+                    state.Add(("running_mean", m.RunningMean));
+                    state.Add(("running_var", m.RunningVar!));
+                }
+                return new(m.Forward, parameters, state) { module = m };
+            }
             default:
                 throw new ArgumentOutOfRangeException(nameof(layer), layer, "no builder for this fixture layer");
         }

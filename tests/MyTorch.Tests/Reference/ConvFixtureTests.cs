@@ -35,7 +35,8 @@ public class ConvFixtureTests
         var dtype = c.GetProperty("dtype").GetString() == "float64" ? DType.Float64 : DType.Float32;
         var inputs = c.GetProperty("inputs");
         var x = FixtureFile.ToTensor(inputs.GetProperty("x"), dtype, requiresGrad: true);
-        var layer = ConvFixtureLayers.Build(c.GetProperty("layer").GetString()!, c.GetProperty("args"), inputs, dtype);
+        var layer = ConvFixtureLayers.Build(c.GetProperty("layer").GetString()!, c.GetProperty("args"), inputs, dtype,
+            c.GetProperty("training").GetBoolean());
         var y = layer.Forward(x);
         FixtureFile.AssertShape(name, "output", c.GetProperty("output"), y);
         FixtureFile.AssertClose(name, "output", c.GetProperty("output"), y, dtype);
