@@ -67,7 +67,7 @@ public class ConvTests
             var dx = new double[x.Length];
             var dw = new double[w.Length];
             ConvKernels.InputGrad<double>(g, gy, w, dx, col);
-            ConvKernels.WeightGrad<double>(g, x, gy, dw, col);
+            ConvKernels.WeightGrad<double>(g, x, gy, dw, col, new double[(ConvKernels.Chunks(g) - 1) * dw.Length]);
             double Dot(double[] a, double[] b) => a.Zip(b, (p, q) => p * q).Sum();
             double reference = Dot(y, gy);
             Assert.True(Math.Abs(reference - Dot(x, dx)) <= 1e-10 * Math.Max(1, Math.Abs(reference)), $"{g}: input gradient");

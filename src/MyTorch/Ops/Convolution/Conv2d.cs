@@ -22,13 +22,14 @@ namespace MyTorch.Ops
         public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, in ConvGeometry geometry)
         {
             var y = Tensor.Empty(geometry.OutputShape, x.DType, OpName);
-            var col = Tensor.Empty([ConvKernels.ColumnElements(geometry)], x.DType, OpName);
-            Recording.Launch((geometry, x, weight, bias, y, col), static s =>
+            int slices = ConvKernels.Slices(geometry);
+            var col = Tensor.Empty([slices * ConvKernels.ColumnElements(geometry)], x.DType, OpName);
+            Recording.Launch((geometry, slices, x, weight, bias, y, col), static s =>
             {
                 if (s.x.DType == DType.Float32)
-                    ConvKernels.Forward<float>(s.geometry, s.x.F32, s.weight.F32, s.bias is null ? default : s.bias.F32, s.y.F32, s.col.F32);
+                    ConvParallel<float>.Forward(s.geometry, s.x.F32, s.weight.F32, s.bias is null ? default : s.bias.F32, s.y.F32, s.col.F32, s.slices);
                 else
-                    ConvKernels.Forward<double>(s.geometry, s.x.F64, s.weight.F64, s.bias is null ? default : s.bias.F64, s.y.F64, s.col.F64);
+                    ConvParallel<double>.Forward(s.geometry, s.x.F64, s.weight.F64, s.bias is null ? default : s.bias.F64, s.y.F64, s.col.F64, s.slices);
             });
             var g = geometry;
             return Autograd.Record(y, OpName, bias is null ? [x, weight] : [x, weight, bias], grad =>
@@ -71,11 +72,12 @@ namespace MyTorch.Ops
         public static Tensor Apply(Tensor gy, Tensor weight, in ConvGeometry geometry)
         {
             var dx = Tensor.Empty(geometry.InputShape, gy.DType, OpName);
-            var col = Tensor.Empty([ConvKernels.ColumnElements(geometry)], gy.DType, OpName);
-            Recording.Launch((geometry, gy, weight, dx, col), static s =>
+            int slices = ConvKernels.Slices(geometry);
+            var col = Tensor.Empty([slices * ConvKernels.ColumnElements(geometry)], gy.DType, OpName);
+            Recording.Launch((geometry, slices, gy, weight, dx, col), static s =>
             {
-                if (s.gy.DType == DType.Float32) ConvKernels.InputGrad<float>(s.geometry, s.gy.F32, s.weight.F32, s.dx.F32, s.col.F32);
-                else ConvKernels.InputGrad<double>(s.geometry, s.gy.F64, s.weight.F64, s.dx.F64, s.col.F64);
+                if (s.gy.DType == DType.Float32) ConvParallel<float>.InputGrad(s.geometry, s.gy.F32, s.weight.F32, s.dx.F32, s.col.F32, s.slices);
+                else ConvParallel<double>.InputGrad(s.geometry, s.gy.F64, s.weight.F64, s.dx.F64, s.col.F64, s.slices);
             });
             var g = geometry;
             return Autograd.Record(dx, OpName, [gy, weight], h =>
@@ -111,11 +113,15 @@ namespace MyTorch.Ops
         public static Tensor Apply(Tensor x, Tensor gy, in ConvGeometry geometry)
         {
             var dw = Tensor.Empty(geometry.WeightShape, x.DType, OpName);
-            var col = Tensor.Empty([ConvKernels.ColumnElements(geometry)], x.DType, OpName);
-            Recording.Launch((geometry, x, gy, dw, col), static s =>
+            // One column buffer per chunk when the chunks run on several threads, and a buffer for each chunk's sum but the first.
+            int chunks = ConvKernels.Chunks(geometry);
+            bool parallel = ConvKernels.Slices(geometry) > 1;
+            var col = Tensor.Empty([(parallel ? chunks : 1) * ConvKernels.ColumnElements(geometry)], x.DType, OpName);
+            var partials = Tensor.Empty([(chunks - 1) * dw.Count], x.DType, OpName);
+            Recording.Launch((geometry, parallel, x, gy, dw, col, partials), static s =>
             {
-                if (s.x.DType == DType.Float32) ConvKernels.WeightGrad<float>(s.geometry, s.x.F32, s.gy.F32, s.dw.F32, s.col.F32);
-                else ConvKernels.WeightGrad<double>(s.geometry, s.x.F64, s.gy.F64, s.dw.F64, s.col.F64);
+                if (s.x.DType == DType.Float32) ConvParallel<float>.WeightGrad(s.geometry, s.x.F32, s.gy.F32, s.dw.F32, s.col.F32, s.partials.F32, s.parallel);
+                else ConvParallel<double>.WeightGrad(s.geometry, s.x.F64, s.gy.F64, s.dw.F64, s.col.F64, s.partials.F64, s.parallel);
             });
             var g = geometry;
             return Autograd.Record(dw, OpName, [x, gy], h =>

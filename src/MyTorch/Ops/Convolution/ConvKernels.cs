@@ -12,16 +12,35 @@ namespace MyTorch.Ops;
 /// </summary>
 internal static class ConvKernels
 {
-    /// <summary>The elements of the column buffer one call needs (none for a pointwise kernel).</summary>
+    /// <summary>Images of one call at or above which the images are split over the kernel threads.</summary>
+    internal const long ParallelWork = 1L << 20;
+
+    /// <summary>The weight gradient's images are summed in at most this many fixed chunks, whatever the thread count, so its bits depend on the batch alone.</summary>
+    internal const int WeightChunks = 8;
+
+    /// <summary>The elements of one column buffer (none for a pointwise kernel).</summary>
     public static int ColumnElements(in ConvGeometry g) => g.IsPointwise ? 0 : g.Patch * g.OH * g.OW;
 
-    /// <summary>y = conv2d(x, w) + b; <paramref name="col"/> holds <see cref="ColumnElements"/> scratch elements.</summary>
-    public static void Forward<T>(in ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y, Span<T> col)
+    /// <summary>
+    /// How many image ranges the forward and input gradient split a call into (one column buffer each): one per thread
+    /// for a batch with enough work, else one. Fixed when the op is made, so a replay splits as its recording did.
+    /// </summary>
+    public static int Slices(in ConvGeometry g)
+    {
+        long work = (long)g.N * g.OC * g.OH * g.OW * g.Patch;
+        return work < ParallelWork ? 1 : Math.Max(1, Math.Min(g.N, KernelOptions.MaxThreads));
+    }
+
+    /// <summary>The number of chunks the weight gradient sums its images in.</summary>
+    public static int Chunks(in ConvGeometry g) => Math.Max(1, Math.Min(g.N, WeightChunks));
+
+    /// <summary>y = conv2d(x, w) + b for the images [<paramref name="first"/>, <paramref name="end"/>); <paramref name="col"/> holds one column buffer.</summary>
+    public static void Forward<T>(in ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y, Span<T> col, int first, int end)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int cg = g.GroupChannels, ocg = g.GroupOutputs, patch = g.Patch, hw = g.OH * g.OW, plane = g.H * g.W;
         bool hasBias = !bias.IsEmpty;
-        for (int n = 0; n < g.N; n++)
+        for (int n = first; n < end; n++)
         {
             for (int group = 0; group < g.Groups; group++)
             {
@@ -40,12 +59,16 @@ internal static class ConvKernels
         }
     }
 
-    /// <summary>dx = the gradient of conv2d(x, w) with respect to x for the output gradient <paramref name="gy"/>.</summary>
-    public static void InputGrad<T>(in ConvGeometry g, ReadOnlySpan<T> gy, ReadOnlySpan<T> w, Span<T> dx, Span<T> col)
+    /// <summary>All images of <see cref="Forward{T}(in ConvGeometry, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, Span{T}, int, int)"/> on the calling thread.</summary>
+    public static void Forward<T>(in ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y, Span<T> col)
+        where T : unmanaged, IFloatingPointIeee754<T> => Forward(g, x, w, bias, y, col, 0, g.N);
+
+    /// <summary>dx = the gradient of conv2d(x, w) with respect to x for the output gradient <paramref name="gy"/>, images [first, end).</summary>
+    public static void InputGrad<T>(in ConvGeometry g, ReadOnlySpan<T> gy, ReadOnlySpan<T> w, Span<T> dx, Span<T> col, int first, int end)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int cg = g.GroupChannels, ocg = g.GroupOutputs, patch = g.Patch, hw = g.OH * g.OW, plane = g.H * g.W;
-        for (int n = 0; n < g.N; n++)
+        for (int n = first; n < end; n++)
         {
             for (int group = 0; group < g.Groups; group++)
             {
@@ -63,13 +86,20 @@ internal static class ConvKernels
         }
     }
 
-    /// <summary>dw = the gradient of conv2d(x, w) with respect to w for the output gradient <paramref name="gy"/>.</summary>
-    public static void WeightGrad<T>(in ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> gy, Span<T> dw, Span<T> col)
+    /// <summary>All images of the input gradient on the calling thread.</summary>
+    public static void InputGrad<T>(in ConvGeometry g, ReadOnlySpan<T> gy, ReadOnlySpan<T> w, Span<T> dx, Span<T> col)
+        where T : unmanaged, IFloatingPointIeee754<T> => InputGrad(g, gy, w, dx, col, 0, g.N);
+
+    /// <summary>
+    /// The weight gradient of the images [first, end) written into <paramref name="dw"/> (their contributions summed in
+    /// image order; zeros for no images).
+    /// </summary>
+    public static void WeightGrad<T>(in ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> gy, Span<T> dw, Span<T> col, int first, int end)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int cg = g.GroupChannels, ocg = g.GroupOutputs, patch = g.Patch, hw = g.OH * g.OW, plane = g.H * g.W;
-        if (g.N == 0) dw.Clear();
-        for (int n = 0; n < g.N; n++)
+        if (end <= first) dw.Clear();
+        for (int n = first; n < end; n++)
         {
             for (int group = 0; group < g.Groups; group++)
             {
@@ -81,9 +111,28 @@ internal static class ConvKernels
                     Im2Col(g, image, col);
                     columns = col;
                 }
-                Gemm.Multiply(false, true, ocg, patch, hw, grad, hw, columns, hw, dw.Slice(group * ocg * patch, ocg * patch), patch, accumulate: n > 0);
+                Gemm.Multiply(false, true, ocg, patch, hw, grad, hw, columns, hw, dw.Slice(group * ocg * patch, ocg * patch), patch, accumulate: n > first);
             }
         }
+    }
+
+    /// <summary>
+    /// dw for all images, summed as <see cref="ConvParallel{T}"/> sums them (the same chunks, in order), on the calling thread:
+    /// <paramref name="partials"/> holds <see cref="Chunks"/> - 1 weight-sized buffers.
+    /// </summary>
+    public static void WeightGrad<T>(in ConvGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> gy, Span<T> dw, Span<T> col, Span<T> partials)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int chunks = Chunks(g);
+        for (int c = 0; c < chunks; c++)
+            WeightGrad(g, x, gy, c == 0 ? dw : partials.Slice((c - 1) * dw.Length, dw.Length), col, (int)((long)g.N * c / chunks), (int)((long)g.N * (c + 1) / chunks));
+        SumChunks(dw, partials, chunks);
+    }
+
+    /// <summary>dw += each partial in chunk order.</summary>
+    public static void SumChunks<T>(Span<T> dw, ReadOnlySpan<T> partials, int chunks) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int c = 1; c < chunks; c++) TensorPrimitives.Add(dw, partials.Slice((c - 1) * dw.Length, dw.Length), dw);
     }
 
     /// <summary>db[o] = the sum of <paramref name="gy"/> over images and positions of output channel o.</summary>
