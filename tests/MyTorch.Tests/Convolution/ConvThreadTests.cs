@@ -55,6 +55,40 @@ public class ConvThreadTests
     }
 
     [Fact]
+    public void SplitPooling_GivesTheSameBitsForAnyThreadCount()
+    {
+        static double[][] Pool()
+        {
+            var x = Tensor.Normal([8, 16, 33, 31], 0, 1, new Generator(7), DType.Float64).RequireGrad();
+            var results = new List<double[]>();
+            foreach (var f in new Func<Tensor, Tensor>[] { t => t.MaxPool2d(3, 2, 1), t => t.AvgPool2d(2, padding: 1, countIncludePad: false), t => t.AdaptiveAvgPool2d((5, 7)) })
+            {
+                var y = f(x);
+                var g = Tensor.Normal(y.ShapeArray, 0, 1, new Generator(8), DType.Float64).RequireGrad();
+                var dx = Autograd.Grad([y], [x], [g], createGraph: true)[0]!;
+                var dg = Autograd.Grad([(dx * x).Sum()], [g])[0]!;
+                results.Add(y.ToArray<double>());
+                results.Add(dx.ToArray<double>());
+                results.Add(dg.ToArray<double>());
+            }
+            return [.. results];
+        }
+        int previous = KernelOptions.MaxThreads;
+        try
+        {
+            KernelOptions.MaxThreads = 1;
+            var expected = Pool();
+            KernelOptions.MaxThreads = 4;
+            var actual = Pool();
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
+        }
+        finally
+        {
+            KernelOptions.MaxThreads = previous;
+        }
+    }
+
+    [Fact]
     public void SplitBatches_AreTheDirectConvolution()
     {
         var geometry = new ConvGeometry(9, 8, 16, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2);

@@ -22,8 +22,8 @@ namespace MyTorch.Ops
             var y = Tensor.Empty([x.Shape[0], x.Shape[1], geometry.Rows.Out, geometry.Columns.Out], x.DType, OpName);
             Recording.Launch((geometry, x, y), static s =>
             {
-                if (s.x.DType == DType.Float32) PoolKernels.AverageForward<float>(s.geometry, s.x.F32, s.y.F32);
-                else PoolKernels.AverageForward<double>(s.geometry, s.x.F64, s.y.F64);
+                if (s.x.DType == DType.Float32) PoolParallel<float>.AverageForward(s.geometry, s.x.F32, s.y.F32);
+                else PoolParallel<double>.AverageForward(s.geometry, s.x.F64, s.y.F64);
             });
             var g = geometry;
             var inputShape = x.ShapeArray;
@@ -57,8 +57,8 @@ namespace MyTorch.Ops
             var dx = Tensor.Empty(inputShape, gy.DType, OpName);
             Recording.Launch((geometry, gy, dx), static s =>
             {
-                if (s.gy.DType == DType.Float32) PoolKernels.AverageBackward<float>(s.geometry, s.gy.F32, s.dx.F32);
-                else PoolKernels.AverageBackward<double>(s.geometry, s.gy.F64, s.dx.F64);
+                if (s.gy.DType == DType.Float32) PoolParallel<float>.AverageBackward(s.geometry, s.gy.F32, s.dx.F32);
+                else PoolParallel<double>.AverageBackward(s.geometry, s.gy.F64, s.dx.F64);
             });
             var g = geometry;
             return Autograd.Record(dx, OpName, [gy], h => [AvgPool2dOp.Apply(h, g)]);

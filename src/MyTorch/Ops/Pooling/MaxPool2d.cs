@@ -24,8 +24,8 @@ namespace MyTorch.Ops
             var indices = Tensor.Empty(outputShape, DType.Int64, OpName);
             Recording.Launch((geometry, x, y, indices), static s =>
             {
-                if (s.x.DType == DType.Float32) PoolKernels.MaxForward<float>(s.geometry, s.x.F32, s.y.F32, s.indices.I64);
-                else PoolKernels.MaxForward<double>(s.geometry, s.x.F64, s.y.F64, s.indices.I64);
+                if (s.x.DType == DType.Float32) PoolParallel<float>.MaxForward(s.geometry, s.x.F32, s.y.F32, s.indices.I64);
+                else PoolParallel<double>.MaxForward(s.geometry, s.x.F64, s.y.F64, s.indices.I64);
             });
             var g = geometry;
             var inputShape = x.ShapeArray;
@@ -67,8 +67,8 @@ namespace MyTorch.Ops
             var dx = Tensor.Empty(inputShape, gy.DType, OpName);
             Recording.Launch((geometry, gy, indices, dx), static s =>
             {
-                if (s.gy.DType == DType.Float32) PoolKernels.Scatter<float>(s.geometry, s.gy.F32, s.indices.I64, s.dx.F32);
-                else PoolKernels.Scatter<double>(s.geometry, s.gy.F64, s.indices.I64, s.dx.F64);
+                if (s.gy.DType == DType.Float32) PoolParallel<float>.Scatter(s.geometry, s.gy.F32, s.indices.I64, s.dx.F32);
+                else PoolParallel<double>.Scatter(s.geometry, s.gy.F64, s.indices.I64, s.dx.F64);
             });
             var g = geometry;
             var outputShape = gy.ShapeArray;
@@ -90,8 +90,8 @@ namespace MyTorch.Ops
             var y = Tensor.Empty(outputShape, x.DType, OpName);
             Recording.Launch((geometry, x, indices, y), static s =>
             {
-                if (s.x.DType == DType.Float32) PoolKernels.Gather<float>(s.geometry, s.x.F32, s.indices.I64, s.y.F32);
-                else PoolKernels.Gather<double>(s.geometry, s.x.F64, s.indices.I64, s.y.F64);
+                if (s.x.DType == DType.Float32) PoolParallel<float>.Gather(s.geometry, s.x.F32, s.indices.I64, s.y.F32);
+                else PoolParallel<double>.Gather(s.geometry, s.x.F64, s.indices.I64, s.y.F64);
             });
             var g = geometry;
             var inputShape = x.ShapeArray;

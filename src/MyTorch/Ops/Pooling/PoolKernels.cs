@@ -5,15 +5,16 @@ namespace MyTorch.Ops;
 /// <summary>
 /// The pooling kernels, one plane (image and channel) at a time: max pooling with the index of each window's maximum
 /// (the first on ties, a NaN wins, as PyTorch's CPU kernel), its gradient scattered to those indices and that
-/// scatter's adjoint (a gather), and average pooling (regular or adaptive windows) with its adjoint.
+/// scatter's adjoint (a gather), and average pooling (regular or adaptive windows) with its adjoint. Each works on the
+/// planes [first, end), so <see cref="PoolParallel{T}"/> can split a call over the kernel threads.
 /// </summary>
 internal static class PoolKernels
 {
     /// <summary>y = the maximum of each window, <paramref name="indices"/> = its position in the input plane (row * W + column).</summary>
-    public static void MaxForward<T>(in PoolGeometry g, ReadOnlySpan<T> x, Span<T> y, Span<long> indices) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void MaxForward<T>(in PoolGeometry g, ReadOnlySpan<T> x, Span<T> y, Span<long> indices, int first, int end) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = g.Columns.In, dh = g.Rows.Dilation, dw = g.Columns.Dilation;
-        for (int p = 0; p < g.Planes; p++)
+        for (int p = first; p < end; p++)
         {
             var input = x.Slice(p * g.InputPlane, g.InputPlane);
             var output = y.Slice(p * g.OutputPlane, g.OutputPlane);
@@ -48,10 +49,10 @@ internal static class PoolKernels
     }
 
     /// <summary>dx = each output gradient added at its window's chosen index, zero elsewhere.</summary>
-    public static void Scatter<T>(in PoolGeometry g, ReadOnlySpan<T> gy, ReadOnlySpan<long> indices, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Scatter<T>(in PoolGeometry g, ReadOnlySpan<T> gy, ReadOnlySpan<long> indices, Span<T> dx, int first, int end) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        dx.Clear();
-        for (int p = 0; p < g.Planes; p++)
+        dx.Slice(first * g.InputPlane, (end - first) * g.InputPlane).Clear();
+        for (int p = first; p < end; p++)
         {
             var plane = dx.Slice(p * g.InputPlane, g.InputPlane);
             var grad = gy.Slice(p * g.OutputPlane, g.OutputPlane);
@@ -61,9 +62,9 @@ internal static class PoolKernels
     }
 
     /// <summary>y = the input plane's element at each output's chosen index: the adjoint of <see cref="Scatter{T}"/>.</summary>
-    public static void Gather<T>(in PoolGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<long> indices, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Gather<T>(in PoolGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<long> indices, Span<T> y, int first, int end) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int p = 0; p < g.Planes; p++)
+        for (int p = first; p < end; p++)
         {
             var plane = x.Slice(p * g.InputPlane, g.InputPlane);
             var output = y.Slice(p * g.OutputPlane, g.OutputPlane);
@@ -77,10 +78,10 @@ internal static class PoolKernels
         g.CountIncludePad ? rows.Padded * columns.Padded : (rows.End - rows.Start) * (columns.End - columns.Start);
 
     /// <summary>y = the mean of each window (regular or adaptive).</summary>
-    public static void AverageForward<T>(in PoolGeometry g, ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AverageForward<T>(in PoolGeometry g, ReadOnlySpan<T> x, Span<T> y, int first, int end) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = g.Columns.In;
-        for (int p = 0; p < g.Planes; p++)
+        for (int p = first; p < end; p++)
         {
             var input = x.Slice(p * g.InputPlane, g.InputPlane);
             var output = y.Slice(p * g.OutputPlane, g.OutputPlane);
@@ -104,11 +105,11 @@ internal static class PoolKernels
     }
 
     /// <summary>dx = each output gradient divided by its window's divisor and added over the window: the adjoint of <see cref="AverageForward{T}"/>.</summary>
-    public static void AverageBackward<T>(in PoolGeometry g, ReadOnlySpan<T> gy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AverageBackward<T>(in PoolGeometry g, ReadOnlySpan<T> gy, Span<T> dx, int first, int end) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int width = g.Columns.In;
-        dx.Clear();
-        for (int p = 0; p < g.Planes; p++)
+        dx.Slice(first * g.InputPlane, (end - first) * g.InputPlane).Clear();
+        for (int p = first; p < end; p++)
         {
             var plane = dx.Slice(p * g.InputPlane, g.InputPlane);
             var grad = gy.Slice(p * g.OutputPlane, g.OutputPlane);
