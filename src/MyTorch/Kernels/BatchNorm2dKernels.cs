@@ -7,7 +7,8 @@ namespace MyTorch.Kernels;
 /// Batch normalization of an (N, C, H, W) batch per channel over N, H and W in training mode, forward and backward:
 /// <see cref="BatchNormKernels"/>'s formulas for the channel-planes layout, where a channel's values are N contiguous
 /// planes rather than a column, so each step is a vector operation over a plane. A null gamma is 1 and a null beta 0
-/// (a layer without affine parameters).
+/// (a layer without affine parameters). Channels are independent: each kernel works on the channels [first, end), and
+/// <see cref="BatchNorm2dParallel{T}"/> splits a large call over the kernel threads with the same bits.
 /// </summary>
 internal static class BatchNorm2dKernels
 {
@@ -16,11 +17,11 @@ internal static class BatchNorm2dKernels
     /// y = xHat gamma + beta.
     /// </summary>
     public static void Forward<T>(ReadOnlySpan<T> x, int n, int channels, int plane, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, T eps,
-        Span<T> mean, Span<T> variance, Span<T> invStd, Span<T> xHat, Span<T> y)
+        Span<T> mean, Span<T> variance, Span<T> invStd, Span<T> xHat, Span<T> y, int first, int end)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T count = T.CreateTruncating((long)n * plane);
-        for (int c = 0; c < channels; c++)
+        for (int c = first; c < end; c++)
         {
             T sum = T.Zero;
             for (int i = 0; i < n; i++) sum += TensorPrimitives.Sum(x.Slice((i * channels + c) * plane, plane));
@@ -55,11 +56,11 @@ internal static class BatchNorm2dKernels
     /// Empty spans are gradients not wanted.
     /// </summary>
     public static void Backward<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> xHat, int n, int channels, int plane, ReadOnlySpan<T> gamma,
-        ReadOnlySpan<T> invStd, Span<T> dx, Span<T> dGamma, Span<T> dBeta)
+        ReadOnlySpan<T> invStd, Span<T> dx, Span<T> dGamma, Span<T> dBeta, int first, int end)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T count = T.CreateTruncating((long)n * plane);
-        for (int c = 0; c < channels; c++)
+        for (int c = first; c < end; c++)
         {
             T sumG = T.Zero, sumGxHat = T.Zero;
             for (int i = 0; i < n; i++)
@@ -97,5 +98,108 @@ internal static class BatchNorm2dKernels
             runningMean[c] = keep * runningMean[c] + take * mean[c];
             runningVar[c] = keep * runningVar[c] + take * (variance[c] * unbias);
         }
+    }
+}
+
+/// <summary>The batch-norm kernels with the channels of a large call split over the kernel threads; one instance per calling thread.</summary>
+internal sealed unsafe class BatchNorm2dParallel<T> : ParallelWork where T : unmanaged, IFloatingPointIeee754<T>
+{
+    [ThreadStatic]
+    private static BatchNorm2dParallel<T>? t_instance;
+
+    private bool backward;
+    private int n, channels, plane, tasks;
+    private T eps;
+    private T* x, gamma, beta, mean, variance, invStd, xHat, y;
+    private bool hasGamma, hasBeta, hasMean, hasDx;
+
+    /// <summary>Elements per thread, at least.</summary>
+    private const long MinElementsPerThread = 1L << 16;
+
+    private static int Tasks(int n, int channels, int plane) =>
+        (int)Math.Clamp(Math.Min((long)n * channels * plane / MinElementsPerThread, channels), 1, KernelOptions.MaxThreads);
+
+    /// <summary><see cref="BatchNorm2dKernels.Forward{T}"/> over every channel.</summary>
+    public static void Forward(ReadOnlySpan<T> x, int n, int channels, int plane, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, T eps,
+        Span<T> mean, Span<T> variance, Span<T> invStd, Span<T> xHat, Span<T> y)
+    {
+        int tasks = Tasks(n, channels, plane);
+        if (tasks <= 1)
+        {
+            BatchNorm2dKernels.Forward(x, n, channels, plane, gamma, beta, eps, mean, variance, invStd, xHat, y, 0, channels);
+            return;
+        }
+        var job = t_instance ??= new BatchNorm2dParallel<T>();
+        fixed (T* px = x)
+        fixed (T* pg = gamma)
+        fixed (T* pb = beta)
+        fixed (T* pm = mean)
+        fixed (T* pv = variance)
+        fixed (T* pi = invStd)
+        fixed (T* ph = xHat)
+        fixed (T* py = y)
+        {
+            job.x = px;
+            job.gamma = pg;
+            job.beta = pb;
+            job.mean = pm;
+            job.variance = pv;
+            job.invStd = pi;
+            job.xHat = ph;
+            job.y = py;
+            (job.backward, job.n, job.channels, job.plane, job.tasks, job.eps) = (false, n, channels, plane, tasks, eps);
+            (job.hasGamma, job.hasBeta) = (!gamma.IsEmpty, !beta.IsEmpty);
+            WorkerPool.Run(job, tasks, tasks);
+        }
+    }
+
+    /// <summary><see cref="BatchNorm2dKernels.Backward{T}"/> over every channel (x is g, y is dx, mean is dGamma and variance dBeta here).</summary>
+    public static void Backward(ReadOnlySpan<T> g, ReadOnlySpan<T> xHat, int n, int channels, int plane, ReadOnlySpan<T> gamma,
+        ReadOnlySpan<T> invStd, Span<T> dx, Span<T> dGamma, Span<T> dBeta)
+    {
+        int tasks = Tasks(n, channels, plane);
+        if (tasks <= 1)
+        {
+            BatchNorm2dKernels.Backward(g, xHat, n, channels, plane, gamma, invStd, dx, dGamma, dBeta, 0, channels);
+            return;
+        }
+        var job = t_instance ??= new BatchNorm2dParallel<T>();
+        fixed (T* pg = g)
+        fixed (T* ph = xHat)
+        fixed (T* pgamma = gamma)
+        fixed (T* pi = invStd)
+        fixed (T* pdx = dx)
+        fixed (T* pdg = dGamma)
+        fixed (T* pdb = dBeta)
+        {
+            job.x = pg;
+            job.xHat = ph;
+            job.gamma = pgamma;
+            job.invStd = pi;
+            job.y = pdx;
+            job.mean = pdg;
+            job.variance = pdb;
+            (job.backward, job.n, job.channels, job.plane, job.tasks) = (true, n, channels, plane, tasks);
+            (job.hasGamma, job.hasBeta, job.hasMean) = (!gamma.IsEmpty, !dBeta.IsEmpty, !dGamma.IsEmpty);
+            job.hasDx = !dx.IsEmpty;
+            WorkerPool.Run(job, tasks, tasks);
+        }
+    }
+
+    private static Span<T> Of(T* pointer, int length, bool present) => present ? new Span<T>(pointer, length) : default;
+
+    public override void Execute(int index)
+    {
+        int first = (int)((long)channels * index / tasks), end = (int)((long)channels * (index + 1) / tasks);
+        int total = n * channels * plane;
+        if (!backward)
+        {
+            BatchNorm2dKernels.Forward<T>(new ReadOnlySpan<T>(x, total), n, channels, plane, Of(gamma, channels, hasGamma), Of(beta, channels, hasBeta), eps,
+                new Span<T>(mean, channels), new Span<T>(variance, channels), new Span<T>(invStd, channels), new Span<T>(xHat, total), new Span<T>(y, total),
+                first, end);
+            return;
+        }
+        BatchNorm2dKernels.Backward<T>(new ReadOnlySpan<T>(x, total), new ReadOnlySpan<T>(xHat, total), n, channels, plane, Of(gamma, channels, hasGamma),
+            new ReadOnlySpan<T>(invStd, channels), Of(y, total, hasDx), Of(mean, channels, hasMean), Of(variance, channels, hasBeta), first, end);
     }
 }

@@ -112,10 +112,10 @@ public sealed class BatchNorm2d : Module
             {
                 int n = s.x.Shape[0], channels = s.x.Shape[1], plane = s.x.Shape[2] * s.x.Shape[3];
                 if (s.x.DType == DType.Float32)
-                    Kernels.BatchNorm2dKernels.Forward<float>(s.x.F32, n, channels, plane, s.gamma is null ? default : s.gamma.F32,
+                    Kernels.BatchNorm2dParallel<float>.Forward(s.x.F32, n, channels, plane, s.gamma is null ? default : s.gamma.F32,
                         s.beta is null ? default : s.beta.F32, (float)s.eps, s.mean.F32, s.variance.F32, s.invStd.F32, s.xHat.F32, s.y.F32);
                 else
-                    Kernels.BatchNorm2dKernels.Forward<double>(s.x.F64, n, channels, plane, s.gamma is null ? default : s.gamma.F64,
+                    Kernels.BatchNorm2dParallel<double>.Forward(s.x.F64, n, channels, plane, s.gamma is null ? default : s.gamma.F64,
                         s.beta is null ? default : s.beta.F64, s.eps, s.mean.F64, s.variance.F64, s.invStd.F64, s.xHat.F64, s.y.F64);
             });
             if (updateRunningStatistics)
@@ -146,10 +146,10 @@ public sealed class BatchNorm2d : Module
             {
                 int n = s.xHat.Shape[0], channels = s.xHat.Shape[1], plane = s.xHat.Shape[2] * s.xHat.Shape[3];
                 if (s.delta.DType == DType.Float32)
-                    Kernels.BatchNorm2dKernels.Backward<float>(s.delta.F32, s.xHat.F32, n, channels, plane, s.gamma is null ? default : s.gamma.F32,
+                    Kernels.BatchNorm2dParallel<float>.Backward(s.delta.F32, s.xHat.F32, n, channels, plane, s.gamma is null ? default : s.gamma.F32,
                         s.invStd.F32, s.dx is null ? default : s.dx.F32, s.dGamma is null ? default : s.dGamma.F32, s.dBeta is null ? default : s.dBeta.F32);
                 else
-                    Kernels.BatchNorm2dKernels.Backward<double>(s.delta.F64, s.xHat.F64, n, channels, plane, s.gamma is null ? default : s.gamma.F64,
+                    Kernels.BatchNorm2dParallel<double>.Backward(s.delta.F64, s.xHat.F64, n, channels, plane, s.gamma is null ? default : s.gamma.F64,
                         s.invStd.F64, s.dx is null ? default : s.dx.F64, s.dGamma is null ? default : s.dGamma.F64, s.dBeta is null ? default : s.dBeta.F64);
             });
             return affine ? [dx, dGamma, dBeta] : [dx];
