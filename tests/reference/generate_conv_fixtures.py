@@ -10,8 +10,9 @@ is one layer (or functional op) in float64 and float32:
     layout (MyTorch's layout is the same for these layers);
   * "output": the forward output, "gy" a random upstream gradient of the output's shape, and "grads": x's and every
     parameter's gradient from torch.autograd.grad(y, [x, params...], gy);
-  * "double" (some convolution cases): with u, v random tensors of x's and the weight's shapes, the gradients of
-    s = sum(dx * u) + sum(dw * v) (dx, dw the first gradients, create_graph=True) with respect to x, the weight and gy;
+  * "double" (some convolution and pooling cases): with u, v random tensors of x's and the weight's shapes, the gradients
+    of s = sum(dx * u) + sum(dw * v) (dx, dw the first gradients, create_graph=True) with respect to x, the weight and
+    gy; for a layer without parameters s = sum(dx * u) and its gradients with respect to x and gy;
   * "training": false for a layer run in evaluation mode (BatchNorm2d on its running statistics);
   * "state" (BatchNorm2d tracking running statistics): the running mean and variance after the forward pass.
 
@@ -127,7 +128,17 @@ def case(name, layer, args, x_shape, weight_shape=None, bias=False, integer_inpu
         }
         if layer == "BatchNorm2d" and module.track_running_stats:
             entry["state"] = {"running_mean": tensor_json(module.running_mean), "running_var": tensor_json(module.running_var)}
-        if double:
+        if double and not params:
+            gy_leaf = gy.clone().requires_grad_(True)
+            y = build(layer, args)(x)
+            (dx,) = torch.autograd.grad(y, [x], gy_leaf, create_graph=True)
+            s = (dx * u64.to(dtype)).sum()
+            second = torch.autograd.grad(s, [x, gy_leaf], allow_unused=True)
+            entry["double"] = {
+                "u": tensor_json(u64.to(dtype)),
+                "x": tensor_json(second[0] if second[0] is not None else torch.zeros_like(x)), "gy": tensor_json(second[1]),
+            }
+        elif double:
             gy_leaf = gy.clone().requires_grad_(True)
             dx, dw = torch.autograd.grad(y, [x, params[0][1]], gy_leaf, create_graph=True)
             s = (dx * u64.to(dtype)).sum() + (dw * v64.to(dtype)).sum()
@@ -174,25 +185,25 @@ add("conv1d functional stride 3", "conv1d", {"stride": 3}, [3, 2, 10], [4, 2, 2]
 
 # ---- pooling -----------------------------------------------------------------------------------------------------
 add("MaxPool2d k2", "MaxPool2d", {"kernel_size": 2}, [2, 3, 6, 7])
-add("MaxPool2d k3 s2 p1", "MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1}, [2, 2, 7, 8])
+add("MaxPool2d k3 s2 p1", "MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1}, [2, 2, 7, 8], double=True)
 add("MaxPool2d k(2,3) s(1,2) d(2,1) ceil", "MaxPool2d", {"kernel_size": [2, 3], "stride": [1, 2], "dilation": [2, 1], "ceil_mode": True}, [1, 2, 7, 8])
 add("MaxPool2d k3 s2 ceil", "MaxPool2d", {"kernel_size": 3, "stride": 2, "ceil_mode": True}, [2, 2, 6, 8])
-add("MaxPool2d ties", "MaxPool2d", {"kernel_size": 2, "stride": 1}, [2, 2, 5, 5], integer_input=True)
+add("MaxPool2d ties", "MaxPool2d", {"kernel_size": 2, "stride": 1}, [2, 2, 5, 5], integer_input=True, double=True)
 add("MaxPool2d ties overlapping padded", "MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1}, [1, 3, 6, 6], integer_input=True)
 add("MaxPool1d k3 s2 p1", "MaxPool1d", {"kernel_size": 3, "stride": 2, "padding": 1}, [2, 3, 9])
-add("MaxPool1d k2 d2 ceil", "MaxPool1d", {"kernel_size": 2, "dilation": 2, "ceil_mode": True}, [2, 2, 8])
+add("MaxPool1d k2 d2 ceil", "MaxPool1d", {"kernel_size": 2, "dilation": 2, "ceil_mode": True}, [2, 2, 8], double=True)
 add("AvgPool2d k2", "AvgPool2d", {"kernel_size": 2}, [2, 3, 6, 7])
 add("AvgPool2d k3 s2 p1", "AvgPool2d", {"kernel_size": 3, "stride": 2, "padding": 1}, [2, 2, 7, 8])
 add("AvgPool2d k3 s2 p1 exclude pad", "AvgPool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False}, [2, 2, 7, 8])
 add("AvgPool2d k(3,2) s2 p(1,1) ceil", "AvgPool2d", {"kernel_size": [3, 2], "stride": 2, "padding": [1, 1], "ceil_mode": True}, [1, 2, 8, 7])
 add("AvgPool2d k3 s2 ceil exclude pad", "AvgPool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False},
-    [1, 2, 6, 8])
-add("AvgPool1d k3 s2 p1", "AvgPool1d", {"kernel_size": 3, "stride": 2, "padding": 1}, [2, 3, 9])
+    [1, 2, 6, 8], double=True)
+add("AvgPool1d k3 s2 p1", "AvgPool1d", {"kernel_size": 3, "stride": 2, "padding": 1}, [2, 3, 9], double=True)
 add("AvgPool1d k2 ceil exclude pad", "AvgPool1d", {"kernel_size": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False}, [2, 2, 8])
-add("AdaptiveAvgPool2d (3,2) from (7,5)", "AdaptiveAvgPool2d", {"output_size": [3, 2]}, [2, 3, 7, 5])
+add("AdaptiveAvgPool2d (3,2) from (7,5)", "AdaptiveAvgPool2d", {"output_size": [3, 2]}, [2, 3, 7, 5], double=True)
 add("AdaptiveAvgPool2d 1", "AdaptiveAvgPool2d", {"output_size": 1}, [2, 4, 3, 5])
 add("AdaptiveAvgPool2d upsample (4,5) from (3,2)", "AdaptiveAvgPool2d", {"output_size": [4, 5]}, [1, 2, 3, 2])
-add("AdaptiveAvgPool1d 4 from 10", "AdaptiveAvgPool1d", {"output_size": 4}, [2, 3, 10])
+add("AdaptiveAvgPool1d 4 from 10", "AdaptiveAvgPool1d", {"output_size": 4}, [2, 3, 10], double=True)
 
 # ---- Flatten and BatchNorm2d ---------------------------------------------------------------------------------------
 add("Flatten default", "Flatten", {}, [2, 3, 4, 2])
