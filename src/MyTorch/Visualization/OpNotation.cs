@@ -20,7 +20,6 @@ internal sealed record OpNotation(string Expression, string[] Local, string[] Ch
         ["matmul"] = new("{0} @ {1}", ["(.) @ {1}^T", "{0}^T @ (.)"], ["{g} @ {1}^T", "{0}^T @ {g}"], false),
         ["linear"] = new("{0} @ {1} + {2}", ["(.) @ {1}^T", "{0}^T @ (.)", "1 for each row"], ["{g} @ {1}^T", "{0}^T @ {g}", "column sums of {g}"], false),
         ["linear/2"] = new("{0} @ {1}", ["(.) @ {1}^T", "{0}^T @ (.)"], ["{g} @ {1}^T", "{0}^T @ {g}"], false),
-        ["conv2d/2"] = new("conv2d({0}, {1})", ["conv_transpose2d((.), {1})", "(.) correlated with {0}"], ["conv_transpose2d({g}, {1})", "{g} correlated with {0}"], false),
         ["batch_norm"] = new("batch_norm({0}; {1}, {2})", ["seed 004's backward formulas", "x_hat", "1"],
             ["seed 004: dL/dx from dL/dx_hat, dL/dvar, dL/dmean", "sum of {g} * x_hat", "sum of {g}"], false),
         ["sum"] = new("sum({0})", ["1"], ["{g} copied to every element"], false),
