@@ -17,9 +17,6 @@ internal sealed record OpNotation(string Expression, string[] Local, string[] Ch
         ["where"] = new("where(c, {0}, {1})", ["[c]", "[not c]"], ["{g} * [c]", "{g} * [not c]"], true),
         ["clone"] = new("clone({0})", ["1"], ["{g}"], true),
         ["to"] = new("to({0})", ["1"], ["{g}"], true),
-        ["matmul"] = new("{0} @ {1}", ["(.) @ {1}^T", "{0}^T @ (.)"], ["{g} @ {1}^T", "{0}^T @ {g}"], false),
-        ["linear"] = new("{0} @ {1} + {2}", ["(.) @ {1}^T", "{0}^T @ (.)", "1 for each row"], ["{g} @ {1}^T", "{0}^T @ {g}", "column sums of {g}"], false),
-        ["linear/2"] = new("{0} @ {1}", ["(.) @ {1}^T", "{0}^T @ (.)"], ["{g} @ {1}^T", "{0}^T @ {g}"], false),
         ["batch_norm"] = new("batch_norm({0}; {1}, {2})", ["seed 004's backward formulas", "x_hat", "1"],
             ["seed 004: dL/dx from dL/dx_hat, dL/dvar, dL/dmean", "sum of {g} * x_hat", "sum of {g}"], false),
         ["sum"] = new("sum({0})", ["1"], ["{g} copied to every element"], false),
@@ -39,7 +36,7 @@ internal sealed record OpNotation(string Expression, string[] Local, string[] Ch
 
     /// <summary>The notation for <paramref name="op"/>, or a generic one for an op the table does not know.</summary>
     public static OpNotation For(string op, int inputs) =>
-        Ops.OpRegistry.Find(op)?.Notation is { } declared && declared.Local.Length == inputs ? declared :
+        Ops.OpRegistry.Find(op)?.NotationFor(inputs) is { } declared && declared.Local.Length == inputs ? declared :
         (Known.TryGetValue(op, out var known) && known.Local.Length == inputs) || Known.TryGetValue($"{op}/{inputs}", out known)
             ? known
             : new OpNotation(
