@@ -10,7 +10,7 @@ namespace MyTorch.NN;
 /// As in PyTorch, names compose with dots: a <see cref="Sequential"/> whose first child is a Linear layer has
 /// a parameter <c>0.weight</c>. <see cref="Train"/> and <see cref="Eval"/> switch the whole tree.
 /// </remarks>
-public abstract class Module
+public abstract partial class Module
 {
     private readonly List<(string Name, Tensor Value)> parameters = [];
     private readonly List<(string Name, Tensor Value)> buffers = [];
