@@ -38,12 +38,6 @@ public abstract partial class Module
     /// </summary>
     public HookHandle RegisterForwardPreHook(Func<Module, Tensor, Tensor?> hook) => Add(ref forwardPreHooks, hook);
 
-    /// <summary>Registers <paramref name="hook"/>(module, input) to run before every <see cref="Call"/>, changing nothing.</summary>
-    public HookHandle RegisterForwardPreHook(Action<Module, Tensor> hook)
-    {
-        ArgumentNullException.ThrowIfNull(hook);
-        return RegisterForwardPreHook((m, x) => { hook(m, x); return null; });
-    }
 
     /// <summary>
     /// Registers <paramref name="hook"/>(module, input, output) to run after every <see cref="Call"/>'s forward; a non-null
@@ -52,12 +46,6 @@ public abstract partial class Module
     /// </summary>
     public HookHandle RegisterForwardHook(Func<Module, Tensor, Tensor, Tensor?> hook) => Add(ref forwardHooks, hook);
 
-    /// <summary>Registers <paramref name="hook"/>(module, input, output) to run after every <see cref="Call"/>'s forward, changing nothing.</summary>
-    public HookHandle RegisterForwardHook(Action<Module, Tensor, Tensor> hook)
-    {
-        ArgumentNullException.ThrowIfNull(hook);
-        return RegisterForwardHook((m, x, y) => { hook(m, x, y); return null; });
-    }
 
     /// <summary>
     /// Registers <paramref name="hook"/>(module, gradInput, gradOutput) to run when the backward pass has computed the
@@ -67,12 +55,6 @@ public abstract partial class Module
     /// </summary>
     public HookHandle RegisterFullBackwardHook(Func<Module, Tensor?, Tensor, Tensor?> hook) => Add(ref backwardHooks, hook);
 
-    /// <summary>Registers <paramref name="hook"/>(module, gradInput, gradOutput) to observe the backward pass, changing nothing.</summary>
-    public HookHandle RegisterFullBackwardHook(Action<Module, Tensor?, Tensor> hook)
-    {
-        ArgumentNullException.ThrowIfNull(hook);
-        return RegisterFullBackwardHook((m, gi, go) => { hook(m, gi, go); return null; });
-    }
 
     private bool HasOwnHooks => forwardPreHooks is { Count: > 0 } || forwardHooks is { Count: > 0 } || backwardHooks is { Count: > 0 };
 

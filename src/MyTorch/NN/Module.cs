@@ -156,8 +156,9 @@ public abstract partial class Module
             foreach (var key in dict.Keys.Where(k => !own.ContainsKey(k))) problems.Add($"unexpected key '{key}'");
         if (problems.Count > 0)
             throw new ArgumentException($"{GetType().Name}.LoadStateDict: {string.Join("; ", problems)}.", nameof(dict));
-        foreach (var (key, target) in own)
-            if (dict.TryGetValue(key, out var source)) target.CopyFrom(source);
+        using (Autograd.NoGrad())
+            foreach (var (key, target) in own)
+                if (dict.TryGetValue(key, out var source)) target.CopyFrom(source);
     }
 
     /// <summary>Converts every parameter and buffer to <paramref name="dtype"/> in place (the tensors keep their identity).</summary>

@@ -40,8 +40,7 @@ public sealed partial class Tensor
         {
             ThrowReshape(newShape);
         }
-        var result = new Tensor(storage, resolved, DType, StorageSerial);
-        Compiled.Recording.View(this, result);
+        var result = AsView(resolved);
         var x = this;
         return Autograd.Record(result, "reshape", [this], g => [g.Reshape(x.shape)]);
     }

@@ -31,7 +31,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(shape);
         var result = Empty((int[])shape.Clone(), dtype, "Full");
-        result.Fill(value);
+        result.FillValues(value);
         result.RequiresGrad = requiresGrad;
         return result;
     }
@@ -198,11 +198,21 @@ public sealed partial class Tensor
         return Autograd.Record(result, "clone", [this], g => [g]);
     }
 
-    // ---- in-place (not recorded; for optimizers and initializers) ---------------------------------------
+    // ---- in-place (recorded as PyTorch records them; see Autograd/InPlace.cs) ---------------------------------------
 
-    /// <summary>Sets every element to <paramref name="value"/> in place. Not recorded in the graph.</summary>
+    /// <summary>
+    /// Sets every element to <paramref name="value"/> in place, as PyTorch's <c>fill_</c>. Recorded in the graph (no gradient
+    /// flows to the old values) when gradients are on and it requires grad.
+    /// </summary>
     public Tensor Fill(double value)
     {
+        var previous = BeginInPlace("fill_", null);
+        FillValues(value);
+        EndInPlace("fill_", previous, null, InPlaceBackward.Overwrite);
+        return this;
+    }
+
+    private void FillValues(double value) =>
         Compiled.Recording.Launch((destination: this, value), static s =>
         {
             var (destination, value) = s;
@@ -213,17 +223,20 @@ public sealed partial class Tensor
                 default: System.Array.Fill(destination.I64, (long)value); break;
             }
         });
-        return this;
-    }
 
-    /// <summary>Copies <paramref name="source"/>'s values into this tensor in place (same shape and dtype). Not recorded.</summary>
+    /// <summary>
+    /// Copies <paramref name="source"/>'s values into this tensor in place (same shape and dtype), as PyTorch's <c>copy_</c>.
+    /// Recorded in the graph (the gradient goes to the source) when gradients are on and either tensor requires grad.
+    /// </summary>
     public Tensor CopyFrom(Tensor source)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (!Shapes.Equal(shape, source.shape) || DType != source.DType)
             throw new TensorShapeException($"CopyFrom: source {Shapes.Format(source.shape)} {source.DType.Name()} does not match " +
                 $"destination {Shapes.Format(shape)} {DType.Name()}.");
+        var previous = BeginInPlace("copy_", source);
         Compiled.Recording.Launch((source, destination: this), static s => System.Array.Copy(s.source.Values, s.destination.Values, s.destination.Count));
+        EndInPlace("copy_", previous, source, InPlaceBackward.Copy);
         return this;
     }
 }

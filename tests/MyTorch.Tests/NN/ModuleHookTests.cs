@@ -43,7 +43,7 @@ public class ModuleHookTests
         var layer = new Identity();
         Tensor? seen = null;
         using var pre = layer.RegisterForwardPreHook((m, x) => x + 10);
-        using var post = layer.RegisterForwardHook((Module m, Tensor x, Tensor y) => { seen = x; });
+        using var post = layer.RegisterForwardHook((m, x, y) => { seen = x; return null; });
         layer.Call(Tensor.FromArray(new double[] { 1 }));
         Assert.Equal(11, seen!.Item());
     }
@@ -53,8 +53,8 @@ public class ModuleHookTests
     {
         var layer = new Identity();
         int calls = 0;
-        var first = layer.RegisterForwardHook((Module m, Tensor x, Tensor y) => calls++);
-        var second = layer.RegisterForwardHook((Module m, Tensor x, Tensor y) => calls += 10);
+        var first = layer.RegisterForwardHook((m, x, y) => { calls++; return null; });
+        var second = layer.RegisterForwardHook((m, x, y) => { calls += 10; return null; });
         layer.Call(Tensor.Zeros([1]));
         first.Remove();
         first.Remove();
@@ -70,7 +70,7 @@ public class ModuleHookTests
         var net = Net(1);
         var shapes = new List<string>();
         foreach (var (name, module) in net.NamedModules())
-            module.RegisterForwardHook((Module m, Tensor x, Tensor y) => shapes.Add($"{name}:{Shapes.Format(y.Shape)}"));
+            module.RegisterForwardHook((m, x, y) => { shapes.Add($"{name}:{Shapes.Format(y.Shape)}"); return null; });
         net.Forward(X(2, 5, 3));
         Assert.Equal(["0:(5, 4)", "1:(5, 4)", "2:(5, 2)"], shapes);
         shapes.Clear();
@@ -83,7 +83,7 @@ public class ModuleHookTests
     {
         var net = Net(3);
         Tensor? gradInput = null, gradOutput = null;
-        using var handle = net[2].RegisterFullBackwardHook((Module m, Tensor? gi, Tensor go) => { gradInput = gi; gradOutput = go; });
+        using var handle = net[2].RegisterFullBackwardHook((m, gi, go) => { gradInput = gi; gradOutput = go; return null; });
 
         // The same network without hooks, with the intermediate tensors kept, gives the expected gradients.
         var reference = Net(3);
@@ -121,7 +121,7 @@ public class ModuleHookTests
         var net = Net(8);
         Tensor? gradOutput = null;
         bool called = false;
-        using var handle = net[0].RegisterFullBackwardHook((Module m, Tensor? gi, Tensor go) => { called = true; Assert.Null(gi); gradOutput = go; });
+        using var handle = net[0].RegisterFullBackwardHook((m, gi, go) => { called = true; Assert.Null(gi); gradOutput = go; return null; });
         net.Call(X(9, 2, 3)).Sum().Backward();
         Assert.True(called);
         Assert.Equal([2, 4], gradOutput!.Shape.ToArray());
@@ -144,7 +144,7 @@ public class ModuleHookTests
         var step = CompiledTrainingStep.Compile(model, new MSELoss(), new SGD(model.Parameters(), 0.1));
         var referenceOptimizer = new SGD(reference.Parameters(), 0.1);
         int calls = 0;
-        var handle = model[1].RegisterForwardHook((Module m, Tensor x, Tensor y) => calls++);
+        var handle = model[1].RegisterForwardHook((m, x, y) => { calls++; return null; });
         Assert.Contains("module '1' (Tanh) has hooks", step.NotPlannedReason);
         for (int i = 0; i < 6; i++)
         {
@@ -168,7 +168,7 @@ public class ModuleHookTests
     {
         var model = Net(13);
         int calls = 0;
-        using var handle = model.RegisterForwardHook((Module m, Tensor x, Tensor y) => calls++);
+        using var handle = model.RegisterForwardHook((m, x, y) => { calls++; return null; });
         var inference = CompiledInference.Compile(model);
         inference.Run(X(14, 2, 3));
         inference.Run(X(15, 2, 3));

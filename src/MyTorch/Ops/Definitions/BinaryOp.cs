@@ -17,6 +17,9 @@ internal interface IBinaryOp<TSelf> where TSelf : IBinaryOp<TSelf>
 
     /// <summary>dL/db at the output's shape, from g = dL/dy.</summary>
     static abstract Tensor GradientB(Tensor g, Tensor a, Tensor b);
+
+    /// <summary>Whether the gradients read the operands' values (so changing one in place before backward is an error).</summary>
+    static virtual SavedTensors Saves => SavedTensors.Inputs;
 }
 
 /// <summary>The registry entry and the runner of an <see cref="IBinaryOp{TSelf}"/> whose kernel is <typeparamref name="TKernel"/>.</summary>
@@ -36,7 +39,7 @@ internal abstract class BinaryOp<TSelf, TKernel> : OpDefinition
         var y = Tensor.Binary<TKernel>(a, b, TSelf.Name);
         return Autograd.Record(y, TSelf.Name, [a, b], g => [
             a.RequiresGrad ? TSelf.GradientA(g, a, b).SumTo(a.ShapeArray) : null,
-            b.RequiresGrad ? TSelf.GradientB(g, a, b).SumTo(b.ShapeArray) : null]);
+            b.RequiresGrad ? TSelf.GradientB(g, a, b).SumTo(b.ShapeArray) : null], TSelf.Saves);
     }
 
     /// <inheritdoc/>
