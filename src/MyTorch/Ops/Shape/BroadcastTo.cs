@@ -1,0 +1,47 @@
+using MyTorch.Diagnostics;
+using MyTorch.Kernels;
+using MyTorch.Visualization;
+
+namespace MyTorch.Ops
+{
+    /// <summary>broadcast_to: a copy expanded by NumPy broadcasting; the gradient sums g back over the copies.</summary>
+    internal sealed class BroadcastToOp : OpDefinition
+    {
+        public override string Name => "broadcast_to";
+
+        public override OpNotation Notation { get; } = new("broadcast({0})", ["1 (values copied)"], ["{g} summed over the copies"], false);
+
+        public override IEnumerable<GradCheckCase> GradCheckCases =>
+            [ShapeCases.Case("broadcast_to", "(3, 1) to (2, 3, 4)", () => [ShapeCases.R(37, 3, 1)], x => x[0].BroadcastTo(2, 3, 4))];
+    }
+}
+
+namespace MyTorch
+{
+    public sealed partial class Tensor
+    {
+        /// <summary>A copy expanded to <paramref name="target"/> by NumPy broadcasting. Its gradient sums back to this shape.</summary>
+        public Tensor BroadcastTo(params int[] target)
+        {
+            ArgumentNullException.ThrowIfNull(target);
+            var outShape = Shapes.Broadcast(shape, target, "broadcast_to");
+            if (!Shapes.Equal(outShape, target))
+                throw new TensorShapeException($"broadcast_to: shape {Shapes.Format(shape)} cannot be broadcast to {Shapes.Format(target)}.", nameof(target));
+            if (Shapes.Equal(shape, target)) return this;
+            var result = Empty((int[])target.Clone(), DType, "broadcast_to");
+            Compiled.Recording.Launch((x: this, result), static s =>
+            {
+                var (x, result) = s;
+                // The second operand is an unused 0-d zero, on the stack.
+                switch (x.DType)
+                {
+                    case DType.Float32: Broadcasting.Run<float, CopyKernel>(x.F32, x.shape, stackalloc float[1], [], result.F32, result.shape); break;
+                    case DType.Float64: Broadcasting.Run<double, CopyKernel>(x.F64, x.shape, stackalloc double[1], [], result.F64, result.shape); break;
+                    default: Broadcasting.Run<long, CopyKernel>(x.I64, x.shape, stackalloc long[1], [], result.I64, result.shape); break;
+                }
+            });
+            var x = this;
+            return Autograd.Record(result, "broadcast_to", [this], g => [g.SumTo(x.shape)]);
+        }
+    }
+}
