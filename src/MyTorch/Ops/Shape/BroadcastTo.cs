@@ -12,7 +12,10 @@ namespace MyTorch.Ops
         public override OpNotation Notation { get; } = new("broadcast({0})", ["1 (values copied)"], ["{g} summed over the copies"], false);
 
         public override IEnumerable<GradCheckCase> GradCheckCases =>
-            [ShapeCases.Case("broadcast_to", "(3, 1) to (2, 3, 4)", () => [ShapeCases.R(37, 3, 1)], x => x[0].BroadcastTo(2, 3, 4))];
+            [
+                ShapeCases.Case("broadcast_to", "(3, 1) to (2, 3, 4)", () => [ShapeCases.R(37, 3, 1)], x => x[0].BroadcastTo(2, 3, 4)),
+                ShapeCases.Case("expand", "(3, 1) to (2, -1, 4)", () => [ShapeCases.R(205, 3, 1)], x => x[0].Expand(2, -1, 4)),
+            ];
     }
 }
 
@@ -42,6 +45,38 @@ namespace MyTorch
             });
             var x = this;
             return Autograd.Record(result, "broadcast_to", [this], g => [g.SumTo(x.shape)]);
+        }
+
+        /// <summary>
+        /// PyTorch's <c>expand</c>: <see cref="BroadcastTo"/> where a size of -1 keeps this tensor's size of that dimension
+        /// (new leading dimensions cannot be -1). A copy, where PyTorch returns a view.
+        /// </summary>
+        public Tensor Expand(params int[] sizes)
+        {
+            ArgumentNullException.ThrowIfNull(sizes);
+            if (sizes.Length < Rank)
+                throw new TensorShapeException(
+                    $"expand: {sizes.Length} sizes given for a tensor of shape {Shapes.Format(shape)}; give at least {Rank}.", nameof(sizes));
+            var target = (int[])sizes.Clone();
+            int lead = sizes.Length - Rank;
+            for (int i = 0; i < target.Length; i++)
+            {
+                if (target[i] != -1) continue;
+                if (i < lead)
+                    throw new TensorShapeException($"expand: -1 is not allowed for the new leading dimension {i} in {Shapes.Format(sizes)}.", nameof(sizes));
+                target[i] = shape[i - lead];
+            }
+            foreach (int size in target)
+                if (size < 0) throw new TensorShapeException($"expand: invalid size {size} in {Shapes.Format(sizes)}.", nameof(sizes));
+            try
+            {
+                return BroadcastTo(target);
+            }
+            catch (TensorShapeException e)
+            {
+                throw new TensorShapeException($"expand: shape {Shapes.Format(shape)} cannot be expanded to {Shapes.Format(sizes)} " +
+                    "(each size must equal this tensor's, or this tensor's must be 1).", e);
+            }
         }
     }
 }

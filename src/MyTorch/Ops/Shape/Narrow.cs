@@ -11,7 +11,10 @@ namespace MyTorch.Ops
         public override OpNotation Notation { get; } = new("narrow({0})", ["1 inside the slice, 0 outside"], ["{g} placed in the slice"], false);
 
         public override IEnumerable<GradCheckCase> GradCheckCases =>
-            [ShapeCases.Case("narrow", "(4, 5), columns 1..3", () => [ShapeCases.R(38, 4, 5)], x => x[0].Narrow(1, 1, 3))];
+            [
+                ShapeCases.Case("narrow", "(4, 5), columns 1..3", () => [ShapeCases.R(38, 4, 5)], x => x[0].Narrow(1, 1, 3)),
+                ShapeCases.Case("narrow", "(4, 5), start -3 on dimension -1", () => [ShapeCases.R(204, 4, 5)], x => x[0].Narrow(-1, -3, 2)),
+            ];
     }
 }
 
@@ -19,11 +22,20 @@ namespace MyTorch
 {
     public sealed partial class Tensor
     {
-        /// <summary>Elements <paramref name="start"/> .. start + <paramref name="length"/> - 1 along <paramref name="dim"/> (a copy).</summary>
+        /// <summary>
+        /// Elements <paramref name="start"/> .. start + <paramref name="length"/> - 1 along <paramref name="dim"/> (a copy).
+        /// A negative start counts from the end, as in PyTorch.
+        /// </summary>
         public Tensor Narrow(int dim, int start, int length)
         {
+            if (Rank == 0) throw new TensorShapeException("narrow: cannot be applied to a 0-d tensor (as in PyTorch); reshape it to (1,) first.");
             int d = Shapes.WrapDim(dim, Rank, "narrow");
-            if (start < 0 || length < 0 || start + length > shape[d])
+            int size = shape[d];
+            if (start < -size || start > size)
+                throw new TensorShapeException(
+                    $"narrow: start {start} is out of range for dimension {dim} of size {size} (expected {-size} to {size}; shape {Shapes.Format(shape)}).");
+            if (start < 0) start += size;
+            if (length < 0 || start + length > shape[d])
                 throw new TensorShapeException(
                     $"narrow: range start {start}, length {length} does not fit dimension {dim} of size {shape[d]} (shape {Shapes.Format(shape)}).");
             var outShape = (int[])shape.Clone();

@@ -20,6 +20,9 @@ namespace MyTorch.Ops
             {
                 yield return ShapeCases.Case("transpose", "(3, 4)", () => [ShapeCases.R(30, 3, 4)], x => x[0].T * ShapeCases.R(31, 4, 3).Detach());
                 yield return ShapeCases.Case("permute", "(2, 3, 4) to (2, 0, 1)", () => [ShapeCases.R(32, 2, 3, 4)], x => x[0].Permute(2, 0, 1));
+                yield return ShapeCases.Case("permute", "(2, 3, 4) to (-1, 0, -2)", () => [ShapeCases.R(200, 2, 3, 4)], x => x[0].Permute(-1, 0, -2));
+                yield return ShapeCases.Case("T", "(2, 3, 4): all dimensions reversed", () => [ShapeCases.R(201, 2, 3, 4)], x => x[0].T);
+                yield return ShapeCases.Case("mT", "(2, 3, 4): the last two swapped", () => [ShapeCases.R(202, 2, 3, 4)], x => x[0].mT);
             }
         }
     }
@@ -74,7 +77,32 @@ namespace MyTorch
             return Permute(dims);
         }
 
-        /// <summary>The transpose of a matrix (the last two dimensions swapped).</summary>
-        public Tensor T => Transpose();
+        /// <summary>
+        /// All dimensions reversed, as PyTorch 1.13's <c>T</c>: the transpose of a matrix, the tensor itself for 0-d and 1-D,
+        /// and dimensions (n-1, ..., 0) for more (PyTorch deprecates that use; <see cref="mT"/> swaps only the last two).
+        /// </summary>
+        public Tensor T
+        {
+            get
+            {
+                if (Rank < 2) return this;
+                if (Rank == 2) return Transpose();
+                var reversed = new int[Rank];
+                for (int i = 0; i < Rank; i++) reversed[i] = Rank - 1 - i;
+                return Permute(reversed);
+            }
+        }
+
+        /// <summary>The last two dimensions swapped (a batch of matrices transposed), as PyTorch's <c>mT</c>.</summary>
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1707", Justification = "PyTorch's name.")]
+        public Tensor mT
+        {
+            get
+            {
+                if (Rank < 2)
+                    throw new TensorShapeException($"mT: needs at least 2 dimensions, got shape {Shapes.Format(shape)}.");
+                return Transpose(-2, -1);
+            }
+        }
     }
 }

@@ -21,6 +21,7 @@ namespace MyTorch.Ops
                 yield return ShapeCases.Case("flatten", "(2, 3, 4) from dimension 1", () => [ShapeCases.R(34, 2, 3, 4)], x => x[0].Flatten(1));
                 yield return ShapeCases.Case("unsqueeze", "(3, 4) at 1", () => [ShapeCases.R(35, 3, 4)], x => x[0].Unsqueeze(1));
                 yield return ShapeCases.Case("squeeze", "(3, 1, 4) at 1", () => [ShapeCases.R(36, 3, 1, 4)], x => x[0].Squeeze(1));
+                yield return ShapeCases.Case("squeeze", "(1, 3, 1, 4), every size-1 dimension", () => [ShapeCases.R(203, 1, 3, 1, 4)], x => x[0].Squeeze());
             }
         }
     }
@@ -127,6 +128,15 @@ namespace MyTorch
             var newShape = new List<int>(shape);
             newShape.RemoveAt(wrapped);
             return Reshape(newShape.ToArray());
+        }
+
+        /// <summary>Every dimension of size 1 removed, as PyTorch's <c>squeeze()</c> (a 0-d tensor for a tensor of one element).</summary>
+        public Tensor Squeeze()
+        {
+            var newShape = new List<int>(Rank);
+            foreach (int size in shape)
+                if (size != 1) newShape.Add(size);
+            return newShape.Count == Rank ? this : Reshape(newShape.ToArray());
         }
     }
 }
