@@ -11,7 +11,11 @@ namespace MyTorch.Ops
         public override OpNotation Notation { get; } = new("concat(...)", ["1 for its block"], ["{g}'s block"], false);
 
         public override IEnumerable<GradCheckCase> GradCheckCases =>
-            [ShapeCases.Case("concat", "(2, 3) and (4, 3) on 0", () => [ShapeCases.R(39, 2, 3), ShapeCases.R(40, 4, 3)], x => Tensor.Concat([x[0], x[1]], 0))];
+            [
+                ShapeCases.Case("concat", "(2, 3) and (4, 3) on 0", () => [ShapeCases.R(39, 2, 3), ShapeCases.R(40, 4, 3)], x => Tensor.Concat([x[0], x[1]], 0)),
+                ShapeCases.Case("stack", "three (2, 3) on -1", () => [ShapeCases.R(206, 2, 3), ShapeCases.R(207, 2, 3), ShapeCases.R(208, 2, 3)],
+                    x => Tensor.Stack(x, -1)),
+            ];
     }
 }
 
@@ -63,6 +67,26 @@ namespace MyTorch
                 }
                 return grads;
             });
+        }
+
+        /// <summary>
+        /// Joins tensors of one shape along a new dimension <paramref name="dim"/> (PyTorch's <c>stack</c>; -1 is the new last
+        /// dimension): each tensor unsqueezed at <paramref name="dim"/>, then concatenated.
+        /// </summary>
+        public static Tensor Stack(IReadOnlyList<Tensor> tensors, int dim = 0)
+        {
+            ArgumentNullException.ThrowIfNull(tensors);
+            if (tensors.Count == 0) throw new ArgumentException("stack: needs at least one tensor.", nameof(tensors));
+            var first = tensors[0];
+            foreach (var t in tensors)
+                if (!Shapes.Equal(t.shape, first.shape))
+                    throw new TensorShapeException(
+                        $"stack: every tensor must have the same shape: got {string.Join(" and ", tensors.Select(x => Shapes.Format(x.shape)))}.", nameof(tensors));
+            int wrapped = dim < 0 ? dim + first.Rank + 1 : dim;
+            if (wrapped < 0 || wrapped > first.Rank) Shapes.ThrowBadDim("stack", dim, first.Rank + 1);
+            var parts = new Tensor[tensors.Count];
+            for (int i = 0; i < parts.Length; i++) parts[i] = tensors[i].Unsqueeze(wrapped);
+            return Concat(parts, wrapped);
         }
     }
 }
