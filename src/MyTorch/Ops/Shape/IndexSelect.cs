@@ -12,7 +12,18 @@ namespace MyTorch.Ops
         public override OpNotation Notation { get; } = new("{0}[index]", ["1 at the chosen rows"], ["{g} added to the chosen rows"], false);
 
         public override IEnumerable<GradCheckCase> GradCheckCases =>
-            [ShapeCases.Case("index_select", "rows 2, 0, 2 of (3, 4)", () => [ShapeCases.R(41, 3, 4)], x => x[0].IndexSelect(0, Tensor.FromArray(new long[] { 2, 0, 2 })))];
+            [
+                ShapeCases.Case("index_select", "rows 2, 0, 2 of (3, 4)", () => [ShapeCases.R(41, 3, 4)], x => x[0].IndexSelect(0, Tensor.FromArray(new long[] { 2, 0, 2 }))),
+                ShapeCases.Case("index_select", "(2, 4, 3) on 2 with -1", () => [ShapeCases.R(230, 2, 4, 3)], x => x[0].IndexSelect(2, Tensor.FromArray(new long[] { -1, 0 }))),
+            ];
+    }
+
+    /// <summary>index_select's backward: g's slices added into zeros at the positions the index lists; its own gradient is index_select.</summary>
+    internal sealed class IndexSelectBackwardOp : OpDefinition
+    {
+        public override string Name => "index_select_backward";
+
+        public override OpNotation Notation { get; } = new("index_add({0})", ["1 at the chosen rows"], ["{g} at the chosen rows"], false);
     }
 
     /// <summary>index_add: slices added into a tensor at the positions an index lists; the gradient of the slices is index_select of g.</summary>
@@ -20,7 +31,15 @@ namespace MyTorch.Ops
     {
         public override string Name => "index_add";
 
-        public override OpNotation Notation { get; } = new("index_add({0})", ["1 at the chosen rows"], ["{g} at the chosen rows"], false);
+        public override OpNotation Notation { get; } = new("index_add({0}, index, {1})", ["1", "1 at the chosen rows"], ["{g}", "{g} at the chosen rows"], false);
+
+        public override IEnumerable<GradCheckCase> GradCheckCases =>
+            [
+                ShapeCases.Case("index_add", "(3, 4) on 1 from (3, 3), repeated", () => [ShapeCases.R(231, 3, 4), ShapeCases.R(232, 3, 3)],
+                    x => x[0].IndexAdd(1, Tensor.FromArray(new long[] { 3, 0, 3 }), x[1])),
+                ShapeCases.Case("index_add", "(4, 2) on 0 from (2, 2)", () => [ShapeCases.R(233, 4, 2), ShapeCases.R(234, 2, 2)],
+                    x => x[0].IndexAdd(0, Tensor.FromArray(new long[] { 1, 2 }), x[1])),
+            ];
     }
 }
 
@@ -43,10 +62,10 @@ namespace MyTorch
             outShape[d] = index.Length;
             var result = Empty(outShape, DType, "index_select");
             var (outer, inner) = OuterInner(d);
-            Compiled.Recording.Launch((x: this, indices, index, result, outer, inner, size: shape[d]), static s =>
+            Compiled.Recording.Check(indices, (indices, shape[d], "index_select", index), ReadIndices);
+            Compiled.Recording.Launch((x: this, index, result, outer, inner, size: shape[d]), static s =>
             {
-                var (x, indices, index, result, outer, inner, size) = s;
-                CheckIndices(indices, size, "index_select", index);
+                var (x, index, result, outer, inner, size) = s;
                 var source = x.Values;
                 var destination = result.Values;
                 for (int o = 0; o < outer; o++)
@@ -129,8 +148,68 @@ namespace MyTorch
                 else ShapeKernels.IndexAdd<double>(g.F64, index, result.F64, outer, inner, size);
             });
             var indexTensor = FromArray(index);
-            return Autograd.Record(result, "index_add", [this], g => [g.IndexSelect(d, indexTensor)]);
+            return Autograd.Record(result, "index_select_backward", [this], g => [g.IndexSelect(d, indexTensor)]);
         }
+
+        /// <summary>
+        /// Public <c>IndexAdd</c>: a copy of this tensor with the slices of <paramref name="source"/> added at the positions
+        /// <paramref name="index"/> lists along <paramref name="dim"/> (PyTorch's out-of-place <c>index_add</c>); repeated
+        /// indices add up in order, and negative ones count from the end as in <see cref="IndexSelect"/>. The gradient of
+        /// this tensor is g; of the source, g's slices at the index.
+        /// </summary>
+        public Tensor IndexAdd(int dim, Tensor index, Tensor source)
+        {
+            ArgumentNullException.ThrowIfNull(index);
+            ArgumentNullException.ThrowIfNull(source);
+            int d = Shapes.WrapDim(dim, Rank, "index_add");
+            if (source.DType != DType) ThrowDTypeMismatch("index_add", this, source);
+            if (index.Rank > 1)
+                throw new TensorShapeException($"index_add: the index must be 1-D, got shape {Shapes.Format(index.shape)}.", nameof(index));
+            int size = Rank == 0 ? 1 : shape[d];
+            int[] xShape = Rank == 0 ? [1] : shape;
+            var expected = (int[])xShape.Clone();
+            expected[d] = index.Count;
+            int[] sourceShape = source.Rank == 0 ? [1] : source.shape;
+            if (!Shapes.Equal(expected, sourceShape))
+                throw new TensorShapeException($"index_add: the source {Shapes.Format(source.shape)} must have shape {Shapes.Format(expected)}: " +
+                    $"the tensor's {Shapes.Format(shape)} with dimension {dim} the length of the index ({index.Count}).", nameof(source));
+            var positions = new int[index.Count]; // filled by the check from the index's values, which a replay may change
+            Compiled.Recording.Check(index, (index, size, "index_add", positions), ReadIndices);
+            var result = Empty((int[])shape.Clone(), DType, "index_add");
+            var (outer, inner) = Rank == 0 ? (1, 1) : OuterInner(d);
+            Compiled.Recording.Launch((x: this, source, positions, result, outer, inner, size), static s =>
+            {
+                System.Array.Copy(s.x.Values, s.result.Values, s.result.Count);
+                switch (s.x.DType)
+                {
+                    case DType.Float32: AddSlices<float>(s.source.F32, s.positions, s.result.F32, s.outer, s.inner, s.size); break;
+                    case DType.Float64: AddSlices<double>(s.source.F64, s.positions, s.result.F64, s.outer, s.inner, s.size); break;
+                    default: AddSlices<long>(s.source.I64, s.positions, s.result.I64, s.outer, s.inner, s.size); break;
+                }
+            });
+            var src = source;
+            return Autograd.Record(result, "index_add", [this, source], g => [
+                RequiresGrad ? g : null,
+                src.RequiresGrad ? g.IndexSelect(d, index).Reshape(src.shape) : null]);
+        }
+
+        private static void AddSlices<T>(ReadOnlySpan<T> source, int[] index, Span<T> destination, int outer, int inner, int size)
+            where T : System.Numerics.INumber<T>
+        {
+            for (int o = 0; o < outer; o++)
+            {
+                for (int j = 0; j < index.Length; j++)
+                {
+                    var from = source.Slice((o * index.Length + j) * inner, inner);
+                    var to = destination.Slice((o * size + index[j]) * inner, inner);
+                    for (int i = 0; i < inner; i++) to[i] += from[i];
+                }
+            }
+        }
+
+        /// <summary>Checks the indices (in [-size, size), whole numbers) and writes them, wrapped, into the state's array.</summary>
+        private static readonly Action<(Tensor Indices, int Size, string Op, int[] Index)> ReadIndices = static s =>
+            CheckIndices(s.Indices, s.Size, s.Op, s.Index);
 
         private static void CheckIndices(Tensor indices, int size, string op, int[] index)
         {
