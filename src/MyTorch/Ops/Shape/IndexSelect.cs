@@ -57,6 +57,12 @@ namespace MyTorch
             int d = Shapes.WrapDim(dim, Rank, "index_select");
             if (indices.Rank > 1)
                 throw new TensorShapeException($"index_select: indices must be 1-D, got shape {Shapes.Format(indices.shape)}.", nameof(indices));
+            if (Rank == 0)
+            {
+                // A 0-d tensor indexes as one element; picking it once gives a 0-d tensor, as in PyTorch.
+                var picked = Reshape(1).IndexSelect(0, indices);
+                return picked.Count == 1 ? picked.Reshape() : picked;
+            }
             var index = new int[indices.Count]; // filled by the launch from the indices' values, which a replay may change
             var outShape = (int[])shape.Clone();
             outShape[d] = index.Length;

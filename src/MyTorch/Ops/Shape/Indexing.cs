@@ -163,33 +163,43 @@ namespace MyTorch
                 throw new TensorShapeException(
                     $"index: too many indices for a tensor of shape {Shapes.Format(shape)}: [{string.Join(", ", indices)}] index {consumed} dimension(s).", nameof(indices));
             var result = this;
-            int d = 0;
+            int d = 0, source = 0; // the dimension of the result being indexed, and of this tensor (for messages)
             foreach (var index in indices)
             {
                 switch (index.Kind)
                 {
-                    case TensorIndex.IndexKind.Ellipsis: d += Rank - consumed; break;
+                    case TensorIndex.IndexKind.Ellipsis:
+                        d += Rank - consumed;
+                        source += Rank - consumed;
+                        break;
                     case TensorIndex.IndexKind.NewAxis: result = result.Unsqueeze(d++); break;
-                    case TensorIndex.IndexKind.Position: result = result.SelectAt(d, index.Value); break;
-                    case TensorIndex.IndexKind.Slice: result = result.SliceAt(d++, index); break;
+                    case TensorIndex.IndexKind.Position: result = result.SelectAt(d, index.Value, source++, shape); break;
+                    case TensorIndex.IndexKind.Slice:
+                        result = result.SliceAt(d++, index);
+                        source++;
+                        break;
                     case TensorIndex.IndexKind.Indices:
                         result = result.TakeAt(d, index.Tensor!);
                         d += index.Tensor!.Rank;
+                        source++;
                         break;
-                    default: result = result.MaskAt(d++, index.Tensor!); break;
+                    default:
+                        result = result.MaskAt(d++, index.Tensor!, source, shape);
+                        source += index.Tensor!.Rank;
+                        break;
                 }
             }
             // x[...] and x[] are copies, like every other index.
             return ReferenceEquals(result, this) ? Clone() : result;
         }
 
-        private Tensor SelectAt(int d, int index)
+        private Tensor SelectAt(int d, int index, int sourceDim, int[] sourceShape)
         {
             int size = shape[d];
             int i = index < 0 ? index + size : index;
             if (i < 0 || i >= size)
-                throw new TensorShapeException(
-                    $"index: index {index} is out of range for dimension {d} of size {size} (expected {-size} to {size - 1}; shape {Shapes.Format(shape)}).", nameof(index));
+                throw new TensorShapeException($"index: index {index} is out of range for dimension {sourceDim} of size {size} " +
+                    $"(expected {-size} to {size - 1}; shape {Shapes.Format(sourceShape)}).", nameof(index));
             var removed = new int[Rank - 1];
             for (int k = 0, j = 0; k < Rank; k++)
                 if (k != d) removed[j++] = shape[k];
@@ -223,14 +233,15 @@ namespace MyTorch
             return picked.Reshape(newShape);
         }
 
-        private Tensor MaskAt(int d, Tensor mask)
+        private Tensor MaskAt(int d, Tensor mask, int sourceDim, int[] sourceShape)
         {
             int k = mask.Rank;
             // A 0-d mask adds a dimension of size 1 (true) or 0 (false), as in NumPy.
             var source = k == 0 ? Unsqueeze(d) : this;
             if (k > 0 && !Shapes.Equal(mask.shape, shape.AsSpan(d, k)))
                 throw new TensorShapeException(
-                    $"index: the mask {Shapes.Format(mask.shape)} does not match dimensions {d} to {d + k - 1} of the tensor {Shapes.Format(shape)}.", nameof(mask));
+                    $"index: the mask {Shapes.Format(mask.shape)} does not match dimensions {sourceDim} to {sourceDim + k - 1} of the tensor {Shapes.Format(sourceShape)}.",
+                    nameof(mask));
             // The result's shape depends on the mask's values, so they are read here: a recorded plan refuses such a step.
             var values = mask.ToArray<double>();
             var positions = new List<long>();
