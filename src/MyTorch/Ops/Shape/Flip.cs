@@ -4,8 +4,8 @@ using MyTorch.Visualization;
 namespace MyTorch.Ops
 {
     /// <summary>
-    /// flip and roll: elements reordered along dimensions, built from <see cref="Tensor.IndexSelect"/> (flip) and
-    /// <see cref="Tensor.Narrow"/> with <see cref="Tensor.Concat"/> (roll), so the gradient is g moved back.
+    /// flip: elements reversed along dimensions, by one strided copy; its gradient is g flipped back. roll is built from
+    /// <see cref="Tensor.Narrow"/> and <see cref="Tensor.Concat"/>, so its gradient is g rolled back by those ops.
     /// </summary>
     internal sealed class FlipOp : OpDefinition
     {
@@ -19,6 +19,34 @@ namespace MyTorch.Ops
                 ShapeCases.Case("roll", "(3, 4) by 1 and -3 on 0 and 1", () => [ShapeCases.R(214, 3, 4)], x => x[0].Roll([1, -3], [0, 1])),
                 ShapeCases.Case("roll", "(2, 3) flattened by 4", () => [ShapeCases.R(215, 2, 3)], x => x[0].Roll([4], [])),
             ];
+
+        /// <summary>destination = source with the dimensions marked in <paramref name="flipped"/> reversed: a walk with negative strides.</summary>
+        public static void Run<T>(ReadOnlySpan<T> source, int[] shape, bool[] flipped, Span<T> destination)
+        {
+            int rank = shape.Length;
+            if (destination.IsEmpty) return;
+            Span<int> strides = stackalloc int[rank];
+            Span<int> counter = stackalloc int[rank];
+            counter.Clear();
+            int offset = 0;
+            for (int d = rank - 1, stride = 1; d >= 0; d--)
+            {
+                strides[d] = flipped[d] ? -stride : stride;
+                if (flipped[d]) offset += (shape[d] - 1) * stride;
+                stride *= shape[d];
+            }
+            for (int i = 0; i < destination.Length; i++)
+            {
+                destination[i] = source[offset];
+                for (int k = rank - 1; k >= 0; k--)
+                {
+                    offset += strides[k];
+                    if (++counter[k] < shape[k]) break;
+                    offset -= strides[k] * shape[k];
+                    counter[k] = 0;
+                }
+            }
+        }
     }
 }
 
@@ -26,21 +54,26 @@ namespace MyTorch
 {
     public sealed partial class Tensor
     {
-        /// <summary>The order of the elements reversed along each of <paramref name="dims"/> (a copy), as PyTorch's <c>flip</c>.</summary>
+        /// <summary>The order of the elements reversed along each of <paramref name="dims"/> (a copy), as PyTorch's <c>flip</c>. The gradient is g flipped back.</summary>
         public Tensor Flip(params int[] dims)
         {
             ArgumentNullException.ThrowIfNull(dims);
             var wrapped = WrapDistinct(dims, "flip");
-            if (Rank == 0) return Clone();
-            var result = this;
+            var flipped = new bool[Rank];
             foreach (int d in wrapped)
+                if (Rank > 0) flipped[d] = true;
+            var result = Empty((int[])shape.Clone(), DType, "flip");
+            Compiled.Recording.Launch((x: this, flipped, result), static s =>
             {
-                int size = shape[d];
-                var reversed = new long[size];
-                for (int i = 0; i < size; i++) reversed[i] = size - 1 - i;
-                result = result.IndexSelect(d, FromArray(reversed));
-            }
-            return ReferenceEquals(result, this) ? Clone() : result;
+                switch (s.x.DType)
+                {
+                    case DType.Float32: Ops.FlipOp.Run<float>(s.x.F32, s.x.shape, s.flipped, s.result.F32); break;
+                    case DType.Float64: Ops.FlipOp.Run<double>(s.x.F64, s.x.shape, s.flipped, s.result.F64); break;
+                    default: Ops.FlipOp.Run<long>(s.x.I64, s.x.shape, s.flipped, s.result.I64); break;
+                }
+            });
+            var again = (int[])dims.Clone();
+            return Autograd.Record(result, "flip", [this], g => [g.Flip(again)]);
         }
 
         /// <summary>
