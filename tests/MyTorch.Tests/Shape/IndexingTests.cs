@@ -89,6 +89,8 @@ public class IndexingTests
         AssertMessage(() => _ = x[Tensor.Ones([4])], "mask", "(4,)", "(3, 4)");
         AssertMessage(() => _ = x[Tensor.FromArray(new long[] { 3 })], "index_select", "index 3", "size 3");
         AssertMessage(() => _ = Tensor.Scalar(1)[0], "too many indices");
+        var rows = Tensor.FromArray(new long[] { 0, 1 });
+        AssertMessage(() => _ = x[rows, rows], "at most one tensor index", "index(2,), index(2,)");
     }
 
     [Fact]

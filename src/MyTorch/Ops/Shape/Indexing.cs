@@ -147,18 +147,28 @@ namespace MyTorch
         private Tensor Index(TensorIndex[] indices)
         {
             ArgumentNullException.ThrowIfNull(indices);
-            int consumed = 0, ellipses = 0;
+            int consumed = 0, ellipses = 0, tensors = 0;
             foreach (var index in indices)
             {
                 switch (index.Kind)
                 {
                     case TensorIndex.IndexKind.Ellipsis: ellipses++; break;
                     case TensorIndex.IndexKind.NewAxis: break;
-                    case TensorIndex.IndexKind.Mask: consumed += index.Tensor!.Rank; break;
+                    case TensorIndex.IndexKind.Mask:
+                        consumed += index.Tensor!.Rank;
+                        tensors++;
+                        break;
+                    case TensorIndex.IndexKind.Indices:
+                        consumed++;
+                        tensors++;
+                        break;
                     default: consumed++; break;
                 }
             }
             if (ellipses > 1) throw new TensorShapeException($"index: at most one ellipsis, got [{string.Join(", ", indices)}].", nameof(indices));
+            // PyTorch broadcasts several tensor indices together; one is what MyTorch supports, rather than a different meaning.
+            if (tensors > 1)
+                throw new TensorShapeException($"index: at most one tensor index (int64 positions or a mask), got [{string.Join(", ", indices)}].", nameof(indices));
             if (consumed > Rank)
                 throw new TensorShapeException(
                     $"index: too many indices for a tensor of shape {Shapes.Format(shape)}: [{string.Join(", ", indices)}] index {consumed} dimension(s).", nameof(indices));
