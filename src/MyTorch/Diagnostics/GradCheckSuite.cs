@@ -93,17 +93,6 @@ public static class GradCheckSuite
             x => Tensor.Where(Tensor.FromArray(new double[] { 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0 }, [3, 4]), x[0], x[1]));
 
 
-        yield return Op("transpose", "(3, 4)", () => [R(30, 3, 4)], x => x[0].T * R(31, 4, 3).Detach());
-        yield return Op("permute", "(2, 3, 4) to (2, 0, 1)", () => [R(32, 2, 3, 4)], x => x[0].Permute(2, 0, 1));
-        yield return Op("reshape", "(3, 4) to (2, 6)", () => [R(33, 3, 4)], x => x[0].Reshape(2, 6));
-        yield return Op("flatten", "(2, 3, 4) from dimension 1", () => [R(34, 2, 3, 4)], x => x[0].Flatten(1));
-        yield return Op("unsqueeze", "(3, 4) at 1", () => [R(35, 3, 4)], x => x[0].Unsqueeze(1));
-        yield return Op("squeeze", "(3, 1, 4) at 1", () => [R(36, 3, 1, 4)], x => x[0].Squeeze(1));
-        yield return Op("broadcast_to", "(3, 1) to (2, 3, 4)", () => [R(37, 3, 1)], x => x[0].BroadcastTo(2, 3, 4));
-        yield return Op("narrow", "(4, 5), columns 1..3", () => [R(38, 4, 5)], x => x[0].Narrow(1, 1, 3));
-        yield return Op("concat", "(2, 3) and (4, 3) on 0", () => [R(39, 2, 3), R(40, 4, 3)], x => Tensor.Concat([x[0], x[1]], 0));
-        yield return Op("index_select", "rows 2, 0, 2 of (3, 4)", () => [R(41, 3, 4)], x => x[0].IndexSelect(0, Tensor.FromArray(new long[] { 2, 0, 2 })));
-
         yield return Op("sum", "all of (3, 4)", () => [R(50, 3, 4)], x => x[0].Sum());
         yield return Op("sum", "(2, 3, 4) over 1", () => [R(51, 2, 3, 4)], x => x[0].Sum(1));
         yield return Op("sum", "(2, 3, 4) over 2, keepDim", () => [R(52, 2, 3, 4)], x => x[0].Sum(2, keepDim: true));

@@ -159,45 +159,6 @@ public sealed partial class Tensor
     public static Tensor Randn(int[] shape, Generator? generator = null, DType dtype = DType.Float32) =>
         Normal(shape, 0, 1, generator, dtype);
 
-    /// <summary>A copy of this tensor converted to <paramref name="dtype"/>; differentiable between float types.</summary>
-    public Tensor To(DType dtype)
-    {
-        if (dtype == DType) return this;
-        var result = Empty((int[])shape.Clone(), dtype, "To");
-        Compiled.Recording.Launch((x: this, result), static s =>
-        {
-            var (x, result) = s;
-            switch ((x.DType, result.DType))
-            {
-                case (DType.Float32, DType.Float64):
-                    var wide = result.F64;
-                    var narrow = x.F32;
-                    for (int i = 0; i < wide.Length; i++) wide[i] = narrow[i];
-                    break;
-                case (DType.Float64, DType.Float32):
-                    System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(x.F64, result.F32);
-                    break;
-                default:
-                    for (int i = 0; i < result.Count; i++) result.SetDouble(i, x.GetDouble(i));
-                    break;
-            }
-        });
-        if (DType.IsFloatingPoint() && dtype.IsFloatingPoint())
-        {
-            var source = this;
-            return Autograd.Record(result, "to", [this], g => [g.To(source.DType)]);
-        }
-        return result;
-    }
-
-    /// <summary>A copy with its own storage, in the graph like any op (its gradient is the identity).</summary>
-    public Tensor Clone()
-    {
-        var result = Empty((int[])shape.Clone(), DType, "clone");
-        Compiled.Recording.Launch((x: this, result), static s => System.Array.Copy(s.x.Values, s.result.Values, s.result.Count));
-        return Autograd.Record(result, "clone", [this], g => [g]);
-    }
-
     // ---- in-place (recorded as PyTorch records them; see Autograd/InPlace.cs) ---------------------------------------
 
     /// <summary>
