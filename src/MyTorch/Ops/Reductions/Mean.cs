@@ -16,6 +16,7 @@ namespace MyTorch.Ops
         [
             Case("all of (3, 4)", () => [Uniform(53, 3, 4)], x => x[0].Mean()),
             Case("(3, 4) over 0", () => [Uniform(54, 3, 4)], x => x[0].Mean(0)),
+            Case("(2, 3, 4) over [0, -1], keepDim", () => [Uniform(242, 2, 3, 4)], x => x[0].Mean([0, -1], keepDim: true)),
         ];
     }
 }
@@ -33,6 +34,13 @@ namespace MyTorch
             RequireFloat(Ops.MeanOp.OpName);
             int size = Rank == 0 ? 1 : shape[Shapes.WrapDim(dim, Rank, Ops.MeanOp.OpName)];
             return Sum(dim, keepDim) / size;
+        }
+
+        /// <summary>The mean over several dimensions at once (an empty list: every element), as <see cref="Sum(int[], bool)"/>.</summary>
+        public Tensor Mean(int[] dims, bool keepDim = false)
+        {
+            RequireFloat(Ops.MeanOp.OpName);
+            return Sum(dims, keepDim) / ReducedCount(ReducedDims(dims, Ops.MeanOp.OpName));
         }
     }
 }

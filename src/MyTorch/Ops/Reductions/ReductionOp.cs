@@ -12,6 +12,15 @@ namespace MyTorch.Ops
         protected GradCheckCase Case(string variant, Func<Tensor[]> inputs, Func<Tensor[], Tensor> function) =>
             new("op", Name, variant, inputs, function);
 
+        /// <summary>The number of elements before dimension <paramref name="d"/> of <paramref name="shape"/> and after it.</summary>
+        internal static (int Outer, int Inner) OuterInner(ReadOnlySpan<int> shape, int d)
+        {
+            int outer = 1, inner = 1;
+            for (int i = 0; i < d; i++) outer *= shape[i];
+            for (int i = d + 1; i < shape.Length; i++) inner *= shape[i];
+            return (outer, inner);
+        }
+
         /// <summary>Uniform float64 values in [low, high) that require grad.</summary>
         protected static Tensor Uniform(ulong seed, double low, double high, params int[] shape) =>
             Tensor.Uniform(shape, low, high, new Generator(seed), DType.Float64, requiresGrad: true);
@@ -64,6 +73,47 @@ namespace MyTorch
             int d = Shapes.WrapDim(dim, Rank, op);
             var (outer, inner) = OuterInner(d);
             return new Ops.ReductionLayout(d, outer, shape[d], inner, ReducedShape(d, keepDim));
+        }
+
+        /// <summary>
+        /// The dimensions of a reduction over several at once, wrapped and in increasing order; all of them for an empty list,
+        /// as PyTorch's <c>dim=[]</c>. A 0-d tensor has one dimension (0 or -1) here, as in PyTorch.
+        /// </summary>
+        internal int[] ReducedDims(int[] dims, string op)
+        {
+            ArgumentNullException.ThrowIfNull(dims);
+            int rank = Math.Max(Rank, 1);
+            if (dims.Length == 0) return [.. Enumerable.Range(0, rank)];
+            var wrapped = new int[dims.Length];
+            for (int i = 0; i < dims.Length; i++)
+            {
+                wrapped[i] = Shapes.WrapDim(dims[i], rank, op);
+                for (int j = 0; j < i; j++)
+                    if (wrapped[j] == wrapped[i])
+                        throw new TensorShapeException($"{op}: dimension {dims[i]} appears more than once in the dimensions [{string.Join(", ", dims)}] of shape {Shapes.Format(shape)}.");
+            }
+            Array.Sort(wrapped);
+            return wrapped;
+        }
+
+        /// <summary>This tensor's shape without the <paramref name="dims"/> (increasing, wrapped) or with them kept as 1.</summary>
+        internal int[] ShapeWithout(int[] dims, bool keepDim)
+        {
+            var result = new List<int>(Rank);
+            for (int i = 0; i < Rank; i++)
+            {
+                if (Array.IndexOf(dims, i) < 0) result.Add(shape[i]);
+                else if (keepDim) result.Add(1);
+            }
+            return [.. result];
+        }
+
+        /// <summary>The number of elements a reduction over <paramref name="dims"/> (increasing, wrapped) combines.</summary>
+        internal int ReducedCount(int[] dims)
+        {
+            int count = 1;
+            if (Rank > 0) foreach (int d in dims) count *= shape[d];
+            return count;
         }
 
         // The maximum over d as a size-1 dimension, the shift of logsumexp and the softmaxes; zeros when d is empty,

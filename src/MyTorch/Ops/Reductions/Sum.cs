@@ -18,6 +18,8 @@ namespace MyTorch.Ops
             Case("all of (3, 4)", () => [Uniform(50, 3, 4)], x => x[0].Sum()),
             Case("(2, 3, 4) over 1", () => [Uniform(51, 2, 3, 4)], x => x[0].Sum(1)),
             Case("(2, 3, 4) over 2, keepDim", () => [Uniform(52, 2, 3, 4)], x => x[0].Sum(2, keepDim: true)),
+            Case("(2, 3, 4) over [0, 2]", () => [Uniform(240, 2, 3, 4)], x => x[0].Sum([0, 2])),
+            Case("(2, 3, 4) over [-1, 1], keepDim", () => [Uniform(241, 2, 3, 4)], x => x[0].Sum([-1, 1], keepDim: true)),
         ];
     }
 }
@@ -48,6 +50,19 @@ namespace MyTorch
             var x = this;
             int d = layout.Dim;
             return Autograd.Record(result, Ops.SumOp.OpName, [this], g => [(keepDim ? g : g.Unsqueeze(d)).BroadcastTo(x.shape)]);
+        }
+
+        /// <summary>
+        /// The sum over several dimensions at once (<c>torch.sum(x, dims, keepdim)</c>), in any order, negative ones counted
+        /// from the end; an empty list sums every element, as in PyTorch. A dimension listed twice is an error.
+        /// </summary>
+        public Tensor Sum(int[] dims, bool keepDim = false)
+        {
+            var reduced = ReducedDims(dims, Ops.SumOp.OpName);
+            if (Rank == 0) return Reshape(1).Sum(0);
+            var y = this;
+            for (int i = reduced.Length - 1; i >= 0; i--) y = y.Sum(reduced[i], keepDim: true);
+            return keepDim ? y : y.Reshape(ShapeWithout(reduced, keepDim: false));
         }
     }
 }

@@ -16,6 +16,7 @@ namespace MyTorch.Ops
         public override IEnumerable<GradCheckCase> GradCheckCases =>
         [
             Case("(3, 4) over 1", () => [Uniform(55, 3, 4)], x => x[0].Var(1)),
+            Case("(2, 3, 4) over [0, 2], biased", () => [Uniform(243, 2, 3, 4)], x => x[0].Var([0, 2], unbiased: false)),
         ];
     }
 }
@@ -35,6 +36,16 @@ namespace MyTorch
             if (Rank == 0) return Reshape(1).Var(0, keepDim: false, unbiased).Reshape();
             var centered = this - Mean(d, keepDim: true);
             return (centered * centered).Sum(d, keepDim) / Math.Max(shape[d] - (unbiased ? 1 : 0), 0);
+        }
+
+        /// <summary>The variance over several dimensions at once (an empty list: every element), as <see cref="Var(int, bool, bool)"/>.</summary>
+        public Tensor Var(int[] dims, bool keepDim = false, bool unbiased = true)
+        {
+            RequireFloat(Ops.VarOp.OpName);
+            var reduced = ReducedDims(dims, Ops.VarOp.OpName);
+            if (Rank == 0) return Reshape(1).Var(0, keepDim: false, unbiased).Reshape();
+            var centered = this - Mean(reduced, keepDim: true);
+            return (centered * centered).Sum(reduced, keepDim) / Math.Max(ReducedCount(reduced) - (unbiased ? 1 : 0), 0);
         }
 
         /// <summary>The variance of all elements.</summary>
