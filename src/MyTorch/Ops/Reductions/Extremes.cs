@@ -77,6 +77,20 @@ namespace MyTorch
         /// <summary>The index (int64) of the smallest element along <paramref name="dim"/>; the first on ties.</summary>
         public Tensor ArgMin(int dim, bool keepDim = false) => ArgExtreme(dim, keepDim, largest: false, "argmin");
 
+        /// <summary>The flat index (int64, 0-d) of the smallest element; the first on ties.</summary>
+        public Tensor ArgMin() => Flatten().ArgMin(0);
+
+        /// <summary>
+        /// The largest elements along <paramref name="dim"/> and their indices (int64), PyTorch's <c>torch.max(x, dim)</c>:
+        /// the first index on ties, the first NaN where there is one. The values' gradient goes to those indices.
+        /// </summary>
+        public (Tensor Values, Tensor Indices) MaxWithIndices(int dim, bool keepDim = false) =>
+            (Max(dim, keepDim), ArgMax(dim, keepDim));
+
+        /// <summary>The smallest elements along <paramref name="dim"/> and their indices, PyTorch's <c>torch.min(x, dim)</c>.</summary>
+        public (Tensor Values, Tensor Indices) MinWithIndices(int dim, bool keepDim = false) =>
+            (Min(dim, keepDim), ArgMin(dim, keepDim));
+
         private Tensor ArgExtreme(int dim, bool keepDim, bool largest, string op)
         {
             if (Rank == 0) return Reshape(1).ArgExtreme(0, keepDim: false, largest, op);

@@ -15,6 +15,7 @@ namespace MyTorch.Ops
         public override IEnumerable<GradCheckCase> GradCheckCases =>
         [
             Case("(3, 4) over 1", () => [Uniform(58, 3, 4)], x => x[0].LogSumExp(1)),
+            Case("all of (3, 4)", () => [Uniform(270, 3, 4)], x => x[0].LogSumExp()),
         ];
     }
 }
@@ -23,6 +24,9 @@ namespace MyTorch
 {
     public sealed partial class Tensor
     {
+        /// <summary>log(sum(exp(x))) over all elements, as a 0-d tensor; -inf for an empty tensor, as in PyTorch.</summary>
+        public Tensor LogSumExp() => Flatten().LogSumExp(0);
+
         /// <summary>
         /// log(sum(exp(x))) over <paramref name="dim"/>, computed as m + log(sum(exp(x - m))) with m the maximum
         /// (the LogSumExp trick of seed 004), so inputs like ±1000 give finite, exact results.
@@ -46,7 +50,10 @@ namespace MyTorch
                 result = keepDim ? kept : kept.Squeeze(d);
             }
             result = result.Detach();
-            return Autograd.Record(result, Ops.LogSumExpOp.OpName, [this], g => [(keepDim ? g : g.Unsqueeze(d)) * softmax]);
+            var x = this;
+            // With createGraph the softmax is recomputed as an op of x, so the gradient can be differentiated again.
+            return Autograd.Record(result, Ops.LogSumExpOp.OpName, [this],
+                g => [(keepDim ? g : g.Unsqueeze(d)) * (Autograd.IsGradEnabled ? x.Softmax(d) : softmax)]);
         }
     }
 }
