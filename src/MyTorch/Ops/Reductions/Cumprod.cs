@@ -8,7 +8,8 @@ namespace MyTorch.Ops
     /// The running product along one dimension, y_k = x_0 x_1 ... x_k, multiplied in order. Its gradient,
     /// dx_i = sum over k &gt;= i of g_k prod_{j &lt;= k, j != i} x_j, is exact with zeros, as PyTorch's: before the first zero
     /// of a line it is the reversed cumsum of g y divided by x_i; at the first zero it is the reversed cumsum of g times the
-    /// running product with that zero replaced by 1; after it, 0. It is written as ops, so it can be differentiated again.
+    /// running product with that zero replaced by 1; after it, 0. With createGraph it is PyTorch's O(n^2) form as ops of x,
+    /// which differentiates again correctly at zeros too.
     /// </summary>
     internal sealed class CumprodOp : ReductionOp
     {
@@ -40,7 +41,25 @@ namespace MyTorch.Ops
                     default: Scan<long>(s.x.I64, s.y.I64, s.outer, s.size, s.inner); break;
                 }
             });
-            return Autograd.Record(y, OpName, [x], g => [Gradient(g, x, y, d)]);
+            return Autograd.Record(y, OpName, [x], g => [Autograd.IsGradEnabled ? DifferentiableGradient(g, x, d) : Gradient(g, x, y, d)]);
+        }
+
+        // With createGraph, PyTorch's form for double backward: dx_k = sum over j >= k of g_j times the product of x_0..x_j
+        // without x_k, each product an op of x (no masks), so the second derivative is right at zeros too. O(n^2) ops.
+        private static Tensor DifferentiableGradient(Tensor g, Tensor x, int d)
+        {
+            int size = x.ShapeArray[d];
+            if (size <= 1) return Tensor.OnesLike(x) * g;
+            var first = (int[])x.ShapeArray.Clone();
+            first[d] = 1;
+            var parts = new Tensor[size];
+            for (int k = 0; k < size; k++)
+            {
+                var before = k == 0 ? Tensor.Ones(first, x.DType) : x.Narrow(d, 0, k).Prod(d, keepDim: true);
+                var omitted = k == size - 1 ? before : Tensor.Concat([before, before * x.Narrow(d, k + 1, size - k - 1).Cumprod(d)], d);
+                parts[k] = (g.Narrow(d, k, size - k) * omitted).Sum(d, keepDim: true);
+            }
+            return Tensor.Concat(parts, d);
         }
 
         private static Tensor Gradient(Tensor g, Tensor x, Tensor y, int d)
