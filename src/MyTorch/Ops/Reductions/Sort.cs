@@ -34,7 +34,7 @@ namespace MyTorch.Ops
             shape[d] = median ? 1 : k;
             var (outer, inner) = x.OuterInner(d);
             var indices = Tensor.Empty(shape, DType.Int64, op);
-            var scratch = Tensor.Empty([size], DType.Int64, op);
+            var scratch = Tensor.Empty([2 * size], DType.Int64, op);
             Compiled.Recording.Launch((x, indices, scratch, outer, size, inner, k, descending, median), static s =>
             {
                 switch (s.x.DType)
@@ -54,29 +54,47 @@ namespace MyTorch.Ops
                 for (int i = 0; i < inner; i++)
                 {
                     int start = o * size * inner + i;
-                    for (int j = 0; j < size; j++) order[j] = j;
-                    order.AsSpan(0, size).Sort(new LineOrder<T>(x, start, inner, descending));
+                    var sorted = MergeSort(x, start, inner, descending, order.AsSpan(0, size), order.AsSpan(size, size));
                     if (median)
                     {
                         int numbers = size;
-                        while (numbers > 0 && T.IsNaN(x[start + (int)order[numbers - 1] * inner])) numbers--;
-                        indices[o * inner + i] = order[numbers < size ? numbers : (size - 1) / 2];
+                        while (numbers > 0 && T.IsNaN(x[start + (int)sorted[numbers - 1] * inner])) numbers--;
+                        indices[o * inner + i] = sorted[numbers < size ? numbers : (size - 1) / 2];
                         continue;
                     }
-                    for (int j = 0; j < k; j++) indices[(o * k + j) * inner + i] = order[j];
+                    for (int j = 0; j < k; j++) indices[(o * k + j) * inner + i] = sorted[j];
                 }
         }
 
-        // Orders indices of one line by value (NaN the largest), then by index, so the introsort gives a stable order.
-        private readonly struct LineOrder<T>(T[] x, int start, int stride, bool descending) : IComparer<long> where T : INumber<T>
+        // A bottom-up merge sort of one line's indices, stable because a merge takes from the left run on ties; returns the
+        // buffer that holds the sorted order. No allocation: the two halves of the scratch tensor alternate.
+        private static Span<long> MergeSort<T>(T[] x, int start, int stride, bool descending, Span<long> a, Span<long> b)
+            where T : INumber<T>
         {
-            public int Compare(long a, long b)
+            for (int j = 0; j < a.Length; j++) a[j] = j;
+            for (int width = 1; width < a.Length; width *= 2)
             {
-                T u = x[start + (int)a * stride], v = x[start + (int)b * stride];
-                int byValue = T.IsNaN(u) ? (T.IsNaN(v) ? 0 : 1) : T.IsNaN(v) ? -1 : u.CompareTo(v);
-                if (descending) byValue = -byValue;
-                return byValue != 0 ? byValue : a.CompareTo(b);
+                for (int left = 0; left < a.Length; left += 2 * width)
+                {
+                    int mid = Math.Min(left + width, a.Length), end = Math.Min(left + 2 * width, a.Length);
+                    int p = left, q = mid, w = left;
+                    while (p < mid && q < end)
+                        b[w++] = Before(x[start + (int)a[q] * stride], x[start + (int)a[p] * stride], descending) ? a[q++] : a[p++];
+                    while (p < mid) b[w++] = a[p++];
+                    while (q < end) b[w++] = a[q++];
+                }
+                var swap = a;
+                a = b;
+                b = swap;
             }
+            return a;
+        }
+
+        // Whether u sorts strictly before v: NaN is the largest value, so it comes last ascending and first descending.
+        private static bool Before<T>(T u, T v, bool descending) where T : INumber<T>
+        {
+            if (T.IsNaN(u) || T.IsNaN(v)) return descending ? T.IsNaN(u) && !T.IsNaN(v) : T.IsNaN(v) && !T.IsNaN(u);
+            return descending ? u > v : u < v;
         }
     }
 
