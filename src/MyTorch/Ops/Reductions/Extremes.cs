@@ -50,6 +50,7 @@ namespace MyTorch
 
         private Tensor ExtremeOfAll(bool largest)
         {
+            RequireElements(largest ? Ops.MaxOp.OpName : Ops.MinOp.OpName);
             Tensor value;
             using (Autograd.NoGrad()) value = Flatten().Extreme(0, keepDim: false, largest);
             value = value.Detach();
@@ -72,24 +73,37 @@ namespace MyTorch
         public Tensor ArgMax(int dim, bool keepDim = false) => ArgExtreme(dim, keepDim, largest: true, "argmax");
 
         /// <summary>The flat index (int64, 0-d) of the largest element.</summary>
-        public Tensor ArgMax() => Flatten().ArgMax(0);
+        public Tensor ArgMax()
+        {
+            RequireElements("argmax");
+            return Flatten().ArgMax(0);
+        }
 
         /// <summary>The index (int64) of the smallest element along <paramref name="dim"/>; the first on ties.</summary>
         public Tensor ArgMin(int dim, bool keepDim = false) => ArgExtreme(dim, keepDim, largest: false, "argmin");
 
         /// <summary>The flat index (int64, 0-d) of the smallest element; the first on ties.</summary>
-        public Tensor ArgMin() => Flatten().ArgMin(0);
+        public Tensor ArgMin()
+        {
+            RequireElements("argmin");
+            return Flatten().ArgMin(0);
+        }
+
+        // A reduction over all elements without an identity (max, argmin) has no value for an empty tensor: PyTorch raises.
+        private void RequireElements(string op)
+        {
+            if (Count == 0)
+                throw new TensorShapeException($"{op}: the tensor of shape {Shapes.Format(shape)} is empty; {op}() over all elements needs at least one. Reduce over a non-empty dimension instead.");
+        }
 
         /// <summary>
         /// The largest elements along <paramref name="dim"/> and their indices (int64), PyTorch's <c>torch.max(x, dim)</c>:
         /// the first index on ties, the first NaN where there is one. The values' gradient goes to those indices.
         /// </summary>
-        public (Tensor Values, Tensor Indices) MaxWithIndices(int dim, bool keepDim = false) =>
-            (Max(dim, keepDim), ArgMax(dim, keepDim));
+        public (Tensor Values, Tensor Indices) MaxWithIndices(int dim, bool keepDim = false) => ExtremeWithIndices(dim, keepDim, largest: true);
 
         /// <summary>The smallest elements along <paramref name="dim"/> and their indices, PyTorch's <c>torch.min(x, dim)</c>.</summary>
-        public (Tensor Values, Tensor Indices) MinWithIndices(int dim, bool keepDim = false) =>
-            (Min(dim, keepDim), ArgMin(dim, keepDim));
+        public (Tensor Values, Tensor Indices) MinWithIndices(int dim, bool keepDim = false) => ExtremeWithIndices(dim, keepDim, largest: false);
 
         private Tensor ArgExtreme(int dim, bool keepDim, bool largest, string op)
         {
@@ -110,10 +124,17 @@ namespace MyTorch
             return result;
         }
 
-        private Tensor Extreme(int dim, bool keepDim, bool largest)
+        private Tensor Extreme(int dim, bool keepDim, bool largest) => ExtremeWithIndices(dim, keepDim, largest).Values;
+
+        private (Tensor Values, Tensor Indices) ExtremeWithIndices(int dim, bool keepDim, bool largest)
         {
             string op = largest ? Ops.MaxOp.OpName : Ops.MinOp.OpName;
-            if (Rank == 0) return Reshape(1).Extreme(0, keepDim: false, largest);
+            if (Rank == 0)
+            {
+                Shapes.WrapDim(dim, 1, op);
+                var (values, kept) = Reshape(1).ExtremeWithIndices(0, keepDim: false, largest);
+                return (values, kept.Reshape());
+            }
             var layout = ReductionLayoutOf(dim, keepDim, op);
             int d = layout.Dim, outer = layout.Outer, inner = layout.Inner;
             var indices = ArgExtreme(d, keepDim: true, largest, op);
@@ -129,7 +150,7 @@ namespace MyTorch
                 }
             });
             var x = this;
-            return Autograd.Record(result, op, [this], g =>
+            var recorded = Autograd.Record(result, op, [this], g =>
             {
                 var mask = EmptyLike(x);
                 Compiled.Recording.Launch((mask, outer, size: x.shape[d], inner, indices), static s =>
@@ -141,6 +162,7 @@ namespace MyTorch
                 // Select rather than multiply by the mask, so an infinite g gives 0, not NaN, where the mask is 0.
                 return [Where(mask, keepDim ? g : g.Unsqueeze(d), ZerosLike(x))];
             });
+            return (recorded, keepDim ? indices : indices.Squeeze(d));
         }
     }
 }
