@@ -17,12 +17,6 @@ internal sealed record OpNotation(string Expression, string[] Local, string[] Ch
         ["where"] = new("where(c, {0}, {1})", ["[c]", "[not c]"], ["{g} * [c]", "{g} * [not c]"], true),
         ["batch_norm"] = new("batch_norm({0}; {1}, {2})", ["seed 004's backward formulas", "x_hat", "1"],
             ["seed 004: dL/dx from dL/dx_hat, dL/dvar, dL/dmean", "sum of {g} * x_hat", "sum of {g}"], false),
-        ["sum"] = new("sum({0})", ["1"], ["{g} copied to every element"], false),
-        ["max"] = new("max({0})", ["[{0} is the max]"], ["{g} to the max"], false),
-        ["min"] = new("min({0})", ["[{0} is the min]"], ["{g} to the min"], false),
-        ["logsumexp"] = new("logsumexp({0})", ["softmax({0})"], ["{g} * softmax({0})"], false),
-        ["softmax"] = new("softmax({0})", ["diag({y}) - {y} {y}^T"], ["{y} * ({g} - sum({g} * {y}))"], false),
-        ["log_softmax"] = new("log_softmax({0})", ["I - softmax({0})"], ["{g} - softmax({0}) sum({g})"], false),
     };
 
     /// <summary>The notation for <paramref name="op"/>, or a generic one for an op the table does not know.</summary>
