@@ -77,9 +77,7 @@ public class ReductionReplayTests
         var batches = Enumerable.Range(0, 3).Select(b => (X: Tensor.Normal([8, Inputs], 0, 1, data),
             Y: Tensor.FromArray(Enumerable.Range(0, 8).Select(i => (long)((i + b) % Outputs)).ToArray()))).ToArray();
         for (int i = 0; i < 20; i++) step.Run(batches[i % 3].X, batches[i % 3].Y);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 30; i++) step.Run(batches[i % 3].X, batches[i % 3].Y);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 30; i++) step.Run(batches[i % 3].X, batches[i % 3].Y); }));
         Assert.Null(step.NotPlannedReason);
     }
 }
