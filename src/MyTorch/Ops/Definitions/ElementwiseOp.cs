@@ -117,4 +117,13 @@ internal abstract class ElementwiseOp<TSelf> : OpDefinition where TSelf : Elemen
         for (int i = 0; i < values.Length; i++) values[i] = (generator.NextDouble() < 0.5 ? -1 : 1) * (0.2 + generator.NextDouble());
         return Tensor.FromArray(values, shape, requiresGrad: true);
     }
+
+    /// <summary>Values in (-3, 3) at least 0.15 from an integer: away from the steps of floor, ceil and round.</summary>
+    protected static Tensor AwayFromIntegers(ulong seed, params int[] shape)
+    {
+        var generator = new Generator(seed);
+        var values = new double[Shapes.Count(shape)];
+        for (int i = 0; i < values.Length; i++) values[i] = Math.Floor(generator.NextDouble() * 6 - 3) + 0.15 + 0.7 * generator.NextDouble();
+        return Tensor.FromArray(values, shape, requiresGrad: true);
+    }
 }
