@@ -104,6 +104,16 @@ public class ElementwiseEdgeTests
         Assert.Contains("clamp", Assert.Throws<TensorShapeException>(() => x.Clamp(Tensor.Zeros([4]), null)).Message, StringComparison.Ordinal);
         Assert.Contains("clamp", Assert.Throws<TensorShapeException>(() => Tensor.FromArray(new long[] { 1 }).Clamp(Tensor.Zeros([1]), null)).Message,
             StringComparison.Ordinal);
+        var empty = Tensor.Zeros([0, 3]).RequireGrad();
+        var bound = Tensor.Zeros([3]).RequireGrad();
+        var clamped = empty.Clamp(bound, null);
+        Assert.Equal([0, 3], clamped.Shape.ToArray());
+        var grads = Autograd.Grad([clamped], [empty, bound], [Tensor.Zeros([0, 3])]);
+        Assert.Equal([0, 3], grads[0]!.Shape.ToArray());
+        Assert.Equal([0.0, 0, 0], Values(grads[1]!));
+        var power = Tensor.Scalar(2.0, DType.Float64).Pow(Tensor.Scalar(3.0, DType.Float64));
+        Assert.Equal(0, power.Rank);
+        Assert.Equal(8.0, power.Item());
         // min > max gives max, as PyTorch.
         Assert.Equal([-1.0, -1], Values(Tensor.FromArray(new[] { -5.0, 5 }).Clamp(Tensor.Scalar(1.0, DType.Float64), Tensor.Scalar(-1.0, DType.Float64))));
     }
