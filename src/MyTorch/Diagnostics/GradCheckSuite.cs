@@ -52,8 +52,6 @@ public static class GradCheckSuite
 
     private static Tensor R(ulong seed, params int[] shape) => U(seed, -1, 1, shape);
 
-    private static Tensor Pos(ulong seed, params int[] shape) => U(seed, 0.5, 2, shape);
-
     private static int Count(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
 
     /// <summary>Random sign, magnitude in [0.2, 1.2): away from the kinks at 0.</summary>
@@ -81,19 +79,9 @@ public static class GradCheckSuite
 
     // ---- ops ----------------------------------------------------------------------------------------------
 
+    /// <summary>Every op's cases, from its definition (<see cref="MyTorch.Ops.OpDefinition.GradCheckCases"/>).</summary>
     private static IEnumerable<GradCheckCase> Ops()
     {
-        foreach (var p in new[] { 2.0, 3.0, -1.5, 0.5 })
-            yield return Op("pow", $"(3, 4) ^ {p.ToString(System.Globalization.CultureInfo.InvariantCulture)}", () => [Pos(12, 3, 4)], x => x[0].Pow(p));
-        yield return Op("clamp", "(2, 3) to [-0.5, 0.5]", () => [Tensor.FromArray(new double[] { -1.2, -0.7, -0.3, 0.2, 0.6, 1.1 }, [2, 3], requiresGrad: true)],
-            x => x[0].Clamp(-0.5, 0.5));
-        yield return Op("maximum", "(3, 4) and (4,)", () => [Distinct(13, 3, 4), Distinct(14, 4)], x => Tensor.Maximum(x[0], x[1] + 0.05));
-        yield return Op("minimum", "(3, 4) and (4,)", () => [Distinct(15, 3, 4), Distinct(16, 4)], x => Tensor.Minimum(x[0], x[1] + 0.05));
-        yield return Op("where", "(3, 4) mask", () => [R(17, 3, 4), R(18, 3, 4)],
-            x => Tensor.Where(Tensor.FromArray(new double[] { 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0 }, [3, 4]), x[0], x[1]));
-
-
-        // Ops declared in one file each (MyTorch.Ops) bring their own cases.
         foreach (var op in MyTorch.Ops.OpRegistry.All)
             foreach (var c in op.GradCheckCases) yield return c;
     }

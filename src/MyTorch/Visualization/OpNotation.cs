@@ -10,11 +10,6 @@ internal sealed record OpNotation(string Expression, string[] Local, string[] Ch
 {
     private static readonly Dictionary<string, OpNotation> Known = new(StringComparer.Ordinal)
     {
-        ["pow"] = new("{0}^p", ["p {0}^(p-1)"], ["{g} * p {0}^(p-1)"], true),
-        ["clamp"] = new("clamp({0})", ["[min <= {0} <= max]"], ["{g} * [min <= {0} <= max]"], true),
-        ["maximum"] = new("max({0}, {1})", ["[{0} > {1}]", "[{1} > {0}]"], ["{g} * [{0} > {1}]", "{g} * [{1} > {0}]"], true),
-        ["minimum"] = new("min({0}, {1})", ["[{0} < {1}]", "[{1} < {0}]"], ["{g} * [{0} < {1}]", "{g} * [{1} < {0}]"], true),
-        ["where"] = new("where(c, {0}, {1})", ["[c]", "[not c]"], ["{g} * [c]", "{g} * [not c]"], true),
         ["batch_norm"] = new("batch_norm({0}; {1}, {2})", ["seed 004's backward formulas", "x_hat", "1"],
             ["seed 004: dL/dx from dL/dx_hat, dL/dvar, dL/dmean", "sum of {g} * x_hat", "sum of {g}"], false),
     };
