@@ -298,9 +298,9 @@ for d0, d1 in [(0, 1), (0, 2), (-1, -2), (1, -1)]:
     add(f"transpose_{tag}", "transpose", lambda a, x=d0, y=d1: a.transpose(x, y), [randn(2, 3, 4)],
         {"dim0": d0, "dim1": d1})
 add("transpose_2d", "transpose", lambda a: a.transpose(0, 1), [randn(3, 5)], {"dim0": 0, "dim1": 1})
-# MyTorch's T swaps the last two dimensions (torch's .mT); for a matrix that equals torch's .T.
+# T reverses every dimension, as torch 1.13 (a matrix transpose for 2-D); mT swaps the last two.
 add("T_2d", "T", lambda a: a.T, [randn(3, 5)])
-add("T_3d_last_two", "T", lambda a: a.mT, [randn(2, 3, 4)])
+add("mT_3d", "mT", lambda a: a.mT, [randn(2, 3, 4)])
 for dims in [(1, 0), (2, 0, 1), (1, 2, 0), (0, 2, 1), (-1, 0, -2), (3, 1, 0, 2)]:
     shape = (2, 3, 4) if len(dims) == 3 else (2, 3, 1, 4)
     if len(dims) == 2:

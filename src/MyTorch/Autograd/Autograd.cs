@@ -32,8 +32,13 @@ public static class Autograd
     /// <summary>Whether a <see cref="DetectAnomaly"/> scope is active on this thread.</summary>
     public static bool IsAnomalyDetectionEnabled => AnomalyMode.IsEnabled;
 
-    /// <summary>Records <paramref name="result"/> as the output of op <paramref name="name"/> when any input requires grad.</summary>
-    internal static Tensor Record(Tensor result, string name, Tensor[] inputs, BackwardFunction backward)
+    /// <summary>
+    /// Records <paramref name="result"/> as the output of op <paramref name="name"/> when any input requires grad.
+    /// <paramref name="saved"/> says whether the backward reads the inputs and the output, so that changing one of them in
+    /// place before the backward pass is an error.
+    /// </summary>
+    internal static Tensor Record(Tensor result, string name, Tensor[] inputs, BackwardFunction backward,
+        SavedTensors saved = SavedTensors.InputsAndOutput)
     {
         if (AnomalyMode.IsEnabled) CheckFinite(result, name, inputs, "forward", Environment.StackTrace);
         if (!GradMode.IsEnabled) return result;
@@ -41,7 +46,7 @@ public static class Autograd
         {
             if (input.RequiresGrad)
             {
-                result.MarkRecorded(new GradNode(name, inputs, backward));
+                result.MarkRecorded(new GradNode(name, inputs, backward, result, saved));
                 return result;
             }
         }

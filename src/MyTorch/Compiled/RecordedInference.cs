@@ -23,7 +23,9 @@ internal sealed class RecordedInference(Module model)
     public void Unfreeze() => frozen = null;
 
     /// <summary>Why runs go through the model's forward instead of a replay; null while they replay.</summary>
-    public string? NotPlannedReason { get; private set; }
+    public string? NotPlannedReason => model.HooksReason() ?? notPlannedReason;
+
+    private string? notPlannedReason;
 
     /// <summary>The element type of the model's first parameter (float32 for a model without parameters).</summary>
     public DType DType { get; } = model.Parameters().FirstOrDefault()?.DType ?? DType.Float32;
@@ -32,7 +34,8 @@ internal sealed class RecordedInference(Module model)
     public Tensor Run(Tensor inputs)
     {
         using var weights = frozen?.Use();
-        if (NotPlannedReason is null && programs.Find(inputs, null, training: false, out var outputs) is { } program)
+        bool replayable = notPlannedReason is null && !model.HasHooks();
+        if (replayable && programs.Find(inputs, null, training: false, out var outputs) is { } program)
         {
             program.Bind(inputs);
             program.Run(0);
@@ -49,17 +52,17 @@ internal sealed class RecordedInference(Module model)
         try
         {
             using var noGrad = Autograd.NoGrad();
-            if (NotPlannedReason is not null) return model.Forward(inputs);
+            if (NotPlannedReason is not null) return model.Call(inputs);
             Tensor[] placeholders = [inputs.Detach()];
             Tensor outputs;
             ReplayProgram? replay;
             string? reason;
             using (Recording.Start(out var recording))
             {
-                outputs = model.Forward(placeholders[0]).Detach();
+                outputs = model.Call(placeholders[0]).Detach();
                 replay = ReplayProgram.Create(recording, placeholders, [recording.TakeLaunches()], out reason);
             }
-            if (replay is null) NotPlannedReason = reason;
+            if (replay is null) notPlannedReason = reason;
             else programs.Add(replay, training: false, outputs);
             return outputs;
         }

@@ -21,7 +21,9 @@ internal sealed class StepPlan(Module model, Loss criterion, Optimizer optimizer
     public Optimizer Optimizer { get; } = optimizer;
 
     /// <summary>Why the steps run on the dynamic graph instead of a replay; null while they replay.</summary>
-    public string? NotPlannedReason { get; private set; }
+    public string? NotPlannedReason => Model.HooksReason() ?? notPlannedReason;
+
+    private string? notPlannedReason;
 
     /// <summary>The model's outputs for the last batch run; null before the first.</summary>
     public Tensor? Outputs => lastOutputs;
@@ -44,7 +46,7 @@ internal sealed class StepPlan(Module model, Loss criterion, Optimizer optimizer
     public double GraphStep(Tensor inputs, Tensor targets)
     {
         Optimizer.ZeroGrad();
-        var outputs = Model.Forward(inputs);
+        var outputs = Model.Call(inputs);
         var loss = Criterion.Forward(outputs, targets);
         lastOutputs = outputs.Detach();
         double value = loss.Item();
@@ -56,7 +58,7 @@ internal sealed class StepPlan(Module model, Loss criterion, Optimizer optimizer
 
     public double Run(Tensor inputs, Tensor targets)
     {
-        if (NotPlannedReason is not null) return GraphStep(inputs, targets);
+        if (notPlannedReason is not null || Model.HasHooks()) return GraphStep(inputs, targets);
         var program = programs.Find(inputs, targets, Model.IsTraining, out var result);
         if (program is null) return Record(inputs, targets);
 
@@ -82,7 +84,7 @@ internal sealed class StepPlan(Module model, Loss criterion, Optimizer optimizer
         string? reason;
         using (Recording.Start(out var recording))
         {
-            outputs = Model.Forward(placeholders[0]);
+            outputs = Model.Call(placeholders[0]);
             loss = Criterion.Forward(outputs, placeholders[1]);
             var forward = recording.TakeLaunches();
             using (recording.Suspend())
@@ -97,7 +99,7 @@ internal sealed class StepPlan(Module model, Loss criterion, Optimizer optimizer
         Optimizer.Step();
         if (replay is null)
         {
-            NotPlannedReason = reason;
+            notPlannedReason = reason;
             programs.Clear();
             return value;
         }

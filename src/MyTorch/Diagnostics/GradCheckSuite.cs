@@ -52,8 +52,6 @@ public static class GradCheckSuite
 
     private static Tensor R(ulong seed, params int[] shape) => U(seed, -1, 1, shape);
 
-    private static Tensor Pos(ulong seed, params int[] shape) => U(seed, 0.5, 2, shape);
-
     private static int Count(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
 
     /// <summary>Random sign, magnitude in [0.2, 1.2): away from the kinks at 0.</summary>
@@ -81,46 +79,9 @@ public static class GradCheckSuite
 
     // ---- ops ----------------------------------------------------------------------------------------------
 
+    /// <summary>Every op's cases, from its definition (<see cref="MyTorch.Ops.OpDefinition.GradCheckCases"/>).</summary>
     private static IEnumerable<GradCheckCase> Ops()
     {
-        foreach (var p in new[] { 2.0, 3.0, -1.5, 0.5 })
-            yield return Op("pow", $"(3, 4) ^ {p.ToString(System.Globalization.CultureInfo.InvariantCulture)}", () => [Pos(12, 3, 4)], x => x[0].Pow(p));
-        yield return Op("clamp", "(2, 3) to [-0.5, 0.5]", () => [Tensor.FromArray(new double[] { -1.2, -0.7, -0.3, 0.2, 0.6, 1.1 }, [2, 3], requiresGrad: true)],
-            x => x[0].Clamp(-0.5, 0.5));
-        yield return Op("maximum", "(3, 4) and (4,)", () => [Distinct(13, 3, 4), Distinct(14, 4)], x => Tensor.Maximum(x[0], x[1] + 0.05));
-        yield return Op("minimum", "(3, 4) and (4,)", () => [Distinct(15, 3, 4), Distinct(16, 4)], x => Tensor.Minimum(x[0], x[1] + 0.05));
-        yield return Op("where", "(3, 4) mask", () => [R(17, 3, 4), R(18, 3, 4)],
-            x => Tensor.Where(Tensor.FromArray(new double[] { 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0 }, [3, 4]), x[0], x[1]));
-
-        yield return Op("matmul", "(3, 4) @ (4, 2)", () => [R(20, 3, 4), R(21, 4, 2)], x => x[0].MatMul(x[1]));
-        yield return Op("matmul", "(4,) @ (4, 3)", () => [R(22, 4), R(23, 4, 3)], x => x[0].MatMul(x[1]));
-        yield return Op("matmul", "(2, 3, 4) @ (4, 2)", () => [R(24, 2, 3, 4), R(25, 4, 2)], x => x[0].MatMul(x[1]));
-        yield return Op("matmul", "(2, 3, 4) @ (2, 4, 5)", () => [R(26, 2, 3, 4), R(27, 2, 4, 5)], x => x[0].MatMul(x[1]));
-
-        yield return Op("transpose", "(3, 4)", () => [R(30, 3, 4)], x => x[0].T * R(31, 4, 3).Detach());
-        yield return Op("permute", "(2, 3, 4) to (2, 0, 1)", () => [R(32, 2, 3, 4)], x => x[0].Permute(2, 0, 1));
-        yield return Op("reshape", "(3, 4) to (2, 6)", () => [R(33, 3, 4)], x => x[0].Reshape(2, 6));
-        yield return Op("flatten", "(2, 3, 4) from dimension 1", () => [R(34, 2, 3, 4)], x => x[0].Flatten(1));
-        yield return Op("unsqueeze", "(3, 4) at 1", () => [R(35, 3, 4)], x => x[0].Unsqueeze(1));
-        yield return Op("squeeze", "(3, 1, 4) at 1", () => [R(36, 3, 1, 4)], x => x[0].Squeeze(1));
-        yield return Op("broadcast_to", "(3, 1) to (2, 3, 4)", () => [R(37, 3, 1)], x => x[0].BroadcastTo(2, 3, 4));
-        yield return Op("narrow", "(4, 5), columns 1..3", () => [R(38, 4, 5)], x => x[0].Narrow(1, 1, 3));
-        yield return Op("concat", "(2, 3) and (4, 3) on 0", () => [R(39, 2, 3), R(40, 4, 3)], x => Tensor.Concat([x[0], x[1]], 0));
-        yield return Op("index_select", "rows 2, 0, 2 of (3, 4)", () => [R(41, 3, 4)], x => x[0].IndexSelect(0, Tensor.FromArray(new long[] { 2, 0, 2 })));
-
-        yield return Op("sum", "all of (3, 4)", () => [R(50, 3, 4)], x => x[0].Sum());
-        yield return Op("sum", "(2, 3, 4) over 1", () => [R(51, 2, 3, 4)], x => x[0].Sum(1));
-        yield return Op("sum", "(2, 3, 4) over 2, keepDim", () => [R(52, 2, 3, 4)], x => x[0].Sum(2, keepDim: true));
-        yield return Op("mean", "all of (3, 4)", () => [R(53, 3, 4)], x => x[0].Mean());
-        yield return Op("mean", "(3, 4) over 0", () => [R(54, 3, 4)], x => x[0].Mean(0));
-        yield return Op("var", "(3, 4) over 1", () => [R(55, 3, 4)], x => x[0].Var(1));
-        yield return Op("max", "(3, 4) over 1", () => [Distinct(56, 3, 4)], x => x[0].Max(1));
-        yield return Op("min", "all of (3, 4)", () => [Distinct(57, 3, 4)], x => x[0].Min());
-        yield return Op("logsumexp", "(3, 4) over 1", () => [R(58, 3, 4)], x => x[0].LogSumExp(1));
-        yield return Op("softmax", "(3, 4) over 1", () => [R(59, 3, 4)], x => x[0].Softmax(1));
-        yield return Op("log_softmax", "(3, 4) over 1", () => [R(60, 3, 4)], x => x[0].LogSoftmax(1));
-
-        // Ops declared in one file each (MyTorch.Ops) bring their own cases.
         foreach (var op in MyTorch.Ops.OpRegistry.All)
             foreach (var c in op.GradCheckCases) yield return c;
     }

@@ -38,15 +38,16 @@ internal static class ShapeKernels
     {
         int rank = shape.Length;
         if (destination.IsEmpty) return;
-        var sourceStrides = new int[rank];
-        for (int d = rank - 1, stride = 1; d >= 0; d--) { sourceStrides[d] = stride; stride *= shape[d]; }
         if (rank == 2 && dims[0] == 1)
         {
             Transpose2D(source, shape[0], shape[1], destination);
             return;
         }
-        var outShape = new int[rank];
-        var strides = new int[rank];
+        // On the stack: a replayed step allocates nothing.
+        Span<int> sourceStrides = stackalloc int[rank];
+        for (int d = rank - 1, stride = 1; d >= 0; d--) { sourceStrides[d] = stride; stride *= shape[d]; }
+        Span<int> outShape = stackalloc int[rank];
+        Span<int> strides = stackalloc int[rank];
         for (int k = 0; k < rank; k++) { outShape[k] = shape[dims[k]]; strides[k] = sourceStrides[dims[k]]; }
         Span<int> counter = stackalloc int[rank];
         counter.Clear();

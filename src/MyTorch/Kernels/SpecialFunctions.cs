@@ -231,6 +231,31 @@ internal static class SpecialFunctions
         return hx > 0 ? Tiny * Tiny : Two - Tiny;
     }
 
+    /// <summary>log(1 + x), accurate for tiny x (Goldberg's correction of the rounding in 1 + x): .NET's LogP1 evaluates
+    /// log(1 + x) as written, which is 0 once 1 + x rounds to 1.</summary>
+    /// <param name="x">The argument.</param>
+    /// <returns>log1p(x): -infinity at -1, NaN below, ±0 for ±0, +infinity for +infinity.</returns>
+    public static double Log1p(double x)
+    {
+        double u = One + x;
+        if (u == One) return x; // keeps -0 and tiny x exact
+        if (double.IsInfinity(u)) return Math.Log(u);
+        return Math.Log(u) * x / (u - One);
+    }
+
+    /// <summary>e^x - 1, accurate for tiny x (Kahan's correction of the rounding in e^x): .NET's ExpM1 is e^x - 1 as
+    /// written, which loses the relative accuracy of small results.</summary>
+    /// <param name="x">The argument.</param>
+    /// <returns>expm1(x): -1 for large negative x, ±0 for ±0, +infinity for large x.</returns>
+    public static double Expm1(double x)
+    {
+        double u = Math.Exp(x);
+        if (u == One) return x; // keeps -0 and tiny x exact
+        double um1 = u - One;
+        if (um1 == -One || double.IsInfinity(u)) return um1;
+        return um1 * x / Math.Log(u);
+    }
+
     /// <summary>P1(s) for |x| in [0.84375, 1.25], s = |x| - 1.</summary>
     private static double ErxNumerator(double s) =>
         Pa0 + (s * (Pa1 + (s * (Pa2 + (s * (Pa3 + (s * (Pa4 + (s * (Pa5 + (s * Pa6)))))))))));

@@ -1,4 +1,23 @@
+using MyTorch.Diagnostics;
+using MyTorch.Visualization;
 namespace MyTorch.Losses;
+
+/// <summary>The binary cross-entropy op's description; its kernels are <see cref="BinaryCrossEntropyFunction"/>.</summary>
+internal sealed class BinaryCrossEntropyOp : Ops.OpDefinition
+{
+    public override string Name => "binary_cross_entropy";
+
+    public override OpNotation Notation { get; } = new("-({1} log {0} + (1 - {1}) log(1 - {0}))",
+        ["({0} - {1}) / ({0}(1 - {0}))", "-logit({0})"], ["{g} * ({0} - {1}) / ({0}(1 - {0}))", "{g} * -logit({0})"], true);
+
+    public override IEnumerable<GradCheckCase> GradCheckCases =>
+    [
+        new("op", Name, "(3, 4) probabilities in [0.05, 0.95], soft targets",
+            () => [Tensor.Uniform([3, 4], 0.05, 0.95, new Generator(96), DType.Float64, requiresGrad: true),
+                Tensor.Uniform([3, 4], 0, 1, new Generator(97), DType.Float64, requiresGrad: true)],
+            x => new BinaryCrossEntropyFunction().Apply(x[0], x[1])),
+    ];
+}
 
 /// <summary>
 /// Element-wise binary cross-entropy on probabilities with PyTorch's forward and backward formulas:

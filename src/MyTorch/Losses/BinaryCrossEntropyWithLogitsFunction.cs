@@ -1,4 +1,23 @@
+using MyTorch.Diagnostics;
+using MyTorch.Visualization;
 namespace MyTorch.Losses;
+
+/// <summary>The binary cross-entropy-with-logits op's description; its kernels are <see cref="BinaryCrossEntropyWithLogitsFunction"/>.</summary>
+internal sealed class BinaryCrossEntropyWithLogitsOp : Ops.OpDefinition
+{
+    public override string Name => "binary_cross_entropy_with_logits";
+
+    public override OpNotation Notation { get; } = new("max({0}, 0) - {0} {1} + log(1 + e^-|{0}|)",
+        ["sigmoid({0}) - {1}", "-{0}"], ["{g} * (sigmoid({0}) - {1})", "{g} * -{0}"], true);
+
+    public override IEnumerable<GradCheckCase> GradCheckCases =>
+    [
+        new("op", Name, "(3, 4) logits in [-4, 4], soft targets",
+            () => [Tensor.Uniform([3, 4], -4, 4, new Generator(98), DType.Float64, requiresGrad: true),
+                Tensor.Uniform([3, 4], 0, 1, new Generator(99), DType.Float64, requiresGrad: true)],
+            x => new BinaryCrossEntropyWithLogitsFunction().Apply(x[0], x[1])),
+    ];
+}
 
 /// <summary>
 /// Element-wise binary cross-entropy on logits, max(x, 0) - x y + log(1 + exp(-|x|)), with the backward

@@ -1,7 +1,24 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using MyTorch.Diagnostics;
+using MyTorch.Visualization;
 
 namespace MyTorch.Losses;
+
+/// <summary>The fused softmax cross-entropy op's description; its kernels are <see cref="CrossEntropyFunction"/>.</summary>
+internal sealed class CrossEntropyOp : Ops.OpDefinition
+{
+    public override string Name => "cross_entropy";
+
+    public override OpNotation Notation { get; } =
+        new("logsumexp({0}) - {0}[c]", ["softmax({0}) - onehot(c)"], ["{g} * (softmax({0}) - onehot(c))"], false);
+
+    public override IEnumerable<GradCheckCase> GradCheckCases =>
+    [
+        new("op", Name, "(4, 5) logits, class indices", () => [Tensor.Uniform([4, 5], -3, 3, new Generator(95), DType.Float64, requiresGrad: true)],
+            x => new CrossEntropyFunction(Tensor.FromArray(new long[] { 3, 0, 4, 1 })).Apply(x[0])),
+    ];
+}
 
 /// <summary>
 /// Softmax cross-entropy against class indices as one op: per row, loss_i = logsumexp(x_i) - x_i[c_i] with the

@@ -15,7 +15,7 @@ public static class Init
     public static Tensor Constant(Tensor tensor, double value)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        return tensor.Fill(value);
+        using (Autograd.NoGrad()) return tensor.Fill(value);
     }
 
     /// <summary>Zeros.</summary>
@@ -28,14 +28,14 @@ public static class Init
     public static Tensor Uniform(Tensor tensor, double low = 0, double high = 1, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        return tensor.CopyFrom(Tensor.Uniform(tensor.ShapeArray, low, high, generator, tensor.DType));
+        using (Autograd.NoGrad()) return tensor.CopyFrom(Tensor.Uniform(tensor.ShapeArray, low, high, generator, tensor.DType));
     }
 
     /// <summary>Normal with mean <paramref name="mean"/> and standard deviation <paramref name="std"/>.</summary>
     public static Tensor Normal(Tensor tensor, double mean = 0, double std = 1, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        return tensor.CopyFrom(Tensor.Normal(tensor.ShapeArray, mean, std, generator, tensor.DType));
+        using (Autograd.NoGrad()) return tensor.CopyFrom(Tensor.Normal(tensor.ShapeArray, mean, std, generator, tensor.DType));
     }
 
     /// <summary>Xavier/Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fanIn + fanOut)).</summary>

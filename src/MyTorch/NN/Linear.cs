@@ -63,10 +63,10 @@ public sealed class Linear : Module
                 $"Linear({InFeatures} -> {OutFeatures}): input of shape {Shapes.Format(input.Shape)} does not end in {InFeatures} features.", nameof(input));
         if (input.DType != W.DType) Tensor.ThrowDTypeMismatch("linear", input, W);
         if (input.Rank == 2)
-            return new LinearFunction().Apply(B is null ? [input, W] : [input, W, B]);
+            return new Ops.LinearFunction().Apply(B is null ? [input, W] : [input, W, B]);
         // Any leading dimensions are a batch: fold them into rows for the fused 2-D op.
         var rows = input.Reshape(-1, InFeatures);
-        var z = new LinearFunction().Apply(B is null ? [rows, W] : [rows, W, B]);
+        var z = new Ops.LinearFunction().Apply(B is null ? [rows, W] : [rows, W, B]);
         int[] shape = [.. input.Shape[..^1], OutFeatures];
         return z.Reshape(shape);
     }

@@ -10,7 +10,7 @@ namespace MyTorch.NN;
 /// As in PyTorch, names compose with dots: a <see cref="Sequential"/> whose first child is a Linear layer has
 /// a parameter <c>0.weight</c>. <see cref="Train"/> and <see cref="Eval"/> switch the whole tree.
 /// </remarks>
-public abstract class Module
+public abstract partial class Module
 {
     private readonly List<(string Name, Tensor Value)> parameters = [];
     private readonly List<(string Name, Tensor Value)> buffers = [];
@@ -156,8 +156,9 @@ public abstract class Module
             foreach (var key in dict.Keys.Where(k => !own.ContainsKey(k))) problems.Add($"unexpected key '{key}'");
         if (problems.Count > 0)
             throw new ArgumentException($"{GetType().Name}.LoadStateDict: {string.Join("; ", problems)}.", nameof(dict));
-        foreach (var (key, target) in own)
-            if (dict.TryGetValue(key, out var source)) target.CopyFrom(source);
+        using (Autograd.NoGrad())
+            foreach (var (key, target) in own)
+                if (dict.TryGetValue(key, out var source)) target.CopyFrom(source);
     }
 
     /// <summary>Converts every parameter and buffer to <paramref name="dtype"/> in place (the tensors keep their identity).</summary>

@@ -16,7 +16,7 @@ public sealed class Residual : Module
     public override Tensor Forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var f = Inner.Forward(input);
+        var f = Inner.Call(input);
         if (!Shapes.Equal(f.Shape, input.Shape))
             throw new TensorShapeException(
                 $"Residual: the inner block changed the shape from {Shapes.Format(input.Shape)} to {Shapes.Format(f.Shape)}; x + f(x) needs them equal.");

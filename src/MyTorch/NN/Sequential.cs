@@ -30,7 +30,7 @@ public sealed class Sequential : Module
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var module in modules) x = module.Forward(x);
+        foreach (var module in modules) x = module.Call(x);
         return x;
     }
 }

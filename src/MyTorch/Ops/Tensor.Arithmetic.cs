@@ -33,13 +33,17 @@ public sealed partial class Tensor
     /// <summary>-x.</summary>
     public static Tensor operator -(Tensor x) => x.Neg();
 
-    /// <summary>Adds <paramref name="other"/> into this tensor in place (same shape). Not recorded; for gradient accumulation and optimizers.</summary>
+    /// <summary>
+    /// Adds <paramref name="alpha"/> <paramref name="other"/> into this tensor in place (same shape and dtype), as PyTorch's
+    /// <c>add_(other, alpha=alpha)</c>. Recorded in the graph when gradients are on and either tensor requires grad.
+    /// </summary>
     public Tensor AddInPlace(Tensor other, double alpha = 1)
     {
         ArgumentNullException.ThrowIfNull(other);
         if (!Shapes.Equal(shape, other.shape) || DType != other.DType)
             throw new TensorShapeException($"AddInPlace: {Shapes.Format(other.shape)} {other.DType.Name()} cannot be added into " +
                 $"{Shapes.Format(shape)} {DType.Name()}.");
+        var previous = BeginInPlace("add_", other);
         Compiled.Recording.Launch((destination: this, other, alpha), static s =>
         {
             var (destination, other, alpha) = s;
@@ -60,12 +64,14 @@ public sealed partial class Tensor
                     break;
             }
         });
+        EndInPlace("add_", previous, other, InPlaceBackward.Add, alpha);
         return this;
     }
 
-    /// <summary>Multiplies this tensor by a scalar in place. Not recorded.</summary>
+    /// <summary>Multiplies this tensor by a scalar in place, as PyTorch's <c>mul_</c>. Recorded in the graph when gradients are on and it requires grad.</summary>
     public Tensor MultiplyInPlace(double factor)
     {
+        var previous = BeginInPlace("mul_", null);
         Compiled.Recording.Launch((destination: this, factor), static s =>
         {
             var (destination, factor) = s;
@@ -79,6 +85,7 @@ public sealed partial class Tensor
                     break;
             }
         });
+        EndInPlace("mul_", previous, null, InPlaceBackward.Scale, factor);
         return this;
     }
 

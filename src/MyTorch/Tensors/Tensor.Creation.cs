@@ -31,7 +31,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(shape);
         var result = Empty((int[])shape.Clone(), dtype, "Full");
-        result.Fill(value);
+        result.FillValues(value);
         result.RequiresGrad = requiresGrad;
         return result;
     }
@@ -159,50 +159,21 @@ public sealed partial class Tensor
     public static Tensor Randn(int[] shape, Generator? generator = null, DType dtype = DType.Float32) =>
         Normal(shape, 0, 1, generator, dtype);
 
-    /// <summary>A copy of this tensor converted to <paramref name="dtype"/>; differentiable between float types.</summary>
-    public Tensor To(DType dtype)
-    {
-        if (dtype == DType) return this;
-        var result = Empty((int[])shape.Clone(), dtype, "To");
-        Compiled.Recording.Launch((x: this, result), static s =>
-        {
-            var (x, result) = s;
-            switch ((x.DType, result.DType))
-            {
-                case (DType.Float32, DType.Float64):
-                    var wide = result.F64;
-                    var narrow = x.F32;
-                    for (int i = 0; i < wide.Length; i++) wide[i] = narrow[i];
-                    break;
-                case (DType.Float64, DType.Float32):
-                    System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(x.F64, result.F32);
-                    break;
-                default:
-                    for (int i = 0; i < result.Count; i++) result.SetDouble(i, x.GetDouble(i));
-                    break;
-            }
-        });
-        if (DType.IsFloatingPoint() && dtype.IsFloatingPoint())
-        {
-            var source = this;
-            return Autograd.Record(result, "to", [this], g => [g.To(source.DType)]);
-        }
-        return result;
-    }
+    // ---- in-place (recorded as PyTorch records them; see Autograd/InPlace.cs) ---------------------------------------
 
-    /// <summary>A copy with its own storage, in the graph like any op (its gradient is the identity).</summary>
-    public Tensor Clone()
-    {
-        var result = Empty((int[])shape.Clone(), DType, "clone");
-        Compiled.Recording.Launch((x: this, result), static s => System.Array.Copy(s.x.Values, s.result.Values, s.result.Count));
-        return Autograd.Record(result, "clone", [this], g => [g]);
-    }
-
-    // ---- in-place (not recorded; for optimizers and initializers) ---------------------------------------
-
-    /// <summary>Sets every element to <paramref name="value"/> in place. Not recorded in the graph.</summary>
+    /// <summary>
+    /// Sets every element to <paramref name="value"/> in place, as PyTorch's <c>fill_</c>. Recorded in the graph (no gradient
+    /// flows to the old values) when gradients are on and it requires grad.
+    /// </summary>
     public Tensor Fill(double value)
     {
+        var previous = BeginInPlace("fill_", null);
+        FillValues(value);
+        EndInPlace("fill_", previous, null, InPlaceBackward.Overwrite);
+        return this;
+    }
+
+    private void FillValues(double value) =>
         Compiled.Recording.Launch((destination: this, value), static s =>
         {
             var (destination, value) = s;
@@ -213,17 +184,20 @@ public sealed partial class Tensor
                 default: System.Array.Fill(destination.I64, (long)value); break;
             }
         });
-        return this;
-    }
 
-    /// <summary>Copies <paramref name="source"/>'s values into this tensor in place (same shape and dtype). Not recorded.</summary>
+    /// <summary>
+    /// Copies <paramref name="source"/>'s values into this tensor in place (same shape and dtype), as PyTorch's <c>copy_</c>.
+    /// Recorded in the graph (the gradient goes to the source) when gradients are on and either tensor requires grad.
+    /// </summary>
     public Tensor CopyFrom(Tensor source)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (!Shapes.Equal(shape, source.shape) || DType != source.DType)
             throw new TensorShapeException($"CopyFrom: source {Shapes.Format(source.shape)} {source.DType.Name()} does not match " +
                 $"destination {Shapes.Format(shape)} {DType.Name()}.");
+        var previous = BeginInPlace("copy_", source);
         Compiled.Recording.Launch((source, destination: this), static s => System.Array.Copy(s.source.Values, s.destination.Values, s.destination.Count));
+        EndInPlace("copy_", previous, source, InPlaceBackward.Copy);
         return this;
     }
 }

@@ -130,9 +130,35 @@ public sealed partial class Tensor
     /// <summary>A tensor sharing this one's storage but cut off from the graph: no gradient flows through it.</summary>
     public Tensor Detach()
     {
-        var view = new Tensor(storage, shape, DType, StorageSerial) { Name = Name };
+        var view = AsView(shape);
+        view.Name = Name;
+        return view;
+    }
+
+    /// <summary>A new tensor of <paramref name="viewShape"/> on this one's storage, sharing its version counter; not recorded in the graph.</summary>
+    internal Tensor AsView(int[] viewShape)
+    {
+        var view = new Tensor(storage, viewShape, DType, StorageSerial) { versions = SharedVersions };
         Compiled.Recording.View(this, view);
         return view;
+    }
+
+    /// <summary>
+    /// How many times the values were changed in place (PyTorch's <c>_version</c>); views share the count with the tensor
+    /// they view. A backward pass that needs values which changed after the op saved them refuses to run.
+    /// </summary>
+    public int Version => versions?.Value ?? 0;
+
+    private VersionCounter? versions;
+
+    private VersionCounter SharedVersions => versions ??= new VersionCounter();
+
+    /// <summary>Counts an in-place change of the values.</summary>
+    internal void BumpVersion() => SharedVersions.Value++;
+
+    private sealed class VersionCounter
+    {
+        public int Value;
     }
 
     // ---- typed access to storage -------------------------------------------------------------------

@@ -136,14 +136,10 @@ public class CompiledInferenceTests
         Runs(3);
         using (WorkerPool.HoldBusy()) Runs(3);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Runs(20);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => { Runs(20); }));
         using (WorkerPool.HoldBusy())
         {
-            before = GC.GetAllocatedBytesForCurrentThread();
-            Runs(20);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(0, SteadyState.AllocatedBytes(() => { Runs(20); }));
         }
     }
 
@@ -159,9 +155,7 @@ public class CompiledInferenceTests
         inference.Run(x);
         using (WorkerPool.HoldBusy()) inference.Run(x);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) inference.Run(x);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 5; i++) inference.Run(x); }));
         Assert.Equal(EvalForward(model, x).ToArray<float>(), inference.Run(x).ToArray<float>());
     }
 
@@ -259,9 +253,7 @@ public class CompiledInferenceTests
 
         Runs(2);
         using (WorkerPool.HoldBusy()) Runs(2);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Runs(5);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => { Runs(5); }));
         Assert.Equal(EvalForward(model, full).ToArray<float>(), inference.Run(full).ToArray<float>());
     }
 
@@ -311,9 +303,7 @@ public class CompiledInferenceTests
             Assert.True(model.IsTraining); // the model's flag is put back
         }
         Assert.Null(inference.NotPlannedReason);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) inference.Run(batches[i % 4]);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 20; i++) inference.Run(batches[i % 4]); }));
         var outputs = Tensor.Zeros([5, 2]);
         inference.Run(batches[1], outputs);
         Assert.Equal(EvalForward(model, batches[1]).ToArray<float>(), outputs.ToArray<float>());

@@ -99,14 +99,10 @@ public class CompiledTrainingStepTests
             for (int i = 0; i < 5; i++) step.Run(x, y);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++) step.Run(x, y);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 100; i++) step.Run(x, y); }));
         using (WorkerPool.HoldBusy())
         {
-            before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++) step.Run(x, y);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 20; i++) step.Run(x, y); }));
         }
     }
 

@@ -152,9 +152,7 @@ public class RecordedStepTests
         {
             for (int i = 0; i < 3; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 50; i++) step.Run(batches[i % 4].X, batches[i % 4].Y); }));
         Assert.Null(step.NotPlannedReason);
     }
 

@@ -20,7 +20,7 @@ public class PyTorchFixtureTests
         "add", "sub", "mul", "div", "add_scalar", "radd_scalar", "sub_scalar", "rsub_scalar", "mul_scalar", "rmul_scalar",
         "div_scalar", "rdiv_scalar", "neg", "pow", "exp", "log", "sqrt", "abs", "clamp", "maximum", "minimum", "where",
         "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gelu", "silu", "matmul", "sum", "mean", "max", "min", "var",
-        "argmax", "logsumexp", "softmax", "log_softmax", "transpose", "T", "permute", "reshape", "unsqueeze", "squeeze",
+        "argmax", "logsumexp", "softmax", "log_softmax", "transpose", "T", "mT", "permute", "reshape", "unsqueeze", "squeeze",
         "broadcast_to", "narrow", "concat", "index_select", "gt", "ge", "lt", "le", "eq", "ne",
     ];
 
@@ -158,6 +158,7 @@ public class PyTorchFixtureTests
         "log_softmax" => x[0].LogSoftmax(Int(args, "dim")),
         "transpose" => x[0].Transpose(Int(args, "dim0"), Int(args, "dim1")),
         "T" => x[0].T,
+        "mT" => x[0].mT,
         "permute" => x[0].Permute(Ints(args, "dims")),
         "reshape" => x[0].Reshape(Ints(args, "shape")),
         "unsqueeze" => x[0].Unsqueeze(Int(args, "dim")),

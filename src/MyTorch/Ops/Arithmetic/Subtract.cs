@@ -10,6 +10,8 @@ namespace MyTorch.Ops
 
         public override OpNotation Notation { get; } = new("{0} - {1}", ["1", "-1"], ["{g}", "-{g}"], true);
 
+        public static SavedTensors Saves => SavedTensors.None;
+
         public static Tensor GradientA(Tensor g, Tensor a, Tensor b) => g;
 
         public static Tensor GradientB(Tensor g, Tensor a, Tensor b) => -g;

@@ -17,6 +17,9 @@ internal interface IBinaryOp<TSelf> where TSelf : IBinaryOp<TSelf>
 
     /// <summary>dL/db at the output's shape, from g = dL/dy.</summary>
     static abstract Tensor GradientB(Tensor g, Tensor a, Tensor b);
+
+    /// <summary>Whether the gradients read the operands' values (so changing one in place before backward is an error).</summary>
+    static virtual SavedTensors Saves => SavedTensors.Inputs;
 }
 
 /// <summary>The registry entry and the runner of an <see cref="IBinaryOp{TSelf}"/> whose kernel is <typeparamref name="TKernel"/>.</summary>
@@ -36,7 +39,7 @@ internal abstract class BinaryOp<TSelf, TKernel> : OpDefinition
         var y = Tensor.Binary<TKernel>(a, b, TSelf.Name);
         return Autograd.Record(y, TSelf.Name, [a, b], g => [
             a.RequiresGrad ? TSelf.GradientA(g, a, b).SumTo(a.ShapeArray) : null,
-            b.RequiresGrad ? TSelf.GradientB(g, a, b).SumTo(b.ShapeArray) : null]);
+            b.RequiresGrad ? TSelf.GradientB(g, a, b).SumTo(b.ShapeArray) : null], TSelf.Saves);
     }
 
     /// <inheritdoc/>
@@ -53,6 +56,21 @@ internal abstract class BinaryOp<TSelf, TKernel> : OpDefinition
         }
     }
 
+    /// <summary>A gradient-check case of this op on seeded inputs.</summary>
+    protected static GradCheckCase Case(string variant, Func<Tensor[]> inputs, Func<Tensor[], Tensor> function) =>
+        new("op", TSelf.Name, variant, inputs, function);
+
     private static Tensor Uniform(ulong seed, double low, double high, params int[] shape) =>
         Tensor.Uniform(shape, low, high, new Generator(seed), DType.Float64, requiresGrad: true);
+
+    /// <summary>Distinct values at least 0.08 apart: no ties (kinks) for an op that selects one operand.</summary>
+    protected static Tensor Distinct(ulong seed, params int[] shape)
+    {
+        var generator = new Generator(seed);
+        int n = Shapes.Count(shape);
+        var permutation = generator.Permutation(n);
+        var values = new double[n];
+        for (int i = 0; i < n; i++) values[i] = 0.1 * (permutation[i] - n / 2) + 0.02 * generator.NextDouble();
+        return Tensor.FromArray(values, shape, requiresGrad: true);
+    }
 }

@@ -27,6 +27,14 @@ internal interface IElementwiseOp<TSelf> where TSelf : IElementwiseOp<TSelf>
     static abstract void Backward<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dx, T p)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// The fused backward as the launch runs it, given p in double: rounds p to <typeparamref name="T"/> and calls
+    /// <see cref="Backward{T}"/>, unless an op derives another parameter from p that must be taken in double (pow's
+    /// p - 1, as PyTorch and the op form compute it).
+    /// </summary>
+    static virtual void BackwardWithParameter<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dx, double p)
+        where T : unmanaged, IFloatingPointIeee754<T> => TSelf.Backward(g, x, y, dx, T.CreateTruncating(p));
+
     /// <summary>f'(x; p) as differentiable ops of the input <paramref name="x"/> and the output <paramref name="y"/>.</summary>
     static abstract Tensor Derivative(Tensor x, Tensor y, double p);
 
@@ -80,8 +88,8 @@ internal abstract class ElementwiseOp<TSelf> : OpDefinition where TSelf : Elemen
 
     private static readonly Action<(Tensor G, Tensor X, Tensor Y, Tensor Dx, double P)> BackwardLaunch = static s =>
     {
-        if (s.G.DType == DType.Float32) TSelf.Backward<float>(s.G.F32, s.X.F32, s.Y.F32, s.Dx.F32, (float)s.P);
-        else TSelf.Backward<double>(s.G.F64, s.X.F64, s.Y.F64, s.Dx.F64, s.P);
+        if (s.G.DType == DType.Float32) TSelf.BackwardWithParameter<float>(s.G.F32, s.X.F32, s.Y.F32, s.Dx.F32, s.P);
+        else TSelf.BackwardWithParameter<double>(s.G.F64, s.X.F64, s.Y.F64, s.Dx.F64, s.P);
     };
 
     /// <summary>dx = g f'(x) for an op whose derivative is an element-wise kernel of x: the kernel into dx, then the product.</summary>
@@ -107,6 +115,15 @@ internal abstract class ElementwiseOp<TSelf> : OpDefinition where TSelf : Elemen
         var generator = new Generator(seed);
         var values = new double[Shapes.Count(shape)];
         for (int i = 0; i < values.Length; i++) values[i] = (generator.NextDouble() < 0.5 ? -1 : 1) * (0.2 + generator.NextDouble());
+        return Tensor.FromArray(values, shape, requiresGrad: true);
+    }
+
+    /// <summary>Values in (-3, 3) at least 0.15 from an integer: away from the steps of floor, ceil and round.</summary>
+    protected static Tensor AwayFromIntegers(ulong seed, params int[] shape)
+    {
+        var generator = new Generator(seed);
+        var values = new double[Shapes.Count(shape)];
+        for (int i = 0; i < values.Length; i++) values[i] = Math.Floor(generator.NextDouble() * 6 - 3) + 0.15 + 0.7 * generator.NextDouble();
         return Tensor.FromArray(values, shape, requiresGrad: true);
     }
 }

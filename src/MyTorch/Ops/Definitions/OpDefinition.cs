@@ -17,6 +17,9 @@ internal abstract class OpDefinition
     /// <summary>The expression, local derivatives and chain-rule products that traces and drawings print.</summary>
     public abstract OpNotation Notation { get; }
 
+    /// <summary>The notation of an application to <paramref name="inputs"/> inputs (an op with an optional input writes both forms).</summary>
+    public virtual OpNotation NotationFor(int inputs) => Notation;
+
     /// <summary>The op's cases in <see cref="GradCheckSuite"/>: small seeded float64 inputs away from kinks.</summary>
     public virtual IEnumerable<GradCheckCase> GradCheckCases => [];
 

@@ -1,6 +1,35 @@
+using MyTorch.Diagnostics;
 using MyTorch.Kernels;
+using MyTorch.Visualization;
 
-namespace MyTorch.NN;
+namespace MyTorch.Ops;
+
+/// <summary>The fused Linear op's description: x W + b, or x W without a bias; its kernels are <see cref="LinearFunction"/>.</summary>
+internal sealed class LinearOp : OpDefinition
+{
+    private static readonly OpNotation WithoutBias =
+        new("{0} @ {1}", ["(.) @ {1}^T", "{0}^T @ (.)"], ["{g} @ {1}^T", "{0}^T @ {g}"], false);
+
+    public override string Name => "linear";
+
+    public override OpNotation Notation { get; } = new("{0} @ {1} + {2}", ["(.) @ {1}^T", "{0}^T @ (.)", "1 for each row"],
+        ["{g} @ {1}^T", "{0}^T @ {g}", "column sums of {g}"], false);
+
+    public override OpNotation NotationFor(int inputs) => inputs == 2 ? WithoutBias : Notation;
+
+    public override IEnumerable<GradCheckCase> GradCheckCases
+    {
+        get
+        {
+            static Tensor R(ulong seed, params int[] shape) =>
+                Tensor.Uniform(shape, -1, 1, new Generator(seed), DType.Float64, requiresGrad: true);
+            yield return new("op", Name, "(5, 4) @ (4, 3) + (1, 3)", () => [R(90, 5, 4), R(91, 4, 3), R(92, 1, 3)],
+                x => new LinearFunction().Apply(x[0], x[1], x[2]));
+            yield return new("op", Name, "(5, 4) @ (4, 3), no bias", () => [R(93, 5, 4), R(94, 4, 3)],
+                x => new LinearFunction().Apply(x[0], x[1]));
+        }
+    }
+}
 
 /// <summary>
 /// z = x W + b as one op on a 2-D batch: the bias rows are written into the output first and the GEMM
