@@ -106,7 +106,7 @@ public sealed class Conv2d : Module
 
     /// <inheritdoc/>
     protected override string ExtraDescription => Describe(InChannels, OutChannels, KernelSize.Pair, Stride.Pair, Padding, Dilation.Pair, Groups, Bias is not null,
-        Padding.Mode is null ? Padding.H == 0 && Padding.W == 0 : false, "(1, 1)");
+        Padding.Mode is null && Padding.H == 0 && Padding.W == 0, "(1, 1)");
 
     /// <summary>PyTorch's repr of a convolution: sizes as tuples, and padding, dilation, groups and bias only where not the default.</summary>
     internal static string Describe(int inChannels, int outChannels, string kernel, string stride, ConvPadding padding, string dilation, int groups, bool bias,

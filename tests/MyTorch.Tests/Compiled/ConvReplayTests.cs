@@ -94,9 +94,7 @@ public class ConvReplayTests
         {
             for (int i = 0; i < 3; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 30; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 30; i++) step.Run(batches[i % 4].X, batches[i % 4].Y); }));
         Assert.Null(step.NotPlannedReason);
     }
 
@@ -122,9 +120,7 @@ public class ConvReplayTests
         var (batch, _) = Batch(data, 8, dtype);
         var into = Tensor.Zeros([8, Classes], dtype);
         for (int i = 0; i < 10; i++) inference.Run(batch, into);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) inference.Run(batch, into);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 20; i++) inference.Run(batch, into); }));
         Assert.Null(inference.NotPlannedReason);
     }
 }

@@ -115,9 +115,7 @@ public class ConvThreadTests
             var x = Tensor.Normal([16, 3, 16, 16], 0, 1, new Generator(2));
             var y = Tensor.FromArray(Enumerable.Range(0, 16).Select(i => (long)(i % 4)).ToArray());
             for (int i = 0; i < 10; i++) step.Run(x, y);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10; i++) step.Run(x, y);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 10; i++) step.Run(x, y); }));
             Assert.Null(step.NotPlannedReason);
         }
         finally

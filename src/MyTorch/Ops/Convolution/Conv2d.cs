@@ -19,6 +19,11 @@ namespace MyTorch.Ops
             ["conv_transpose2d((.), {1})", "(.) correlated with {0}", "1 at every position"],
             ["conv_transpose2d({g}, {1})", "{g} correlated with {0}", "sum of {g} over batch and positions"], false);
 
+        private static readonly OpNotation WithoutBias = new("conv2d({0}, {1})",
+            ["conv_transpose2d((.), {1})", "(.) correlated with {0}"], ["conv_transpose2d({g}, {1})", "{g} correlated with {0}"], false);
+
+        public override OpNotation NotationFor(int inputs) => inputs == 2 ? WithoutBias : Notation;
+
         public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, in ConvGeometry geometry)
         {
             var y = Tensor.Empty(geometry.OutputShape, x.DType, OpName);
