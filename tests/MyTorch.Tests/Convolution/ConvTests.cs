@@ -166,4 +166,17 @@ public class ConvTests
         var dw32 = layer.Weight.Grad!.ToArray<double>();
         for (int i = 0; i < dw64.Length; i++) Assert.True(Math.Abs(dw64[i] - dw32[i]) < 1e-3 * Math.Max(1, Math.Abs(dw64[i])));
     }
+
+    [Fact]
+    public void ChangingTheOutputInPlace_LeavesTheBackwardIntact_AsConvolutionsDoNotReadTheirOutput()
+    {
+        var layer = new Conv2d(2, 3, 3, dtype: DType.Float64, generator: new Generator(11));
+        var x = Tensor.Normal([2, 2, 5, 5], 0, 1, new Generator(12), DType.Float64).RequireGrad();
+        var expected = Autograd.Grad([(layer.Forward(x) * 2).MaxPool2d(2).Sum()], [x, layer.Weight]);
+        var y = layer.Forward(x);
+        y.MultiplyInPlace(2);
+        var actual = Autograd.Grad([y.MaxPool2d(2).Sum()], [x, layer.Weight]);
+        Assert.Equal(expected[0]!.ToArray<double>(), actual[0]!.ToArray<double>());
+        Assert.Equal(expected[1]!.ToArray<double>(), actual[1]!.ToArray<double>());
+    }
 }

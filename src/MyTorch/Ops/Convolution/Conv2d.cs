@@ -43,7 +43,7 @@ namespace MyTorch.Ops
                 var dw = weight.RequiresGrad ? Conv2dWeightGradOp.Apply(x, grad, g) : null;
                 if (bias is null) return [dx, dw];
                 return [dx, dw, bias.RequiresGrad ? ConvBiasGradOp.Apply(grad) : null];
-            });
+            }, SavedTensors.Inputs);
         }
 
         private static Tensor R(ulong seed, params int[] shape) =>
@@ -89,7 +89,7 @@ namespace MyTorch.Ops
             [
                 gy.RequiresGrad ? Conv2dOp.Apply(h, weight, null, g) : null,
                 weight.RequiresGrad ? Conv2dWeightGradOp.Apply(h, gy, g) : null,
-            ]);
+            ], SavedTensors.Inputs);
         }
 
         public override IEnumerable<GradCheckCase> GradCheckCases
@@ -133,7 +133,7 @@ namespace MyTorch.Ops
             [
                 x.RequiresGrad ? Conv2dInputGradOp.Apply(gy, h, g) : null,
                 gy.RequiresGrad ? Conv2dOp.Apply(x, h, null, g) : null,
-            ]);
+            ], SavedTensors.Inputs);
         }
 
         public override IEnumerable<GradCheckCase> GradCheckCases
@@ -169,7 +169,7 @@ namespace MyTorch.Ops
                 else ConvKernels.BiasGrad<double>(n, c, positions, s.gy.F64, s.db.F64);
             });
             var shape = gy.ShapeArray.ToArray();
-            return Autograd.Record(db, OpName, [gy], h => [ConvBiasBroadcastOp.Apply(h, shape)]);
+            return Autograd.Record(db, OpName, [gy], h => [ConvBiasBroadcastOp.Apply(h, shape)], SavedTensors.None);
         }
 
         public override IEnumerable<GradCheckCase> GradCheckCases =>
@@ -194,7 +194,7 @@ namespace MyTorch.Ops
                 if (s.y.DType == DType.Float32) ConvKernels.BroadcastBias<float>(n, c, positions, s.values.F32, s.y.F32);
                 else ConvKernels.BroadcastBias<double>(n, c, positions, s.values.F64, s.y.F64);
             });
-            return Autograd.Record(y, OpName, [values], h => [ConvBiasGradOp.Apply(h)]);
+            return Autograd.Record(y, OpName, [values], h => [ConvBiasGradOp.Apply(h)], SavedTensors.None);
         }
 
         public override IEnumerable<GradCheckCase> GradCheckCases =>

@@ -27,7 +27,7 @@ namespace MyTorch.Ops
             });
             var g = geometry;
             var inputShape = x.ShapeArray;
-            return Autograd.Record(y, OpName, [x], grad => [AvgPoolBackwardOp.Apply(grad, inputShape, g)]);
+            return Autograd.Record(y, OpName, [x], grad => [AvgPoolBackwardOp.Apply(grad, inputShape, g)], SavedTensors.None);
         }
 
         private static Tensor R(ulong seed, params int[] shape) => Tensor.Uniform(shape, -1, 1, new Generator(seed), DType.Float64, requiresGrad: true);
@@ -61,7 +61,7 @@ namespace MyTorch.Ops
                 else PoolParallel<double>.AverageBackward(s.geometry, s.gy.F64, s.dx.F64);
             });
             var g = geometry;
-            return Autograd.Record(dx, OpName, [gy], h => [AvgPool2dOp.Apply(h, g)]);
+            return Autograd.Record(dx, OpName, [gy], h => [AvgPool2dOp.Apply(h, g)], SavedTensors.None);
         }
     }
 }

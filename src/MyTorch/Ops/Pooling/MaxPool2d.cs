@@ -29,7 +29,7 @@ namespace MyTorch.Ops
             });
             var g = geometry;
             var inputShape = x.ShapeArray;
-            return Autograd.Record(y, OpName, [x], grad => [MaxPoolScatterOp.Apply(grad, indices, inputShape, g)]);
+            return Autograd.Record(y, OpName, [x], grad => [MaxPoolScatterOp.Apply(grad, indices, inputShape, g)], SavedTensors.None);
         }
 
         public override IEnumerable<GradCheckCase> GradCheckCases
@@ -72,7 +72,7 @@ namespace MyTorch.Ops
             });
             var g = geometry;
             var outputShape = gy.ShapeArray;
-            return Autograd.Record(dx, OpName, [gy], h => [MaxPoolGatherOp.Apply(h, indices, outputShape, g)]);
+            return Autograd.Record(dx, OpName, [gy], h => [MaxPoolGatherOp.Apply(h, indices, outputShape, g)], SavedTensors.None);
         }
     }
 
@@ -95,7 +95,7 @@ namespace MyTorch.Ops
             });
             var g = geometry;
             var inputShape = x.ShapeArray;
-            return Autograd.Record(y, OpName, [x], h => [MaxPoolScatterOp.Apply(h, indices, inputShape, g)]);
+            return Autograd.Record(y, OpName, [x], h => [MaxPoolScatterOp.Apply(h, indices, inputShape, g)], SavedTensors.None);
         }
     }
 }
