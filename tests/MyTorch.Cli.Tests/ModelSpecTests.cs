@@ -27,6 +27,17 @@ public class ModelSpecTests
     }
 
     [Fact]
+    public void Cnn_IsTwoConvConvPoolBlocksWithBatchNorm_ThenTheClassifier()
+    {
+        var net = Build("cnn");
+        Assert.Equal(["Unflatten", "Conv2d", "BatchNorm2d", "ReLU", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d",
+            "Conv2d", "BatchNorm2d", "ReLU", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Flatten", "Dropout", "Linear", "ReLU", "Dropout", "Linear"],
+            Layers(net));
+        // convs 320 + 9,248 + 18,496 + 36,928, BatchNorms 2 * (32 + 32 + 64 + 64), 3136 -> 128 -> 10: 401,536 + 1,290.
+        Assert.Equal(320 + 9_248 + 18_496 + 36_928 + 384 + 401_536 + 1_290, net.ParameterCount());
+    }
+
+    [Fact]
     public void ALayerList_BuildsItsLayers_WithAFlattenBeforeTheFirstLinearAfterImages()
     {
         var net = Build("conv:4:3:p=1:s=2,tanh,avgpool:2,dropout:0.1,linear");

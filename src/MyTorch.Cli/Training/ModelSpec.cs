@@ -152,7 +152,7 @@ public sealed class ModelSpec
             case "gap":
                 return new AdaptiveAvgPool2d(1);
             case "bn":
-                return image ? throw new NotSupportedException("BatchNorm2d") : new BatchNorm1d(shape[0]);
+                return image ? new BatchNorm2d(shape[0]) : new BatchNorm1d(shape[0]);
             case "dropout":
                 return new Dropout(layer.Probability, generator);
             case "flatten":
