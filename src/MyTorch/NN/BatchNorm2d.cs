@@ -82,77 +82,10 @@ public sealed class BatchNorm2d : Module
         if (count <= 1)
             throw new TensorShapeException(
                 $"BatchNorm2d({NumFeatures}): expected more than 1 value per channel when training, got input of shape {Shapes.Format(input.Shape)}.", nameof(input));
-        return new Function(this, IsTraining && RunningMean is not null).Apply(Weight is null ? [input] : [input, Weight, Bias!]);
+        return new Ops.BatchNorm2dFunction(this, IsTraining && RunningMean is not null).Apply(Weight is null ? [input] : [input, Weight, Bias!]);
     }
 
     /// <inheritdoc/>
     protected override string ExtraDescription => string.Create(CultureInfo.InvariantCulture,
         $"{NumFeatures}, eps={Eps}, momentum={(Momentum is { } m ? m.ToString(CultureInfo.InvariantCulture) : "None")}, affine={PoolShapes.Python(Weight is not null)}, track_running_stats={PoolShapes.Python(RunningMean is not null)}");
-
-    /// <summary>The training-mode forward and its backward as one op with fused kernels.</summary>
-    private sealed class Function(BatchNorm2d layer, bool updateRunningStatistics) : AutogradFunction
-    {
-        private Tensor xHat = null!, invStd = null!;
-        private Tensor? gamma;
-
-        public override string Name => "batch_norm2d";
-
-        protected override Tensor Forward(Tensor[] inputs)
-        {
-            var x = inputs[0];
-            gamma = inputs.Length > 1 ? inputs[1] : null;
-            var beta = inputs.Length > 2 ? inputs[2] : null;
-            int c = x.Shape[1];
-            var mean = Tensor.Empty([c], x.DType, Name);
-            var variance = Tensor.Empty([c], x.DType, Name);
-            invStd = Tensor.Empty([c], x.DType, Name);
-            xHat = Tensor.Empty(x.ShapeArray[..], x.DType, Name);
-            var y = Tensor.Empty(x.ShapeArray[..], x.DType, Name);
-            Compiled.Recording.Launch((x, gamma, beta, eps: layer.Eps, mean, variance, invStd, xHat, y), static s =>
-            {
-                int n = s.x.Shape[0], channels = s.x.Shape[1], plane = s.x.Shape[2] * s.x.Shape[3];
-                if (s.x.DType == DType.Float32)
-                    Kernels.BatchNorm2dParallel<float>.Forward(s.x.F32, n, channels, plane, s.gamma is null ? default : s.gamma.F32,
-                        s.beta is null ? default : s.beta.F32, (float)s.eps, s.mean.F32, s.variance.F32, s.invStd.F32, s.xHat.F32, s.y.F32);
-                else
-                    Kernels.BatchNorm2dParallel<double>.Forward(s.x.F64, n, channels, plane, s.gamma is null ? default : s.gamma.F64,
-                        s.beta is null ? default : s.beta.F64, s.eps, s.mean.F64, s.variance.F64, s.invStd.F64, s.xHat.F64, s.y.F64);
-            });
-            if (updateRunningStatistics)
-            {
-                Compiled.Recording.Launch((layer, x, mean, variance), static s =>
-                {
-                    var layer = s.layer;
-                    long tracked = ++layer.NumBatchesTracked!.I64[0];
-                    double factor = layer.Momentum ?? 1.0 / tracked;
-                    long m = (long)s.x.Shape[0] * s.x.Shape[2] * s.x.Shape[3];
-                    if (s.x.DType == DType.Float32)
-                        Kernels.BatchNorm2dKernels.UpdateRunning<float>(layer.RunningMean!.F32, layer.RunningVar!.F32, s.mean.F32, s.variance.F32, factor, m);
-                    else
-                        Kernels.BatchNorm2dKernels.UpdateRunning<double>(layer.RunningMean!.F64, layer.RunningVar!.F64, s.mean.F64, s.variance.F64, factor, m);
-                });
-            }
-            return y;
-        }
-
-        protected override Tensor?[] Backward(Tensor delta)
-        {
-            int c = xHat.Shape[1];
-            bool affine = gamma is not null;
-            var dx = NeedsInputGrad(0) ? Tensor.Empty(xHat.ShapeArray[..], delta.DType, Name) : null;
-            var dGamma = affine && NeedsInputGrad(1) ? Tensor.Empty([c], delta.DType, Name) : null;
-            var dBeta = affine && NeedsInputGrad(2) ? Tensor.Empty([c], delta.DType, Name) : null;
-            Compiled.Recording.Launch((delta, xHat, gamma, invStd, dx, dGamma, dBeta), static s =>
-            {
-                int n = s.xHat.Shape[0], channels = s.xHat.Shape[1], plane = s.xHat.Shape[2] * s.xHat.Shape[3];
-                if (s.delta.DType == DType.Float32)
-                    Kernels.BatchNorm2dParallel<float>.Backward(s.delta.F32, s.xHat.F32, n, channels, plane, s.gamma is null ? default : s.gamma.F32,
-                        s.invStd.F32, s.dx is null ? default : s.dx.F32, s.dGamma is null ? default : s.dGamma.F32, s.dBeta is null ? default : s.dBeta.F32);
-                else
-                    Kernels.BatchNorm2dParallel<double>.Backward(s.delta.F64, s.xHat.F64, n, channels, plane, s.gamma is null ? default : s.gamma.F64,
-                        s.invStd.F64, s.dx is null ? default : s.dx.F64, s.dGamma is null ? default : s.dGamma.F64, s.dBeta is null ? default : s.dBeta.F64);
-            });
-            return affine ? [dx, dGamma, dBeta] : [dx];
-        }
-    }
 }
