@@ -182,7 +182,8 @@ public static class TrainCommand
 
         bool live = !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         ITrainingReporter reporter = live ? new LiveReporter(AnsiConsole.Console) : new PlainReporter(json ? Console.Error : Console.Out);
-        // Ctrl-C stops at the next batch boundary and what exists is written; a second Ctrl-C ends the process at once.
+        // Ctrl-C (or SIGTERM, from a job scheduler or `timeout`) stops at the next batch boundary and what exists is
+        // written; a second one ends the process at once.
         using var interrupt = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -190,6 +191,11 @@ public static class TrainCommand
             interrupt.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = !interrupt.IsCancellationRequested;
+            interrupt.Cancel();
+        });
         try
         {
             using var anomaly = result.GetValue(DetectAnomalyOption) ? Autograd.DetectAnomaly() : null;

@@ -171,10 +171,13 @@ public sealed class Trainer
                 History = LibraryHistory(History),
             };
             loop.Metrics.Add(new Metric("error", BatchError));
-            loop.Callbacks.Add(new ScheduleAndCheckpoint(this, reporter));
             // Appended epoch by epoch, so a stopped or running job can be read (metrics.json comes at the end).
-            loop.Callbacks.Add(new MetricsLog(Path.Combine(OutputDirectory, "metrics.jsonl"), MetricsLog.Format.JsonLines));
-            loop.Callbacks.Add(new MetricsLog(Path.Combine(OutputDirectory, "metrics.csv"), MetricsLog.Format.Csv));
+            MetricsLog[] logs =
+            [
+                new(Path.Combine(OutputDirectory, "metrics.jsonl"), MetricsLog.Format.JsonLines),
+                new(Path.Combine(OutputDirectory, "metrics.csv"), MetricsLog.Format.Csv),
+            ];
+            loop.Callbacks.Add(new ScheduleAndCheckpoint(this, reporter, logs));
             if (EarlyStoppingPatience is int patience) loop.Callbacks.Add(new EarlyStopping("val_loss", patience));
             best = new KeepBestModel("val_loss", restoreAtEnd: false);
             loop.Callbacks.Add(best);
@@ -221,9 +224,17 @@ public sealed class Trainer
         return result;
     }
 
-    /// <summary>Sets each epoch's learning rate from the schedule, and after each records the epoch, writes the checkpoint and reports it.</summary>
-    private sealed class ScheduleAndCheckpoint(Trainer owner, ITrainingReporter reporter) : TrainingCallback
+    /// <summary>
+    /// Sets each epoch's learning rate from the schedule, and after each records the epoch, writes the checkpoint, then
+    /// appends to the metric logs and reports it: the checkpoint first, so that a folder that fails is named at its write.
+    /// </summary>
+    private sealed class ScheduleAndCheckpoint(Trainer owner, ITrainingReporter reporter, MetricsLog[] logs) : TrainingCallback
     {
+        public override void OnTrainBegin(MyTorch.TrainingLoop.Trainer trainer)
+        {
+            foreach (var log in logs) log.OnTrainBegin(trainer);
+        }
+
         public override void OnEpochBegin(MyTorch.TrainingLoop.Trainer trainer, int epoch)
         {
             // The rate is a function of the epoch alone, so a resumed run picks up the schedule where it stopped.
@@ -246,6 +257,7 @@ public sealed class Trainer
             };
             owner.History.Epochs.Add(record);
             Safetensors.Save(owner.checkpointPath, Checkpoint.TrainingState(owner.Model, owner.config, owner.data, owner.Optimizer, owner.generator, epoch.Epoch, owner.History));
+            foreach (var log in logs) log.OnEpochEnd(trainer, epoch);
             reporter.Epoch(record);
         }
     }

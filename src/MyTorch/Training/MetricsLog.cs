@@ -50,7 +50,8 @@ public sealed class MetricsLog : TrainingCallback
         columns = null;
         if (!Append || !File.Exists(Path))
         {
-            File.WriteAllText(Path, "");
+            // Made at the first epoch written, so that a run that finishes no epoch leaves no empty file.
+            File.Delete(Path);
             foreach (var epoch in trainer.History.Epochs) OnEpochEnd(trainer, epoch);
         }
         else if (FileFormat == Format.Csv)
