@@ -158,7 +158,8 @@ public sealed class Trainer
                         metricSums[m] += Metrics[m].BatchMean(outputs.Detach(), targets) * count;
                         metricMeans[m] = metricSums[m] / seen;
                     }
-            foreach (var callback in Callbacks) callback.OnBatchEnd(this, epoch, batch, value);
+            // Indexed: an interface enumerator would allocate every batch.
+            for (int c = 0; c < Callbacks.Count; c++) Callbacks[c].OnBatchEnd(this, epoch, batch, value);
             run.BatchDone();
             Reporter?.BatchEnd(new BatchProgress(epoch, epochs, batch, train.BatchCount, lossSum / seen, metricMeans,
                 Optimizer.LearningRate, seen / clock.Elapsed.TotalSeconds, run.Elapsed, run.Remaining));

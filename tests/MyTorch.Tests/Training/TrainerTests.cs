@@ -222,6 +222,33 @@ public class TrainerTests
         Assert.Contains("val_accuracy", text.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>Once warm, the batches of Fit (compiled step, reused loader buffers, a callback) allocate nothing.</summary>
+    [Fact]
+    public void SteadyStateBatchesAllocateNothing()
+    {
+        var (trainer, _, _) = Setup();
+        trainer.Metrics.Clear();
+        var train = new DataLoader(Blobs(480, 3), 16, shuffle: true, generator: new Generator(5)) { ReuseBuffers = true };
+        var probe = new AllocationProbe(train.BatchCount);
+        trainer.Callbacks.Add(probe);
+        trainer.Fit(train, 3);
+        Assert.Null(trainer.GraphReason);
+        long fewest = long.MaxValue;
+        for (int start = 1; start + 4 < train.BatchCount; start += 4)
+            fewest = Math.Min(fewest, probe.Bytes[start + 4] - probe.Bytes[start]);
+        Assert.Equal(0, fewest);
+    }
+
+    /// <summary>Records the bytes this thread had allocated at the end of every batch of the last epoch.</summary>
+    private sealed class AllocationProbe(int batches) : TrainingCallback
+    {
+        public long[] Bytes { get; } = new long[batches + 1];
+        public override void OnBatchEnd(Trainer trainer, int epoch, int batch, double loss)
+        {
+            if (epoch == 3) Bytes[batch] = GC.GetAllocatedBytesForCurrentThread();
+        }
+    }
+
     private sealed class CountingReporter : IProgressReporter
     {
         public int Batches, Epochs;
