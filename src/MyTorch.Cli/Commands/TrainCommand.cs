@@ -150,6 +150,22 @@ public static class TrainCommand
         }.Validate();
     }
 
+    /// <summary>Checks the options given beside --resume against the checkpoint, prints the plan and returns the total epochs to reach.</summary>
+    private static int? PlanResume(ParseResult result, string resume, bool json)
+    {
+        var saved = Checkpoint.Read(resume, "--resume");
+        // A model file has no epoch count; Trainer.Resume says so.
+        if (!saved.Metadata.ContainsKey("epoch")) return result.GetValue(EpochsOption);
+        var savedConfig = Checkpoint.Config(saved, resume);
+        var given = result.CommandResult.Children.OfType<OptionResult>().Where(o => !o.Implicit).Select(o => o.Option.Name).ToArray();
+        if (given.Any(name => !ResumePlan.RuntimeOptions.Contains(name)))
+            ResumePlan.CheckConflicts(savedConfig, Config(result), given);
+        int done = Checkpoint.MetadataInt(saved, "epoch", resume);
+        int total = ResumePlan.TotalEpochs(done, savedConfig.Epochs, result.GetValue(EpochsOption));
+        (json ? Console.Error : Console.Out).WriteLine(ResumePlan.Describe(resume, done, total));
+        return total;
+    }
+
     private static int Execute(ParseResult result)
     {
         var clock = Stopwatch.StartNew();
@@ -166,7 +182,7 @@ public static class TrainCommand
         }
         else
         {
-            trainer = Trainer.Resume(resume, result.GetValue(EpochsOption), output, DataPreparation.Prepare);
+            trainer = Trainer.Resume(resume, PlanResume(result, resume, json), output, DataPreparation.Prepare);
         }
 
         bool live = !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
