@@ -61,6 +61,47 @@ public static class CommandLineErrors
         InputFile.CheckRegular(path);
     }
 
+    /// <summary>
+    /// Checks an output-folder option's value before any work: not a file, creatable, writable; the errors name
+    /// <paramref name="option"/> and the folder, never a file written inside it.
+    /// </summary>
+    /// <exception cref="ArgumentException">It is a file, or the folder cannot be created or written.</exception>
+    public static void CheckOutputFolder(string path, string option)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string shown = MessageText.Quote(path, 200), full = MessageText.Clean(Path.GetFullPath(path), 200);
+        if (File.Exists(path))
+            throw new ArgumentException($"Invalid value {shown} for option {option}: it is a file; expected a folder (created if it does not exist).", option);
+        for (var parent = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+            if (File.Exists(parent))
+                throw new ArgumentException($"Invalid value {shown} for option {option}: {MessageText.Clean(parent, 200)} is a file, so no folder can be made inside it.", option);
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"Invalid value {shown} for option {option}: the folder {full} cannot be created ({Reason(error)}).", option);
+        }
+        var probe = Path.Combine(path, $".mytorch-write-test-{Environment.ProcessId}");
+        try
+        {
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"Invalid value {shown} for option {option}: the folder {full} cannot be written ({Reason(error)}).", option);
+        }
+    }
+
+    private static string Reason(Exception error) => error switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException or FileNotFoundException => "the file system does not allow it here",
+        _ => "the file system refused",
+    };
+
     /// <summary>The message without the " (Parameter 'x')" that ArgumentException appends: a user typed an option, not a parameter.</summary>
     private static string WithoutParameterName(Exception error) =>
         error is ArgumentException { ParamName: { } name } argument

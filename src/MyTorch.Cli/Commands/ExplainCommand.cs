@@ -42,6 +42,7 @@ public static class ExplainCommand
     private static readonly Option<double> LearningRateOption = new("--lr") { Description = "learning rate of the gradient-descent step", DefaultValueFactory = _ => 0.1 };
     private static readonly Option<string> LossOption = Choice("--loss", "mlp: sse (1/2 sum of squared errors, identity output) or ce (softmax and cross-entropy)", "sse", "sse", "ce");
     private static readonly Option<string?> GraphOption = new("--graph") { HelpName = "FILE", Description = "draw the computational graph to this file (.svg, .png, .pdf; .dot for the DOT text)" };
+    private static readonly string[] GraphExtensions = [".svg", ".png", ".pdf", ".dot", ".gv", ".jpg", ".jpeg", ".gif"];
     private static readonly Option<bool> TraceOption = new("--trace") { Description = "also print the step-by-step trace: every node's value, local derivative and gradient" };
     private static readonly Option<int> DigitsOption = new("--digits") { Description = "significant digits printed", DefaultValueFactory = _ => 5 };
 
@@ -95,6 +96,9 @@ public static class ExplainCommand
         double lr = result.GetValue(LearningRateOption);
         if (!(lr > 0) || !double.IsFinite(lr))
             throw new ArgumentException($"Invalid value '{lr.ToString(CultureInfo.InvariantCulture)}' for option --lr: expected a positive number.");
+        // Before the explanation is printed, not after it.
+        if (result.GetValue(GraphOption) is { } graph && !GraphExtensions.Contains(Path.GetExtension(graph).ToLowerInvariant()))
+            throw new ArgumentException($"Invalid value {MyTorch.IO.MessageText.Quote(graph, 200)} for option --graph: expected a file name ending in .svg, .png, .pdf or .dot (for the DOT text).");
         var settings = new Settings(ReportWriter.ForConsole(), result.GetValue(DigitsOption), result.GetValue(GraphOption), result.GetValue(TraceOption));
         return example switch
         {

@@ -173,6 +173,7 @@ public static class TrainCommand
         bool json = result.GetValue(JsonOption);
         string output = result.GetValue(OutOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         var resume = result.GetValue(ResumeOption);
+        CommandLineErrors.CheckOutputFolder(output, "--out");
         using var outputLock = OutputLock.Acquire(output);
         Trainer trainer;
         if (resume is null)
