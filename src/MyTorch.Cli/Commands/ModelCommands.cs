@@ -178,7 +178,7 @@ public static class ModelCommands
         var model = ModelOption();
         var input = new Option<string>("--input")
         {
-            Description = "a CSV file with the model's feature columns (a header row), or an IDX images file",
+            Description = "a CSV file with the model's feature columns (a header row), an IDX images file, or for a digits model a PNG or JPEG image or a folder of them",
             Required = true,
         };
         var output = new Option<string?>("--output") { Description = "write the predictions to this CSV file instead of stdout" };
@@ -189,9 +189,10 @@ public static class ModelCommands
             ThreadsOption.Apply(result, threads);
             var loaded = LoadedModel.Load(result.GetValue(model)!);
             var path = result.GetValue(input)!;
-            var raw = ReadInputs(path, loaded);
+            string[]? images = ImageFiles(path, loaded);
+            var raw = images is null ? ReadInputs(path, loaded) : ImageInput.Read(images);
             var outputs = Evaluation.Predict(loaded.Model, loaded.Normalizer.Transform(raw));
-            var text = Format(outputs, loaded);
+            var text = Format(outputs, loaded, images);
             if (result.GetValue(output) is string file)
                 AtomicFile.Write(file, stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
             else
@@ -199,6 +200,20 @@ public static class ModelCommands
             return CommandLineErrors.Ok;
         }));
         return command;
+    }
+
+    /// <summary>The PNG or JPEG files --input names (one image, or a folder's images), or null for CSV and IDX input.</summary>
+    private static string[]? ImageFiles(string path, LoadedModel loaded)
+    {
+        bool folder = Directory.Exists(path);
+        if (!folder && !ImageInput.IsImage(path)) return null;
+        if (!folder) CommandLineErrors.CheckFileOption(path, "--input", "a PNG or JPEG image");
+        if (loaded.Inputs != ImageInput.Side * ImageInput.Side || loaded.Config.Data.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"Invalid value {MessageText.Quote(path, 200)} for option --input: images are for models trained on 28x28 images (784 inputs); this model takes {loaded.Inputs} CSV features, so pass a CSV file.");
+        var files = folder ? ImageInput.ImagesIn(path) : [path];
+        if (files.Length == 0)
+            throw new ArgumentException($"Invalid value {MessageText.Quote(path, 200)} for option --input: it is a folder with no .png, .jpg or .jpeg files; expected an image, a folder of images, a CSV or an IDX file.");
+        return files;
     }
 
     private static Tensor ReadInputs(string path, LoadedModel loaded)
@@ -253,8 +268,16 @@ public static class ModelCommands
         return quote ? "\"" + clean.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : clean;
     }
 
-    private static string Format(Tensor outputs, LoadedModel loaded)
+    private static string Format(Tensor outputs, LoadedModel loaded, string[]? files = null)
     {
+        if (files is not null)
+        {
+            // One row per image, the file's name first, so a folder's predictions say which is which.
+            var lines = Format(outputs, loaded).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var named = new StringBuilder().Append("file,").AppendLine(lines[0].TrimEnd('\r'));
+            for (int r = 1; r < lines.Length; r++) named.Append(CsvField(Path.GetFileName(files[r - 1]))).Append(',').AppendLine(lines[r].TrimEnd('\r'));
+            return named.ToString();
+        }
         var text = new StringBuilder();
         int rows = outputs.Shape[0];
         if (loaded.Config.IsRegression)
