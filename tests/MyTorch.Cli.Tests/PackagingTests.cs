@@ -75,16 +75,32 @@ public class PackagingTests
     private static string Configuration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
 
     /// <summary>Packs the tool (from the build the tests run on) into <paramref name="folder"/> and returns the package path.</summary>
-    private static string PackTool(string folder)
+    private static string PackTool(string folder) => Pack("src/MyTorch.Cli", folder, "MyTorch.Cli.*.nupkg");
+
+    private static string Pack(string project, string folder, string pattern)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = CliRunner.RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "pack", "src/MyTorch.Cli", "-c", Configuration, "--no-build", "-o", folder, "-nologo" }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { "pack", project, "-c", Configuration, "--no-build", "-o", folder, "-nologo" }) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "dotnet pack did not finish in 3 minutes");
         Assert.True(process.ExitCode == 0, "dotnet pack failed: " + output.Result + error.Result);
-        return Directory.GetFiles(folder, "MyTorch.Cli.*.nupkg").Single();
+        return Directory.GetFiles(folder, pattern).Single();
+    }
+
+    [Fact]
+    public void Library_package_has_a_readme_and_a_real_description_at_the_tools_version()
+    {
+        using var folder = new TempFolder();
+        using var zip = ZipFile.OpenRead(Pack("src/MyTorch", folder.Path, "MyTorch.0*.nupkg"));
+        var nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+        string Field(string name) => nuspec.Descendants().Single(e => e.Name.LocalName == name).Value;
+        Assert.Equal("README.md", Field("readme"));
+        Assert.Contains(zip.Entries, e => e.FullName == "README.md");
+        Assert.StartsWith("Tensors, reverse-mode automatic differentiation", Field("description"), StringComparison.Ordinal);
+        Assert.Equal(typeof(Tensor).Assembly.GetName().Version!.ToString(3), Field("version"));
+        Assert.DoesNotContain(zip.Entries, e => e.FullName.EndsWith(".pdb", StringComparison.Ordinal));
     }
 
     [Fact]

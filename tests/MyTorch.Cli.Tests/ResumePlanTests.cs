@@ -30,9 +30,15 @@ public class ResumePlanTests
         Assert.Contains("finished all 2 of its 2 epochs", finished.Error, StringComparison.Ordinal);
         Assert.Contains("--epochs", finished.Error, StringComparison.Ordinal);
 
-        var notMore = CliRunner.Run("train", "--resume", checkpoint, "--epochs", "2", "--out", folder["c"]);
-        Assert.Equal(2, notMore.ExitCode);
-        Assert.Contains("Invalid value '2' for option --epochs", notMore.Error, StringComparison.Ordinal);
+        var backwards = CliRunner.Run("train", "--resume", checkpoint, "--epochs", "1", "--out", folder["c"]);
+        Assert.Equal(2, backwards.ExitCode);
+        Assert.Contains("Invalid value '1' for option --epochs", backwards.Error, StringComparison.Ordinal);
+
+        // --epochs equal to the epochs done writes the outputs a run killed after its last checkpoint never wrote.
+        var outputs = CliRunner.Run("train", "--resume", checkpoint, "--epochs", "2", "--threads", "1", "--out", folder["c2"]);
+        Assert.True(outputs.ExitCode == 0, outputs.Error);
+        Assert.StartsWith($"resuming {checkpoint}: 2 epochs done; no epochs left to train", outputs.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder["c2"], "model.safetensors")));
 
         // Options equal to the checkpoint's, and the ones about this process, are fine; the plan comes first.
         var resumed = CliRunner.Run("train", "--resume", checkpoint, "--epochs", "3", "--hidden", "16", "--lr", "0.05", "--threads", "1", "--out", folder["d"]);

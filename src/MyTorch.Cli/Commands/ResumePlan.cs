@@ -75,24 +75,30 @@ public static class ResumePlan
 
     private static string Shown(string value) => value.Length == 0 ? "''" : value;
 
-    /// <summary>The total epochs the resumed run reaches: <paramref name="epochs"/> when given, else the checkpoint's own total; more than <paramref name="done"/>.</summary>
-    /// <exception cref="ArgumentException">Nothing would be trained.</exception>
+    /// <summary>
+    /// The total epochs the resumed run reaches: <paramref name="epochs"/> when given (at least <paramref name="done"/>;
+    /// equal to it only writes the model, metrics and curves of a run stopped before it wrote them), else the
+    /// checkpoint's own total, which must be more than <paramref name="done"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The epochs would go backwards, or a finished run would silently train nothing.</exception>
     public static int TotalEpochs(int done, int savedTotal, int? epochs)
     {
         if (epochs is int total)
         {
-            if (total <= done)
+            if (total < done)
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                    $"Invalid value '{total}' for option --epochs: with --resume it is the total number of epochs to reach, and the checkpoint has {done} done already; expected more than {done}, such as --epochs {done + 5}."));
+                    $"Invalid value '{total}' for option --epochs: with --resume it is the total number of epochs to reach, and the checkpoint has {done} done already; expected {done} or more, such as --epochs {done + 5}."));
             return total;
         }
         if (savedTotal <= done)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"Nothing to resume: the checkpoint's run finished all {done} of its {savedTotal} epochs. Pass --epochs with the total to reach, more than {done}, such as --epochs {done + 5}."));
+                $"Nothing to resume: the checkpoint's run finished all {done} of its {savedTotal} epochs. Pass --epochs with the total to reach, such as --epochs {done + 5} (--epochs {done} writes the model, metrics and curves from it without training)."));
         return savedTotal;
     }
 
     /// <summary>The line printed before a resumed run trains.</summary>
     public static string Describe(string checkpoint, int done, int total) => string.Create(CultureInfo.InvariantCulture,
-        $"resuming {checkpoint}: {done} epoch{(done == 1 ? "" : "s")} done; training epoch{(total - done == 1 ? $" {total}" : $"s {done + 1} to {total}")} of {total}");
+        $"resuming {checkpoint}: {done} epoch{(done == 1 ? "" : "s")} done; ") + (total == done
+            ? "no epochs left to train: writing the model, metrics and curves from it"
+            : string.Create(CultureInfo.InvariantCulture, $"training epoch{(total - done == 1 ? $" {total}" : $"s {done + 1} to {total}")} of {total}"));
 }
