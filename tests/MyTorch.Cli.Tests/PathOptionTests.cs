@@ -48,6 +48,27 @@ public class PathOptionTests
     }
 
     [Fact]
+    public void Predict_output_names_itself_never_the_temporary_file()
+    {
+        using var folder = new TempFolder();
+        var train = CliRunner.Run("train", "--epochs", "0", "--hidden", "8", "--json", "--out", folder["run"]);
+        Assert.True(train.ExitCode == 0, train.Error);
+        byte[] header = [0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28];
+        File.WriteAllBytes(folder["one.idx"], [.. header, .. new byte[784]]);
+        File.WriteAllText(folder["file"], "x");
+        string[] Predict(string output) => [OneErrorLine(CliRunner.Run("predict", "--model", Path.Combine(folder["run"], "model.safetensors"), "--input", folder["one.idx"], "--output", output))];
+        Assert.Contains("for option --output: it is a folder; expected a file name", Predict(folder.Path)[0], StringComparison.Ordinal);
+        Assert.Contains("is a file, not a folder", Predict(Path.Combine(folder["file"], "p.csv"))[0], StringComparison.Ordinal);
+        Assert.Contains("does not exist", Predict(Path.Combine(folder["none"], "p.csv"))[0], StringComparison.Ordinal);
+        if (OperatingSystem.IsLinux())
+        {
+            var line = Predict("/proc/1/p.csv")[0];
+            Assert.Contains("for option --output: it cannot be written in /proc/1", line, StringComparison.Ordinal);
+            Assert.DoesNotContain(".tmp", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Explain_rejects_a_graph_file_it_cannot_draw_before_explaining()
     {
         var result = CliRunner.Run("explain", "--graph", "g.txt");

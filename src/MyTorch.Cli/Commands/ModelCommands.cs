@@ -194,7 +194,7 @@ public static class ModelCommands
             var outputs = Evaluation.Predict(loaded.Model, loaded.Normalizer.Transform(raw));
             var text = Format(outputs, loaded, images);
             if (result.GetValue(output) is string file)
-                AtomicFile.Write(file, stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
+                CommandLineErrors.WriteOutputFile(file, "--output", stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
             else
                 Console.Out.Write(text);
             return CommandLineErrors.Ok;
