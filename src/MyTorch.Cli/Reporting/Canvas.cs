@@ -107,7 +107,7 @@ internal sealed class Canvas
                 for (int column = 0; column < BitmapFont.GlyphWidth; column++)
                 {
                     if (!BitmapFont.IsSet(text[i], column, row)) continue;
-                    int along = offset + column * scale, across = row * scale;
+                    int along = offset + column * scale, across = (row + BitmapFont.Descent(text[i])) * scale;
                     if (vertical) FillRectangle(x + across, y - along - scale, scale, scale, color);
                     else FillRectangle(x + along, y + across, scale, scale, color);
                 }
