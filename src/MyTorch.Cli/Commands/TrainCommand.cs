@@ -198,8 +198,8 @@ public static class TrainCommand
             (reporter as IDisposable)?.Dispose();
         }
 
-        // The plot needs only the finished history, and drawing and compressing its 2 MB of pixels takes some tens of
-        // milliseconds of one core, so it is drawn beside the test evaluation. Its error, if any, is
+        // The plot needs only the finished history, and drawing and compressing its 2 MB of pixels keeps one core busy
+        // for a moment, so it is drawn beside the test evaluation. Its error, if any, is
         // still reported after the model is saved, and an error before that still wins.
         string plotPath = Path.Combine(trainer.OutputDirectory, "training-curves.png");
         var plot = Task.Run(() => TrainingPlot.Save(plotPath, trainer.History, trainer.Config.IsRegression));
