@@ -19,18 +19,26 @@ internal static class CliRunner
     public static Result Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
 
     /// <summary>Runs with extra environment variables (a GC heap limit, say).</summary>
-    public static Result RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Result RunWith(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunProgram(Path.Combine(AppContext.BaseDirectory, "MyTorch.Cli.dll"), RepositoryRoot, environment, args);
+
+    /// <summary>Runs with <paramref name="workingDirectory"/> as the current folder instead of the repository root.</summary>
+    public static Result RunIn(string workingDirectory, params string[] args) =>
+        RunProgram(Path.Combine(AppContext.BaseDirectory, "MyTorch.Cli.dll"), workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the program <paramref name="dll"/> (an unpacked tool package, say) in <paramref name="workingDirectory"/>.</summary>
+    public static Result RunProgram(string dll, string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = RepositoryRoot,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MyTorch.Cli.dll"));
+        start.ArgumentList.Add(dll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();

@@ -64,6 +64,75 @@ public static class CommandLineErrors
         InputFile.CheckRegular(path);
     }
 
+    /// <summary>
+    /// Checks an output-folder option's value before any work: not a file, creatable, writable; the errors name
+    /// <paramref name="option"/> and the folder, never a file written inside it.
+    /// </summary>
+    /// <exception cref="ArgumentException">It is a file, or the folder cannot be created or written.</exception>
+    public static void CheckOutputFolder(string path, string option)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string shown = MessageText.Quote(path, 200), full = MessageText.Clean(Path.GetFullPath(path), 200);
+        if (File.Exists(path))
+            throw new ArgumentException($"Invalid value {shown} for option {option}: it is a file; expected a folder (created if it does not exist).", option);
+        for (var parent = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+            if (File.Exists(parent))
+                throw new ArgumentException($"Invalid value {shown} for option {option}: {MessageText.Clean(parent, 200)} is a file, so no folder can be made inside it.", option);
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"Invalid value {shown} for option {option}: the folder {full} cannot be created ({Reason(error)}).", option);
+        }
+        var probe = Path.Combine(path, $".mytorch-write-test-{Environment.ProcessId}");
+        try
+        {
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"Invalid value {shown} for option {option}: the folder {full} cannot be written ({Reason(error)}).", option);
+        }
+    }
+
+    /// <summary>
+    /// Writes an output-file option's file atomically; every way it can fail names <paramref name="option"/> and the
+    /// file (a folder there, a missing or non-folder parent, a folder that cannot be written), never the temporary
+    /// file written beside it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The file cannot be written there.</exception>
+    public static void WriteOutputFile(string path, string option, Action<Stream> write)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string shown = MessageText.Quote(path, 200);
+        if (Directory.Exists(path))
+            throw new ArgumentException($"Invalid value {shown} for option {option}: it is a folder; expected a file name.", option);
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        if (File.Exists(folder))
+            throw new ArgumentException($"Invalid value {shown} for option {option}: {MessageText.Clean(folder, 200)} is a file, not a folder.", option);
+        if (!Directory.Exists(folder))
+            throw new ArgumentException($"Invalid value {shown} for option {option}: the folder {MessageText.Clean(folder, 200)} does not exist.", option);
+        try
+        {
+            AtomicFile.Write(path, write);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"Invalid value {shown} for option {option}: it cannot be written in {MessageText.Clean(folder, 200)} ({Reason(error)}).", option);
+        }
+    }
+
+    private static string Reason(Exception error) => error switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException or FileNotFoundException => "the file system does not allow it here",
+        // The system's words without the path they quote, which may be a temporary file's.
+        _ => MessageText.Clean(System.Text.RegularExpressions.Regex.Replace(error.Message, @"\s*:?\s*'[^']*'", "").TrimEnd('.', ' '), 160),
+    };
+
     /// <summary>The message without the " (Parameter 'x')" that ArgumentException appends: a user typed an option, not a parameter.</summary>
     private static string WithoutParameterName(Exception error) =>
         error is ArgumentException { ParamName: { } name } argument

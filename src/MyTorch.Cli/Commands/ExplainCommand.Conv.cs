@@ -136,7 +136,7 @@ public static partial class ExplainCommand
         if (s.Trace)
         {
             o.Heading("step-by-step trace of the convolution (graph order)");
-            o.Table(trace.ToTable(s.Digits, 25));
+            o.Table(trace.ToTable(s.Digits, Math.Max(25, s.TraceElements)));
         }
         if (s.Graph is not null)
             Draw(s, trace.ToDot(new DotOptions
@@ -144,6 +144,7 @@ public static partial class ExplainCommand
                 ShowValues = true,
                 ShowGradients = true,
                 Digits = 4,
+                MaxElements = s.GraphElements,
                 Direction = "TB",
                 Title = $"conv2d {ConvInput}x{ConvInput} * {ConvKernel}x{ConvKernel}, stride {stride}, padding {padding}",
             }));

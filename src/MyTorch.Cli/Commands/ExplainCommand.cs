@@ -45,6 +45,11 @@ public static partial class ExplainCommand
     private static readonly Option<double> LearningRateOption = new("--lr") { Description = "learning rate of the gradient-descent step", DefaultValueFactory = _ => 0.1 };
     private static readonly Option<string> LossOption = Choice("--loss", "mlp: sse (1/2 sum of squared errors, identity output) or ce (softmax and cross-entropy)", "sse", "sse", "ce");
     private static readonly Option<string?> GraphOption = new("--graph") { HelpName = "FILE", Description = "draw the computational graph to this file (.svg, .png, .pdf; .dot for the DOT text)" };
+    private static readonly Option<bool> FullTensorsOption = new("--full-tensors")
+    {
+        Description = "write every element of each tensor (W and dL/dW included) in the graph, the trace and the tables, not only small ones",
+    };
+    private static readonly string[] GraphExtensions = [".svg", ".png", ".pdf", ".dot", ".gv", ".jpg", ".jpeg", ".gif"];
     private static readonly Option<bool> TraceOption = new("--trace") { Description = "also print the step-by-step trace: every node's value, local derivative and gradient" };
     private static readonly Option<int> DigitsOption = new("--digits") { Description = "significant digits printed", DefaultValueFactory = _ => 5 };
 
@@ -80,7 +85,7 @@ public static partial class ExplainCommand
     {
         var command = new Command("explain", "Show every number of a forward and backward pass: the seeds' worked examples, generalized.");
         Option[] options = [ExampleOption, LayersOption, ActivationOption, InitOption, XOption, YOption, W1Option, W2Option, LearningRateOption,
-            LossOption, StrideOption, PaddingOption, GraphOption, TraceOption, DigitsOption];
+            LossOption, StrideOption, PaddingOption, GraphOption, TraceOption, FullTensorsOption, DigitsOption];
         foreach (var option in options) command.Options.Add(option);
         CommandLineErrors.AddRange(DigitsOption, 1, "1 to 17", maximum: 17);
         command.SetAction(result => CommandLineErrors.Run(() => Execute(result)));
@@ -106,7 +111,13 @@ public static partial class ExplainCommand
         double lr = result.GetValue(LearningRateOption);
         if (!(lr > 0) || !double.IsFinite(lr))
             throw new ArgumentException($"Invalid value '{lr.ToString(CultureInfo.InvariantCulture)}' for option --lr: expected a positive number.");
-        var settings = new Settings(ReportWriter.ForConsole(), result.GetValue(DigitsOption), result.GetValue(GraphOption), result.GetValue(TraceOption));
+        // Before the explanation is printed, not after it.
+        if (result.GetValue(GraphOption) is { } graph && !GraphExtensions.Contains(Path.GetExtension(graph).ToLowerInvariant()))
+            throw new ArgumentException($"Invalid value {MyTorch.IO.MessageText.Quote(graph, 200)} for option --graph: expected a file name ending in .svg, .png, .pdf or .dot (for the DOT text).");
+        var settings = new Settings(ReportWriter.ForConsole(), result.GetValue(DigitsOption), result.GetValue(GraphOption), result.GetValue(TraceOption))
+        {
+            FullTensors = result.GetValue(FullTensorsOption),
+        };
         return example switch
         {
             "sigmoid-chain" => SigmoidChain(settings, Scalar(result, XOption, 1.5), result.GetValue(W1Option), result.GetValue(W2Option), Scalar(result, YOption, 1), lr),
@@ -131,8 +142,13 @@ public static partial class ExplainCommand
 
     private sealed record Settings(ReportWriter Output, int Digits, string? Graph, bool Trace)
     {
+        public bool FullTensors { get; init; }
+        /// <summary>The most elements of a tensor written out in the graph's boxes.</summary>
+        public int GraphElements => FullTensors ? int.MaxValue : 4;
+        /// <summary>The most elements of a tensor written out in the trace and the tables.</summary>
+        public int TraceElements => FullTensors ? int.MaxValue : 16;
         public string F(double value) => ValueText.Format(value, Digits);
-        public string V(Tensor value) => ValueText.Format(value, Digits, 12);
+        public string V(Tensor value) => ValueText.Format(value, Digits, FullTensors ? int.MaxValue : 12);
         public string M(Tensor value) => ValueText.FormatMatrix(value, Digits);
     }
 
@@ -256,7 +272,7 @@ public static partial class ExplainCommand
         if (s.Trace)
         {
             o.Heading("step-by-step trace (graph order; each gradient is the sum of the chain-rule terms on its right)");
-            o.Table(trace.ToTable(s.Digits, 16));
+            o.Table(trace.ToTable(s.Digits, s.TraceElements));
         }
         if (s.Graph is not null)
             Draw(s, trace.ToDot(new DotOptions
@@ -264,6 +280,7 @@ public static partial class ExplainCommand
                 ShowValues = true,
                 ShowGradients = true,
                 Digits = 4,
+                MaxElements = s.GraphElements,
                 Direction = "TB",
                 Title = $"{sizesText} network, {spec.Activation}, {(crossEntropy ? "cross-entropy" : "squared error")}",
             }));
@@ -367,10 +384,10 @@ public static partial class ExplainCommand
         if (s.Trace)
         {
             o.Heading("step-by-step trace (graph order; each gradient is the sum of the chain-rule terms on its right)");
-            o.Table(trace.ToTable(s.Digits));
+            o.Table(trace.ToTable(s.Digits, s.TraceElements));
         }
         if (s.Graph is not null)
-            Draw(s, trace.ToDot(new DotOptions { ShowValues = true, ShowGradients = true, Digits = 4, Title = "seed 003: a sigmoid chain" }));
+            Draw(s, trace.ToDot(new DotOptions { ShowValues = true, ShowGradients = true, Digits = 4, MaxElements = s.GraphElements, Title = "seed 003: a sigmoid chain" }));
 
         o.Heading($"gradient descent with step size alpha = {s.F(lr)}");
         o.Line($"w1 <- w1 - alpha dLoss/dw1 = {s.F(w1Value)} - {s.F(lr)} * {s.F(dw1)} = {s.F(w1Value - lr * dw1)}");
@@ -414,7 +431,7 @@ public static partial class ExplainCommand
         if (s.Trace)
         {
             o.Heading("step-by-step trace of y (graph order)");
-            o.Table(trace.ToTable(s.Digits));
+            o.Table(trace.ToTable(s.Digits, s.TraceElements));
         }
         if (s.Graph is not null)
         {
@@ -424,6 +441,7 @@ public static partial class ExplainCommand
                 ShowValues = true,
                 ShowGradients = true,
                 Digits = 4,
+                MaxElements = s.GraphElements,
                 Gradients = trace.GradientOf,
                 Title = "h = 2x + 1, z = x^2, y = sigmoid(h): no path from z to y (grad = dy/d(node))",
             }));

@@ -13,6 +13,23 @@ namespace MyTorch.Cli.Commands;
 public sealed record LoadedModel(Sequential Model, TrainConfig Config, int Inputs, int Classes, InputNormalizer Normalizer,
     TargetScaler? TargetScaler, string[] FeatureNames, string[] TargetNames)
 {
+    /// <summary>The full path of the data the model was trained on, when the file records it.</summary>
+    public string? DataSource { get; init; }
+
+    /// <summary>
+    /// The --data to evaluate on when none is given: the training's --data as typed when it is found from here, else
+    /// the full path the model file recorded; a relative path typed in another folder is the user's mistake to hear about.
+    /// </summary>
+    public string DefaultData()
+    {
+        string data = Config.Data;
+        if (data is "mnist" or "fashion-mnist" || Path.IsPathRooted(data) || Path.Exists(data)) return data;
+        if (DataSource is not null && Path.Exists(DataSource)) return DataSource;
+        throw new FileNotFoundException(
+            $"The model was trained on --data {MessageText.Quote(data, 200)}, which is not found from this folder ({MessageText.Clean(Directory.GetCurrentDirectory(), 200)})" +
+            (DataSource is null ? "" : $" nor at {MessageText.Quote(DataSource, 200)}") + "; pass --data with the file or folder to evaluate on.");
+    }
+
     /// <summary>
     /// Reads a file written by <c>mytorch train</c>. Everything is checked before the network is built: the
     /// configuration, its size against the file's, the transforms' shapes; then every tensor's name, dtype and shape.
@@ -32,7 +49,7 @@ public sealed record LoadedModel(Sequential Model, TrainConfig Config, int Input
         var model = ModelFactory.Build(config, inputs, ModelFactory.Outputs(config, classes), new Generator(config.Seed), scaler);
         Checkpoint.LoadModelTensors(model, saved, path);
         model.Eval();
-        return new LoadedModel(model, config, inputs, classes, normalizer, scaler, features, targets);
+        return new LoadedModel(model, config, inputs, classes, normalizer, scaler, features, targets) { DataSource = saved.Metadata.GetValueOrDefault("data_source") };
     }
 }
 
@@ -67,7 +84,7 @@ public static class ModelCommands
         {
             ThreadsOption.Apply(result, threads);
             var loaded = LoadedModel.Load(result.GetValue(model)!);
-            var config = loaded.Config with { Data = result.GetValue(data) ?? loaded.Config.Data };
+            var config = loaded.Config with { Data = result.GetValue(data) ?? loaded.DefaultData() };
             var prepared = DataPreparation.Prepare(config);
             if (prepared.Inputs != loaded.Inputs)
                 throw new ArgumentException($"Invalid value '{config.Data}' for option --data: it has {prepared.Inputs} inputs but the model expects {loaded.Inputs}.", "--data");
@@ -89,7 +106,12 @@ public static class ModelCommands
     private static void PrintJson(EvaluationResult evaluation, LoadedModel loaded)
     {
         var node = new System.Text.Json.Nodes.JsonObject { ["examples"] = evaluation.Count, ["loss"] = evaluation.Loss };
-        if (loaded.Config.IsRegression) { node["mse"] = evaluation.MeanSquaredError; node["mae"] = evaluation.Error; }
+        if (loaded.Config.IsRegression)
+        {
+            node["mse"] = evaluation.MeanSquaredError;
+            node["mae"] = evaluation.Error;
+            node["targets"] = Reporting.Metrics.PerTarget(evaluation, loaded.TargetNames);
+        }
         else { node["accuracy"] = evaluation.Accuracy; node["error"] = evaluation.Error; }
         Console.Out.WriteLine(node.ToJsonString());
     }
@@ -99,7 +121,8 @@ public static class ModelCommands
         static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
         if (loaded.Config.IsRegression)
         {
-            AnsiConsole.MarkupLine($"test: [bold]MSE {F(evaluation.MeanSquaredError)}[/], [bold]MAE {F(evaluation.Error)}[/] in original units on {evaluation.Count} examples");
+            AnsiConsole.MarkupLine($"test on {evaluation.Count} examples, in each target's original units:");
+            foreach (var line in Reporting.Metrics.PerTargetLines(evaluation, loaded.TargetNames)) AnsiConsole.WriteLine(line);
             return;
         }
         AnsiConsole.MarkupLine($"test: loss {F(evaluation.Loss)}, [bold]accuracy {(evaluation.Accuracy * 100).ToString("F2", CultureInfo.InvariantCulture)}%[/] on {evaluation.Count} examples");
@@ -155,7 +178,7 @@ public static class ModelCommands
         var model = ModelOption();
         var input = new Option<string>("--input")
         {
-            Description = "a CSV file with the model's feature columns (a header row), or an IDX images file",
+            Description = "a CSV file with the model's feature columns (a header row), an IDX images file, or for a digits model a PNG or JPEG image or a folder of them",
             Required = true,
         };
         var output = new Option<string?>("--output") { Description = "write the predictions to this CSV file instead of stdout" };
@@ -166,16 +189,31 @@ public static class ModelCommands
             ThreadsOption.Apply(result, threads);
             var loaded = LoadedModel.Load(result.GetValue(model)!);
             var path = result.GetValue(input)!;
-            var raw = ReadInputs(path, loaded);
+            string[]? images = ImageFiles(path, loaded);
+            var raw = images is null ? ReadInputs(path, loaded) : ImageInput.Read(images);
             var outputs = Evaluation.Predict(loaded.Model, loaded.Normalizer.Transform(raw));
-            var text = Format(outputs, loaded);
+            var text = Format(outputs, loaded, images);
             if (result.GetValue(output) is string file)
-                AtomicFile.Write(file, stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
+                CommandLineErrors.WriteOutputFile(file, "--output", stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
             else
                 Console.Out.Write(text);
             return CommandLineErrors.Ok;
         }));
         return command;
+    }
+
+    /// <summary>The PNG or JPEG files --input names (one image, or a folder's images), or null for CSV and IDX input.</summary>
+    private static string[]? ImageFiles(string path, LoadedModel loaded)
+    {
+        bool folder = Directory.Exists(path);
+        if (!folder && !ImageInput.IsImage(path)) return null;
+        if (!folder) CommandLineErrors.CheckFileOption(path, "--input", "a PNG or JPEG image");
+        if (loaded.Inputs != ImageInput.Side * ImageInput.Side || loaded.Config.Data.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"Invalid value {MessageText.Quote(path, 200)} for option --input: images are for models trained on 28x28 images (784 inputs); this model takes {loaded.Inputs} CSV features, so pass a CSV file.");
+        var files = folder ? ImageInput.ImagesIn(path) : [path];
+        if (files.Length == 0)
+            throw new ArgumentException($"Invalid value {MessageText.Quote(path, 200)} for option --input: it is a folder with no .png, .jpg or .jpeg files; expected an image, a folder of images, a CSV or an IDX file.");
+        return files;
     }
 
     private static Tensor ReadInputs(string path, LoadedModel loaded)
@@ -230,8 +268,16 @@ public static class ModelCommands
         return quote ? "\"" + clean.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : clean;
     }
 
-    private static string Format(Tensor outputs, LoadedModel loaded)
+    private static string Format(Tensor outputs, LoadedModel loaded, string[]? files = null)
     {
+        if (files is not null)
+        {
+            // One row per image, the file's name first, so a folder's predictions say which is which.
+            var lines = Format(outputs, loaded).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var named = new StringBuilder().Append("file,").AppendLine(lines[0].TrimEnd('\r'));
+            for (int r = 1; r < lines.Length; r++) named.Append(CsvField(Path.GetFileName(files[r - 1]))).Append(',').AppendLine(lines[r].TrimEnd('\r'));
+            return named.ToString();
+        }
         var text = new StringBuilder();
         int rows = outputs.Shape[0];
         if (loaded.Config.IsRegression)

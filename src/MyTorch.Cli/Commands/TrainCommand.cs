@@ -165,6 +165,22 @@ public static class TrainCommand
         }.Validate();
     }
 
+    /// <summary>Checks the options given beside --resume against the checkpoint, prints the plan and returns the total epochs to reach.</summary>
+    private static int? PlanResume(ParseResult result, string resume, bool json)
+    {
+        var saved = Checkpoint.Read(resume, "--resume");
+        // A model file has no epoch count; Trainer.Resume says so.
+        if (!saved.Metadata.ContainsKey("epoch")) return result.GetValue(EpochsOption);
+        var savedConfig = Checkpoint.Config(saved, resume);
+        var given = result.CommandResult.Children.OfType<OptionResult>().Where(o => !o.Implicit).Select(o => o.Option.Name).ToArray();
+        if (given.Any(name => !ResumePlan.RuntimeOptions.Contains(name)))
+            ResumePlan.CheckConflicts(savedConfig, Config(result), given);
+        int done = Checkpoint.MetadataInt(saved, "epoch", resume);
+        int total = ResumePlan.TotalEpochs(done, savedConfig.Epochs, result.GetValue(EpochsOption));
+        (json ? Console.Error : Console.Out).WriteLine(ResumePlan.Describe(resume, done, total));
+        return total;
+    }
+
     private static int Execute(ParseResult result)
     {
         var clock = Stopwatch.StartNew();
@@ -172,6 +188,7 @@ public static class TrainCommand
         bool json = result.GetValue(JsonOption);
         string output = result.GetValue(OutOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         var resume = result.GetValue(ResumeOption);
+        CommandLineErrors.CheckOutputFolder(output, "--out");
         using var outputLock = OutputLock.Acquire(output);
         Trainer trainer;
         if (resume is null)
@@ -181,7 +198,7 @@ public static class TrainCommand
         }
         else
         {
-            trainer = Trainer.Resume(resume, result.GetValue(EpochsOption), output, DataPreparation.Prepare);
+            trainer = Trainer.Resume(resume, PlanResume(result, resume, json), output, DataPreparation.Prepare);
         }
 
         trainer.EarlyStoppingPatience = result.GetValue(EarlyStoppingOption);
@@ -221,8 +238,8 @@ public static class TrainCommand
         }
         int keptEpoch = trainer.KeepModel(keepLast);
 
-        // The plot needs only the finished history, and its first render (loading SkiaSharp, compiling much of ScottPlot)
-        // takes a few hundred milliseconds of one core, so it is drawn beside the test evaluation. Its error, if any, is
+        // The plot needs only the finished history, and drawing and compressing its 2 MB of pixels keeps one core busy
+        // for a moment, so it is drawn beside the test evaluation. Its error, if any, is
         // still reported after the model is saved, and an error before that still wins.
         string plotPath = Path.Combine(trainer.OutputDirectory, "training-curves.png");
         var plot = Task.Run(() => TrainingPlot.Save(plotPath, trainer.History, trainer.Config.IsRegression));

@@ -20,6 +20,7 @@ public static class Metrics
         {
             testNode["mse"] = Number(test.MeanSquaredError);
             testNode["mae"] = Number(test.Error);
+            testNode["targets"] = PerTarget(test, trainer.Data.TargetNames);
         }
         else
         {
@@ -46,6 +47,27 @@ public static class Metrics
             ["samples_per_second"] = Number(history.Count == 0 ? 0 : history.Average(e => e.SamplesPerSecond)),
             ["total_seconds"] = Number(totalSeconds),
         };
+    }
+
+    /// <summary>Each regression target's MAE and RMSE in its original units, keyed by the target's name.</summary>
+    public static JsonObject PerTarget(EvaluationResult result, IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(names);
+        var node = new JsonObject();
+        for (int t = 0; t < result.PerTarget.Count; t++)
+            node[t < names.Count ? names[t] : $"target{t}"] = new JsonObject { ["mae"] = Number(result.PerTarget[t].MeanAbsoluteError), ["rmse"] = Number(result.PerTarget[t].RootMeanSquareError) };
+        return node;
+    }
+
+    /// <summary>One line per regression target: "name: MAE x, RMSE y".</summary>
+    public static IEnumerable<string> PerTargetLines(EvaluationResult result, IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(names);
+        static string F(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+        for (int t = 0; t < result.PerTarget.Count; t++)
+            yield return $"  {(t < names.Count ? names[t] : $"target{t}")}: MAE {F(result.PerTarget[t].MeanAbsoluteError)}, RMSE {F(result.PerTarget[t].RootMeanSquareError)}";
     }
 
     private static JsonValue? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;

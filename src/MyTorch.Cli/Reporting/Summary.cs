@@ -19,7 +19,7 @@ public static class Summary
         foreach (var e in trainer.History.Epochs)
             table.AddRow(F(e.Epoch, "0"), F(e.TrainLoss), F(e.TrainError), F(e.ValidationLoss), F(e.ValidationError), F(e.SamplesPerSecond, "N0"));
         var testLine = regression
-            ? $"test: MSE {F(test.MeanSquaredError)}, MAE {F(test.Error)} (original units) on {test.Count} examples"
+            ? $"test on {test.Count} examples, in each target's original units:\n" + string.Join("\n", Metrics.PerTargetLines(test, trainer.Data.TargetNames))
             : $"test: loss {F(test.Loss)}, accuracy {F(test.Accuracy * 100, "F2")}% on {test.Count} examples";
         var files = $"wrote {MyTorch.IO.MessageText.Clean(Path.Combine(trainer.OutputDirectory, "model.safetensors"), 200)}, metrics.json, training-curves.png, checkpoint.safetensors";
         if (rich)

@@ -124,6 +124,8 @@ public static class Checkpoint
         dict.Metadata["classes"] = data.Classes.ToString(CultureInfo.InvariantCulture);
         dict.Metadata["feature_names"] = JsonSerializer.Serialize(data.FeatureNames);
         dict.Metadata["target_names"] = JsonSerializer.Serialize(data.TargetNames);
+        // The config keeps --data as typed (often relative); the full path lets eval find the data from any folder.
+        dict.Metadata["data_source"] = data.Source;
         AddPrefixed(dict, "input_normalizer.", data.Normalizer.ToStateDict());
         if (data.TargetScaler is not null) AddPrefixed(dict, "target_scaler.", data.TargetScaler.ToStateDict());
         return dict;

@@ -48,7 +48,7 @@ public static class DataPreparation
                 $"Invalid value {MessageText.Quote(data, 200)} for option --data: it is a file, not a folder; --data takes mnist, fashion-mnist, a folder with the four IDX files, or a file whose name ends in .csv.", nameof(data));
         if (!Directory.Exists(data))
             throw new DirectoryNotFoundException(
-                $"The data folder '{data}' (full path {Path.GetFullPath(data)}) does not exist. --data takes mnist, fashion-mnist, a folder with the four IDX files, or a .csv file.");
+                $"Invalid value {MessageText.Quote(data, 200)} for option --data: it does not exist (full path {MessageText.Clean(Path.GetFullPath(data), 200)}); --data takes mnist, fashion-mnist, a folder with the four IDX files, or a .csv file.");
         return data;
     }
 

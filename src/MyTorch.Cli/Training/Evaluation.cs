@@ -15,7 +15,15 @@ public sealed record EvaluationResult(double Loss, double Error, double MeanSqua
 {
     /// <summary>1 - error, for classification.</summary>
     public double Accuracy => 1 - Error;
+
+    /// <summary>Regression only: the mean absolute error and root-mean-square error of each target column, in its original units.</summary>
+    public IReadOnlyList<TargetError> PerTarget { get; init; } = [];
 }
+
+/// <summary>One regression target's errors in its original units.</summary>
+/// <param name="MeanAbsoluteError">Mean of |prediction - truth|.</param>
+/// <param name="RootMeanSquareError">Square root of the mean of (prediction - truth)^2.</param>
+public sealed record TargetError(double MeanAbsoluteError, double RootMeanSquareError);
 
 /// <summary>Runs a model over a data set without recording gradients.</summary>
 public static class Evaluation
@@ -89,6 +97,7 @@ public static class Evaluation
         int block = (int)Math.Clamp(MaxOutputsAtOnce / Math.Max(width, 1), 1, data.Count);
         if (block == data.Count) return EvaluateBlock(Predict(model, data.Inputs), criterion, data.Targets, scaler, data.Count);
         double loss = 0, error = 0, squared = 0;
+        double[]? absolute = null, squares = null;
         var predictions = scaler is null ? new long[data.Count] : [];
         ForEachBatch(model, data.Inputs, block, (start, outputs) =>
         {
@@ -98,8 +107,18 @@ public static class Evaluation
             error += part.Error * rows;
             squared += part.MeanSquaredError * rows;
             part.Predictions.CopyTo(predictions, start);
+            absolute ??= new double[part.PerTarget.Count];
+            squares ??= new double[part.PerTarget.Count];
+            for (int t = 0; t < part.PerTarget.Count; t++)
+            {
+                absolute[t] += part.PerTarget[t].MeanAbsoluteError * rows;
+                squares[t] += part.PerTarget[t].RootMeanSquareError * part.PerTarget[t].RootMeanSquareError * rows;
+            }
         });
-        return new EvaluationResult(loss / data.Count, error / data.Count, scaler is null ? double.NaN : squared / data.Count, predictions, data.Count);
+        return new EvaluationResult(loss / data.Count, error / data.Count, scaler is null ? double.NaN : squared / data.Count, predictions, data.Count)
+        {
+            PerTarget = absolute is null ? [] : absolute.Select((a, t) => new TargetError(a / data.Count, Math.Sqrt(squares![t] / data.Count))).ToArray(),
+        };
     }
 
     private static EvaluationResult EvaluateBlock(Tensor outputs, Loss criterion, Tensor targets, TargetScaler? scaler, int count)
@@ -109,7 +128,12 @@ public static class Evaluation
         if (scaler is not null)
         {
             var difference = scaler.InverseTransform(outputs) - scaler.InverseTransform(targets);
-            return new EvaluationResult(loss, difference.Abs().Mean().Item(), difference.Square().Mean().Item(), [], count);
+            var meanAbsolute = difference.Abs().Reshape(count, -1).Mean(0).To(DType.Float64).ToArray<double>();
+            var meanSquare = difference.Square().Reshape(count, -1).Mean(0).To(DType.Float64).ToArray<double>();
+            return new EvaluationResult(loss, difference.Abs().Mean().Item(), difference.Square().Mean().Item(), [], count)
+            {
+                PerTarget = meanAbsolute.Select((a, t) => new TargetError(a, Math.Sqrt(meanSquare[t]))).ToArray(),
+            };
         }
         var predicted = Classes(outputs);
         double error = 1 - predicted.Eq(targets.Reshape(-1)).Sum().Item() / count;

@@ -49,6 +49,10 @@ public abstract partial class Module
         CheckName(name);
         ArgumentNullException.ThrowIfNull(module);
         children.Add((name, module));
+        // The child's tensors carry their path inside it ("weight"); from here the path grows ("0.weight"), so graphs
+        // and traces of the whole model name each parameter as state dicts do. A name the user set is kept.
+        foreach (var (path, tensor) in module.NamedParameters().Concat(module.NamedBuffers()))
+            if (tensor.Name == path) tensor.Name = name + "." + path;
         return module;
     }
 
