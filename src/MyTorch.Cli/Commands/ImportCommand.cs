@@ -3,7 +3,6 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using MyTorch.Cli.Training;
 using MyTorch.IO;
-using Spectre.Console;
 
 namespace MyTorch.Cli.Commands;
 
@@ -45,12 +44,12 @@ public static class ImportCommand
             string outPath = result.GetValue(output)!;
             if (Directory.Exists(outPath))
                 throw new ArgumentException($"Invalid value {MessageText.Quote(outPath, 200)} for option --out: it is a folder; expected a file name such as model.safetensors.", "--out");
-            var request = new ImportRequest(result.GetValue(from)!, result.GetValue(spec)!, result.GetValue(hidden), result.GetValue(activation)!,
-                result.GetValue(batchNorm), result.GetValue(dropout), result.GetValue(task)!, result.GetValue(data), result.GetValue(target)!,
+            var request = new ImportRequest(result.GetValue(from)!, result.GetValue(spec)!, result.GetResult(hidden) is null ? null : result.GetValue(hidden), result.GetValue(activation)!,
+                result.GetResult(batchNorm) is null ? null : result.GetValue(batchNorm), result.GetValue(dropout), result.GetValue(task)!, result.GetValue(data), result.GetValue(target)!,
                 result.GetValue(normalize)!);
             var (file, description) = ModelImport.Convert(request);
             Safetensors.Save(outPath, file);
-            AnsiConsole.MarkupLine(Markup.Escape($"imported {request.From}: {description}; wrote {outPath}"));
+            Console.Out.WriteLine($"imported {MessageText.Clean(request.From, 200)}: {description}; wrote {MessageText.Clean(outPath, 200)}");
             return CommandLineErrors.Ok;
         }));
         return command;

@@ -35,7 +35,7 @@ public static class Checkpoint
     /// </summary>
     /// <exception cref="DataFormatException">A tensor is missing, unexpected, of the wrong dtype or shape, or not finite.</exception>
     public static void LoadModelTensors(Module model, StateDict tensors, string path) =>
-        PyTorchStateDict.Load(model, tensors, path, AuxiliaryPrefixes);
+        PyTorchStateDict.Load(model, tensors, path, AuxiliaryPrefixes, errorOffset: 8);
 
     private static string FormatShape(ReadOnlySpan<int> shape) => PyTorchStateDict.FormatShape(shape);
 

@@ -54,7 +54,7 @@ public static class ModelImport
         }.Validate();
         var data = DataPreparation.Prepare(config);
         if (data.Inputs != inputs)
-            throw new ArgumentException($"Invalid value {MessageText.Quote(config.Data, 200)} for option --data: it has {data.Inputs} inputs but the model in --from takes {inputs}.");
+            throw new ArgumentException($"Invalid value {MessageText.Quote(config.Data, 200)} for option --data: it has {data.Inputs} inputs but the model in --from takes {inputs}; pass --data with the data set the model is for (a .csv file, or an IDX folder).");
         int classes = config.IsRegression ? outputs : Math.Max(outputs, 2);
         if (config.IsRegression ? data.Classes != outputs : data.Classes > classes)
             throw new ArgumentException($"Invalid value {MessageText.Quote(config.Data, 200)} for option --data: it has {data.Classes} {(config.IsRegression ? "targets" : "classes")} but the model has {outputs} outputs.");
@@ -80,7 +80,7 @@ public static class ModelImport
         var weights = tensors.Where(p => p.Key.EndsWith(".weight", StringComparison.Ordinal) && p.Value.Rank == 2).Select(p => p.Value).ToArray();
         if (weights.Length == 0)
             throw new DataFormatException(request.From, "it holds no Linear weights (2-D tensors named <index>.weight)",
-                expected: "the state dict of a torch.nn.Sequential of Linear layers", found: $"{tensors.Count} tensors: {MessageText.List(tensors.Keys.ToArray(), 4)}");
+                expected: "the state dict of a torch.nn.Sequential of Linear layers", found: $"{tensors.Count} tensors: {MessageText.List(tensors.Keys.ToArray(), 3)}");
         int inputs = weights[0].Shape[1];
         int outputs = weights[^1].Shape[0];
         int[] hidden = request.Hidden ?? [.. weights[..^1].Select(w => w.Shape[0])];

@@ -66,9 +66,10 @@ public static class PyTorchStateDict
     /// <param name="ignoredPrefixes">Keys under these prefixes are not the model's and are skipped (not unexpected).</param>
     /// <param name="convertFloats">Whether a floating-point tensor of another precision is converted (import) rather than refused (a MyTorch file).</param>
     /// <param name="describedBy">What describes the model, as the error names it ("its configuration", "the --model spec").</param>
+    /// <param name="errorOffset">The byte offset errors name (8, a safetensors header, for a MyTorch file); none by default.</param>
     /// <exception cref="DataFormatException">A tensor is missing, unexpected, of the wrong dtype or shape, or not finite.</exception>
     public static void Load(Module model, StateDict tensors, string path, IReadOnlyCollection<string>? ignoredPrefixes = null, bool convertFloats = false,
-        string describedBy = "its configuration")
+        string describedBy = "its configuration", long? errorOffset = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tensors);
@@ -113,7 +114,7 @@ public static class PyTorchStateDict
             throw new DataFormatException(path,
                 $"its tensors do not fit {describedBy} ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}): " +
                 string.Join("; ", problems.Take(MaxListedProblems)) + (problems.Count > MaxListedProblems ? $"; and {problems.Count - MaxListedProblems} more" : ""),
-                offset: 8);
+                offset: errorOffset);
         try
         {
             model.LoadStateDict(converted, strict: true);
