@@ -38,7 +38,15 @@ public sealed class ImportCommandTests
         Assert.True(import.ExitCode == 0, import.Error);
         Assert.Contains("784 inputs, hidden (16), 10 outputs", import.Output, StringComparison.Ordinal);
 
-        // The first 8 test images as an IDX file: predict reads raw pixels, and the model file divides by 255.
+        AssertPredictsLikePyTorch(folder, "mnist-mlp.json");
+
+        Assert.Equal(0, CliRunner.Run("eval", "--model", folder["model.safetensors"], "--json").ExitCode);
+        Assert.Contains("12,730", CliRunner.Run("summary", "--model", folder["model.safetensors"]).Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>predict on the first 8 MNIST test images (raw pixels; the model file divides by 255) gives the fixture's probabilities.</summary>
+    private static void AssertPredictsLikePyTorch(TempFolder folder, string expected)
+    {
         using (var gz = new GZipStream(File.OpenRead(Path.Combine(CliRunner.RepositoryRoot, "data", "mnist-10k", "t10k-images-idx3-ubyte.gz")), CompressionMode.Decompress))
         {
             var head = new byte[16 + 8 * 784];
@@ -50,14 +58,28 @@ public sealed class ImportCommandTests
         var predict = CliRunner.Run("predict", "--model", folder["model.safetensors"], "--input", folder["images.idx"]);
         Assert.True(predict.ExitCode == 0, predict.Error);
         var ours = Probabilities(predict.Output);
-        var theirs = Data(Json("mnist-mlp.json").GetProperty("probabilities"));
+        var theirs = Data(Json(expected).GetProperty("probabilities"));
         Assert.Equal(8, ours.Length);
         for (int i = 0; i < 8; i++)
             for (int c = 0; c < 10; c++)
                 Assert.True(Math.Abs(ours[i][c] - theirs[i * 10 + c]) < 1e-5, $"image {i} class {c}: {ours[i][c]} vs PyTorch's {theirs[i * 10 + c]}");
+    }
 
+    [Fact]
+    public void ACnnWithBatchNorm2dFromTorchSave_PredictsWhatPyTorchDoes()
+    {
+        using var folder = new TempFolder();
+        var import = CliRunner.Run("import", "--from", Fixture("cnn.pt"), "--model", "conv:4:5:p=2,bn,relu,maxpool:2,conv:8:5,relu,maxpool:2,flatten,linear",
+            "--normalize", "scale", "--out", folder["model.safetensors"]);
+        Assert.True(import.ExitCode == 0, import.Error);
+        Assert.Contains("moved up by one past MyTorch's leading Unflatten", import.Output, StringComparison.Ordinal);
+        AssertPredictsLikePyTorch(folder, "cnn.json");
         Assert.Equal(0, CliRunner.Run("eval", "--model", folder["model.safetensors"], "--json").ExitCode);
-        Assert.Contains("12,730", CliRunner.Run("summary", "--model", folder["model.safetensors"]).Output, StringComparison.Ordinal);
+
+        AssertCleanError(CliRunner.Run("import", "--from", Fixture("cnn.pt"), "--model", "conv:4:3,relu,flatten,linear", "--out", folder["x.safetensors"]),
+            "do not fit the --model spec");
+        AssertCleanError(CliRunner.Run("import", "--from", Fixture("cnn.pt"), "--model", "lenet5", "--hidden", "8", "--out", folder["x.safetensors"]),
+            "--hidden, --batchnorm and --dropout shape --model mlp only");
     }
 
     [Theory]
@@ -105,7 +127,7 @@ public sealed class ImportCommandTests
             "--data", "784 inputs but the model in --from takes 6");
         AssertCleanError(CliRunner.Run("import", "--from", Fixture("legacy.pt"), "--out", output), "legacy format");
         AssertCleanError(CliRunner.Run("import", "--from", folder["missing.pt"], "--out", output), "--from", "does not exist");
-        AssertCleanError(CliRunner.Run("import", "--from", Fixture("mnist-mlp.pt"), "--model", "resnet", "--out", output), "--model", "expected mlp");
+        AssertCleanError(CliRunner.Run("import", "--from", Fixture("mnist-mlp.pt"), "--model", "resnet", "--out", output), "--model", "resnet");
         AssertCleanError(CliRunner.Run("import", "--from", Fixture("mnist-mlp.pt"), "--normalize", "standardize:1", "--out", output), "--normalize");
         AssertCleanError(CliRunner.Run("import", "--from", Fixture("mnist-mlp.pt"), "--out", folder.Path), "--out", "is a folder");
 

@@ -10,6 +10,10 @@ tests/MyTorch.Cli.Tests/ImportCommandTests.cs read:
     model's eval-mode outputs y in float64 (the model is float32; y is computed in float64 from the float32 weights).
   * mnist-mlp.pt: Sequential(Linear(784, 16), ReLU, Linear(16, 10)) and, in mnist-mlp.json, its softmax
     probabilities for the first 8 test images of data/mnist-10k with inputs scaled to [0, 1] (x / 255).
+  * cnn.pt: Sequential(Conv2d(1, 4, 5, padding=2), BatchNorm2d(4), ReLU, MaxPool2d(2), Conv2d(4, 8, 5), ReLU,
+    MaxPool2d(2), Flatten, Linear(200, 10)), taking (N, 1, 28, 28) images (no Unflatten, so its indices are one below
+    MyTorch's for the spec conv:4:5:p=2,bn,relu,maxpool:2,conv:8:5,relu,maxpool:2,flatten,linear), after a few
+    training-mode forwards; cnn.json holds its softmax probabilities for the first 8 test images, inputs x / 255.
   * dtypes.pt, dtypes.safetensors: one tensor per dtype (float16, bfloat16, float32, float64, int64, int32, int16,
     int8, uint8, bool), plus, in dtypes.pt only, views: a transpose, a slice with a storage offset and a step, two
     tensors sharing one storage, a 0-d tensor, an empty tensor and an expanded (stride 0) tensor. dtypes.json holds
@@ -90,16 +94,36 @@ def mlp():
     write_json(os.path.join(OUT, "mlp.json"), {"x": values(x), "y": values(y), "num_batches_tracked": int(state["1.num_batches_tracked"])})
 
 
+def mnist_images(count):
+    root = os.path.join(os.path.dirname(OUT), "..", "..", "..", "data", "mnist-10k", "t10k-images-idx3-ubyte.gz")
+    return np.frombuffer(gzip.open(root).read()[16:16 + count * 784], dtype=np.uint8).reshape(count, 784)
+
+
 def mnist_mlp():
     torch.manual_seed(2121)
     model = torch.nn.Sequential(torch.nn.Linear(784, 16), torch.nn.ReLU(), torch.nn.Linear(16, 10)).eval()
     torch.save(model.state_dict(), os.path.join(OUT, "mnist-mlp.pt"))
-    root = os.path.join(os.path.dirname(OUT), "..", "..", "..", "data", "mnist-10k", "t10k-images-idx3-ubyte.gz")
-    images = np.frombuffer(gzip.open(root).read()[16:16 + 8 * 784], dtype=np.uint8).reshape(8, 784)
-    x = torch.from_numpy(images.astype(np.float64)) / 255
+    x = torch.from_numpy(mnist_images(8).astype(np.float64)) / 255
     with torch.no_grad():
         p = torch.softmax(model.double()(x), dim=1)
     write_json(os.path.join(OUT, "mnist-mlp.json"), {"count": 8, "probabilities": values(p)})
+
+
+def cnn():
+    torch.manual_seed(2122)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 5, padding=2), torch.nn.BatchNorm2d(4), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                torch.nn.Conv2d(4, 8, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                                torch.nn.Linear(200, 10))
+    x = torch.from_numpy(mnist_images(8).astype(np.float32)).reshape(8, 1, 28, 28) / 255
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):
+            model(x + 0.1 * torch.randn_like(x))
+    model.eval()
+    torch.save(model.state_dict(), os.path.join(OUT, "cnn.pt"))
+    with torch.no_grad():
+        p = torch.softmax(model.double()(x.double()), dim=1)
+    write_json(os.path.join(OUT, "cnn.json"), {"count": 8, "probabilities": values(p)})
 
 
 def dtypes():
@@ -141,6 +165,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     mlp()
     mnist_mlp()
+    cnn()
     dtypes()
     legacy()
 

@@ -13,7 +13,7 @@ public static class ImportCommand
     public static Command Create()
     {
         var from = new Option<string>("--from") { Description = "the PyTorch file: torch.save(model.state_dict(), ...) (.pt, .pth) or safetensors.torch.save_file", Required = true };
-        var spec = new Option<string>("--model") { Description = "the model the state dict belongs to: mlp (a Sequential of Linear, BatchNorm1d, activation, Dropout, as mytorch train builds)", DefaultValueFactory = _ => "mlp" };
+        var spec = new Option<string>("--model") { Description = "the model the state dict belongs to, as mytorch train --model takes it: mlp (Linear, BatchNorm1d, activation, Dropout, shaped by --hidden), lenet5, cnn, or a layer list such as conv:32:3:p=1,relu,maxpool:2,flatten,linear", DefaultValueFactory = _ => "mlp" };
         var hidden = new Option<int[]?>("--hidden") { Description = "hidden layer sizes, comma-separated (default: read from the file's Linear weights)", CustomParser = ParseSizes };
         var activation = new Option<string>("--activation") { Description = "hidden activation", DefaultValueFactory = _ => "relu" };
         activation.AcceptOnlyFromAmong([.. MyTorch.NN.ActivationModules.Names]);
