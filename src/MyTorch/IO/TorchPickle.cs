@@ -180,10 +180,17 @@ public static class TorchPickle
 
         private Global CheckGlobal(string module, string name)
         {
+            foreach (string part in (ReadOnlySpan<string>)[module, name])
+            {
+                int bad = part.AsSpan().IndexOfAnyExcept(PythonNameCharacters);
+                if (bad >= 0 || part.Length is 0 or > 256)
+                    Fail("a global name that is not a Python name", "1 to 256 letters, digits, '_' and '.'",
+                        bad >= 0 ? $"character U+{(int)part[bad]:X4}" : $"{part.Length} characters");
+            }
             string full = module + " " + name;
             if (!Allowed.ContainsKey(full))
                 Fail($"global {MessageText.Quote(module + "." + name, 80)} is not allowed; only tensors and plain containers are read, and nothing in the file is run",
-                    "collections.OrderedDict, torch._utils._rebuild_tensor_v2 or a torch storage type", module + "." + name);
+                    "collections.OrderedDict, torch._utils._rebuild_tensor_v2 or a torch storage type", MessageText.Clean(module + "." + name, 80));
             return new Global(module, name);
         }
 
@@ -265,7 +272,7 @@ public static class TorchPickle
         {
             int end = data[position..].IndexOf((byte)'\n');
             if (end < 0 || end > 256) Fail("a global name that is not a short line", "a module or name of at most 256 characters", "no newline");
-            string text = Encoding.ASCII.GetString(data.Slice(position, end));
+            string text = Encoding.Latin1.GetString(data.Slice(position, end));
             position += end + 1;
             return text;
         }
@@ -331,6 +338,9 @@ public static class TorchPickle
         private readonly T Fail<T>(string problem, string expected, string found) =>
             throw new DataFormatException(path, "data.pkl: " + problem, opcodeStart, expected: expected, found: found);
     }
+
+    private static readonly System.Buffers.SearchValues<char> PythonNameCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
 
     /// <summary>A value as an error names it: its kind, not its contents.</summary>
     internal static string Describe(object? value) => value switch

@@ -104,6 +104,8 @@ public sealed class TorchFileHostileTests : IDisposable
     [InlineData("\u0080\u0002}X\u0001\u0000\u0000\u0000aK\u0001s.", "not a tensor")]
     [InlineData("\u0080\u0002}K\u0001K\u0001s.", "key is not a string")]
     [InlineData("\u0080\u0009.", "protocol 9")]
+    [InlineData("\u0080\u0002cos\u001B[2J\nsystem\n.", "not a Python name")]
+    [InlineData("\u0080\u0004\u008C\u0002o\u0001\u008C\u0001x\u0093.", "not a Python name")]
     [InlineData("\u0080\u0002s.", "stack is empty")]
     [InlineData("\u0080\u0002NN.", "malformed stack")]
     [InlineData("\u0080\u0002NQ.", "persistent id that is not a storage")]
