@@ -8,6 +8,8 @@ tests/MyTorch.Cli.Tests/ImportCommandTests.cs read:
     Linear(5, 3)) after a few training-mode forwards (so the BatchNorm running statistics and num_batches_tracked are
     not their initial values), saved by torch.save and by a safetensors writer. mlp.json holds inputs x and the
     model's eval-mode outputs y in float64 (the model is float32; y is computed in float64 from the float32 weights).
+  * checkpoint.pt: a training checkpoint dict holding mlp.pt's state dict under "model_state_dict" beside an SGD
+    optimizer's state dict (momentum buffers, param groups) and plain values.
   * mnist-mlp.pt: Sequential(Linear(784, 16), ReLU, Linear(16, 10)) and, in mnist-mlp.json, its softmax
     probabilities for the first 8 test images of data/mnist-10k with inputs scaled to [0, 1] (x / 255).
   * cnn.pt: Sequential(Conv2d(1, 4, 5, padding=2), BatchNorm2d(4), ReLU, MaxPool2d(2), Conv2d(4, 8, 5), ReLU,
@@ -34,6 +36,7 @@ Deterministic: fixed seeds, one thread; torch.save writes the same bytes for the
 from run to run (the legacy format keys storages by object id), and what the tests check of it does not.
 """
 
+import copy
 import gzip
 import json
 import os
@@ -87,11 +90,19 @@ def mlp():
     model.eval()
     state = model.state_dict()
     torch.save(state, os.path.join(OUT, "mlp.pt"))
+    saved = copy.deepcopy(state)
     save_safetensors(os.path.join(OUT, "mlp.safetensors"), state, {"format": "pt"})
     x = torch.randn(4, 6, dtype=torch.float64)
     with torch.no_grad():
         y = model.double()(x)
     write_json(os.path.join(OUT, "mlp.json"), {"x": values(x), "y": values(y), "num_batches_tracked": int(state["1.num_batches_tracked"])})
+    # A training checkpoint around the same state dict: an optimizer that has taken a step (on a copy of the model).
+    trained = copy.deepcopy(model).float().train()
+    optimizer = torch.optim.SGD(trained.parameters(), lr=0.1, momentum=0.9)
+    trained(torch.ones(4, 6)).sum().backward()
+    optimizer.step()
+    torch.save({"epoch": 3, "model_state_dict": saved, "optimizer_state_dict": optimizer.state_dict(), "loss": 0.25,
+                "note": None, "flags": [True, False]}, os.path.join(OUT, "checkpoint.pt"))
 
 
 def mnist_images(count):

@@ -89,11 +89,19 @@ public static class TorchFile
                 found: pickles.Length == 0 ? "none" : $"{pickles.Length}");
         var pickleEntry = pickles[0];
         string prefix = pickleEntry.FullName[..^"data.pkl".Length];
+        // PyTorch 2 records the storages' byte order; only little-endian data is read as such.
+        if (archive.GetEntry(prefix + "byteorder") is { } order)
+        {
+            string text = System.Text.Encoding.ASCII.GetString(ReadEntry(path, order, 16, fileLength)).Trim();
+            if (text != "little")
+                throw new DataFormatException(path, "its storages are not little-endian", expected: "byteorder 'little'", found: MessageText.Quote(text, 16));
+        }
         byte[] pickle = ReadEntry(path, pickleEntry, TorchPickle.MaxPickleBytes, fileLength);
         var root = TorchPickle.Load(pickle, path);
         if (root is not TorchPickle.Dict dict)
             throw new DataFormatException(path, "the pickle does not hold a dict of tensors", expected: "a state dict (torch.save(model.state_dict(), path))",
                 found: TorchPickle.Describe(root));
+        dict = ModelStateDict(path, dict);
 
         var entries = archive.Entries.ToDictionary(e => e.FullName, StringComparer.Ordinal);
         var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -108,6 +116,26 @@ public static class TorchFile
             result.Add(name, Build(path, name, view, prefix, entries, storages, fileLength));
         }
         return result;
+    }
+
+    /// <summary>Keys under which training checkpoints usually keep the model's state dict beside other things.</summary>
+    public static IReadOnlyList<string> StateDictKeys { get; } = ["state_dict", "model_state_dict", "model", "net"];
+
+    /// <summary>
+    /// The dict itself when it holds tensors; for a checkpoint dict (<c>{"epoch": 3, "model_state_dict": ...}</c>) the
+    /// state dict under the first of <see cref="StateDictKeys"/> that holds one.
+    /// </summary>
+    private static TorchPickle.Dict ModelStateDict(string path, TorchPickle.Dict dict)
+    {
+        if (dict.Count == 0 || dict.Any(p => p.Value is TorchPickle.TensorView)) return dict;
+        foreach (string key in StateDictKeys)
+        {
+            var inner = dict.FirstOrDefault(p => key.Equals(p.Key)).Value as TorchPickle.Dict;
+            if (inner is not null && inner.Count > 0 && inner.All(p => p.Value is TorchPickle.TensorView)) return inner;
+        }
+        var names = dict.Select(p => p.Key as string ?? TorchPickle.Describe(p.Key)).ToArray();
+        throw new DataFormatException(path, $"it holds a dict of {names.Length} entries and none is a tensor or a state dict under {string.Join(", ", StateDictKeys.Select(k => $"'{k}'"))}",
+            expected: "a state dict (torch.save(model.state_dict(), path)) or a checkpoint holding one", found: $"the keys {MessageText.List(names, 4)}");
     }
 
     private static Tensor Build(string path, string name, TorchPickle.TensorView view, string prefix,

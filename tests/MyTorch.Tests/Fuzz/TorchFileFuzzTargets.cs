@@ -23,7 +23,7 @@ internal static class TorchFileFuzzTargets
     private static List<List<(string Name, byte[] Data)>> Seeds()
     {
         var seeds = new List<List<(string, byte[])>>();
-        foreach (var name in new[] { "mlp.pt", "dtypes.pt", "cnn.pt" })
+        foreach (var name in new[] { "mlp.pt", "dtypes.pt", "cnn.pt", "checkpoint.pt" })
         {
             using var zip = ZipFile.OpenRead(Fixture(name));
             seeds.Add([.. zip.Entries.Select(e =>

@@ -84,6 +84,15 @@ public sealed class PyTorchImportTests : IDisposable
     }
 
     [Fact]
+    public void ATrainingCheckpoint_GivesTheStateDictUnderItsKey()
+    {
+        var plain = TorchFile.Load(Fixture("mlp.pt"));
+        var fromCheckpoint = TorchFile.Load(Fixture("checkpoint.pt"));
+        Assert.Equal(plain.Keys.ToArray(), fromCheckpoint.Keys.ToArray());
+        foreach (var (key, value) in plain) Assert.Equal(value.ToArray<double>(), fromCheckpoint[key].ToArray<double>());
+    }
+
+    [Fact]
     public void TheLegacyFormat_IsRefusedSayingHowToSaveAgain()
     {
         var error = Assert.Throws<DataFormatException>(() => PyTorchStateDict.Read(Fixture("legacy.pt")));

@@ -58,6 +58,14 @@ public sealed class TorchFileHostileTests : IDisposable
     }
 
     [Fact]
+    public void ANonStringKey_IsRefused()
+    {
+        var pickle = Encoding.Latin1.GetString(OneTensorPickle(2)).Replace("X\u0001\u0000\u0000\u0000w", "K\u0001", StringComparison.Ordinal);
+        var error = Refused(Archive("key.pt", Bytes(pickle), ("0", new byte[8])));
+        Assert.Contains("key is not a string", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void OsSystem_IsRefusedByName_AndNeverRuns()
     {
         string marker = temp.File("ran");
@@ -101,8 +109,8 @@ public sealed class TorchFileHostileTests : IDisposable
     [InlineData("\u0080\u0002j\u0007\u0000\u0000\u0000.", "memo reference to nothing")]
     [InlineData("\u0080\u0002\u008a\u0009\u0001\u0001\u0001\u0001\u0001\u0001\u0001\u0001\u0001.", "too large for 64 bits")]
     [InlineData("\u0080\u0002].", "not hold a dict of tensors")]
-    [InlineData("\u0080\u0002}X\u0001\u0000\u0000\u0000aK\u0001s.", "not a tensor")]
-    [InlineData("\u0080\u0002}K\u0001K\u0001s.", "key is not a string")]
+    [InlineData("\u0080\u0002}X\u0001\u0000\u0000\u0000aK\u0001s.", "none is a tensor or a state dict under 'state_dict'")]
+    [InlineData("\u0080\u0002}X\u0005\u0000\u0000\u0000modelX\u0001\u0000\u0000\u0000xs.", "the keys 'model'")]
     [InlineData("\u0080\u0009.", "protocol 9")]
     [InlineData("\u0080\u0002cos\u001B[2J\nsystem\n.", "not a Python name")]
     [InlineData("\u0080\u0004\u008C\u0002o\u0001\u008C\u0001x\u0093.", "not a Python name")]
