@@ -117,6 +117,32 @@ public sealed class ImportCommandTests
     }
 
     [Fact]
+    public void ARegressionModel_PredictsInTheTargetsUnitsWithNoScaling()
+    {
+        using var folder = new TempFolder();
+        var model = new MyTorch.NN.Sequential(new MyTorch.NN.Linear(5, 4, generator: new Generator(3)), new MyTorch.NN.Tanh(),
+            new MyTorch.NN.Linear(4, 2, generator: new Generator(4)));
+        Safetensors.Save(folder["houses.safetensors"], PyTorchStateDict.ToPyTorch(model));
+        string data = Path.Combine(CliRunner.RepositoryRoot, "data", "tabular", "houses.csv");
+        var import = CliRunner.Run("import", "--from", folder["houses.safetensors"], "--activation", "tanh", "--task", "regression",
+            "--data", data, "--target", "price,age", "--out", folder["model.safetensors"]);
+        Assert.True(import.ExitCode == 0, import.Error);
+        var predict = CliRunner.Run("predict", "--model", folder["model.safetensors"], "--input", data);
+        Assert.True(predict.ExitCode == 0, predict.Error);
+        var lines = predict.Output.Trim().Split('\n');
+        Assert.Equal("price,age", lines[0].Trim());
+        var table = MyTorch.IO.Csv.Read(data);
+        var x = table.Columns(["area", "rooms", "distance", "quality", "year_built"]);
+        var expected = model.Forward(x.To(DType.Float32)).ToArray<double>();
+        for (int row = 0; row < 5; row++)
+        {
+            var values = lines[row + 1].Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            for (int c = 0; c < 2; c++) Assert.Equal(expected[row * 2 + c], values[c], 5);
+        }
+        Assert.Equal(0, CliRunner.Run("eval", "--model", folder["model.safetensors"], "--json").ExitCode);
+    }
+
+    [Fact]
     public void MismatchesAndBadFiles_AreOneLineErrors()
     {
         using var folder = new TempFolder();

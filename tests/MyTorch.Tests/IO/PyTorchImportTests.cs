@@ -34,6 +34,7 @@ public sealed class PyTorchImportTests : IDisposable
     {
         var tensors = PyTorchStateDict.Read(Fixture(file));
         Assert.Equal([8, 6], tensors["0.weight"].Shape.ToArray());
+        if (file.EndsWith(".safetensors", StringComparison.Ordinal)) Assert.Equal("pt", tensors.Metadata["format"]);
         var model = Mlp();
         PyTorchStateDict.Load(model, tensors, file, convertFloats: true);
         model.Eval();
