@@ -72,9 +72,10 @@ public static class TorchFile
             {
                 return Read(path, archive, fileLength);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException)
             {
-                throw new DataFormatException(path, $"the zip archive is damaged: {e.Message}", innerException: e);
+                // A damaged entry, or one compressed or encrypted in a way .NET cannot read (torch.save stores entries uncompressed).
+                throw new DataFormatException(path, $"the zip archive is damaged or uses an unsupported entry format: {e.Message}", innerException: e);
             }
         }
     }
@@ -103,7 +104,10 @@ public static class TorchFile
                 found: TorchPickle.Describe(root));
         dict = ModelStateDict(path, dict);
 
-        var entries = archive.Entries.ToDictionary(e => e.FullName, StringComparer.Ordinal);
+        var entries = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
+        foreach (var entry in archive.Entries)
+            if (!entries.TryAdd(entry.FullName, entry))
+                throw new DataFormatException(path, $"the archive holds {MessageText.Quote(entry.FullName)} twice", expected: "distinct entry names", found: "a repeated name");
         var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var result = new StateDict();
         foreach (var (key, value) in dict)
@@ -170,6 +174,11 @@ public static class TorchFile
             bytes = ReadEntry(path, entry, needed, fileLength);
             storages[storage.Key] = bytes;
         }
+        // A storage shared by several tensors is read once; a second reference must not claim more of it.
+        if (bytes.Length < storage.Count * elementSize)
+            throw new DataFormatException(path, $"tensor {MessageText.Quote(name)}: storage {storage.Key} is referred to with two different sizes",
+                expected: string.Create(CultureInfo.InvariantCulture, $"at most {bytes.Length} bytes"),
+                found: string.Create(CultureInfo.InvariantCulture, $"{storage.Count} of {storage.DType}"));
         var tensor = ReaderMemory.Empty(path, [.. view.Size.Select(s => (int)s)], dtype, "TorchFile.Load");
         StorageDTypes.CopyView(bytes, storage.DType, view.Offset, view.Size, view.Stride, tensor);
         return tensor;

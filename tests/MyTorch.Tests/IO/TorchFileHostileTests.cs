@@ -58,6 +58,20 @@ public sealed class TorchFileHostileTests : IDisposable
     }
 
     [Fact]
+    public void AStorageClaimedWithTwoSizes_OrARepeatedEntry_IsRefused()
+    {
+        string one = Encoding.Latin1.GetString(OneTensorPickle(2));
+        string tensor = one[one.IndexOf("ctorch._utils", StringComparison.Ordinal)..^2];
+        string larger = tensor.Replace("J" + Latin1Int(2), "J" + Latin1Int(4), StringComparison.Ordinal);
+        string pickle = one[..^2] + "X\u0001\u0000\u0000\u0000v" + larger + "u.";
+        var error = Refused(Archive("shared.pt", Bytes(pickle), ("0", new byte[8])));
+        Assert.Contains("storage 0 is referred to with two different sizes", error.Message, StringComparison.Ordinal);
+
+        error = Refused(Archive("twice.pt", OneTensorPickle(2), ("0", new byte[8]), ("0", new byte[8])));
+        Assert.Contains("holds 'archive/data/0' twice", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ANonStringKey_IsRefused()
     {
         var pickle = Encoding.Latin1.GetString(OneTensorPickle(2)).Replace("X\u0001\u0000\u0000\u0000w", "K\u0001", StringComparison.Ordinal);
