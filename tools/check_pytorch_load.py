@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """Checks that PyTorch reads a model written by `mytorch train` and computes the same outputs.
 
-    python3 tools/check_pytorch_load.py runs/<run>/model.safetensors
+    python3 tools/check_pytorch_load.py runs/<run>/model.safetensors [--data DATA]
+
+Works for image models (the test images of mnist, fashion-mnist or an IDX folder) and CSV models (the CSV's
+feature columns, read by name as `mytorch predict` reads them; classification, and regression without an output
+activation). DATA defaults to the data the model was trained on, as its metadata names it (run from the folder the
+model was trained in, or pass --data).
 
 Needs PyTorch (Debian: apt-get install python3-torch). The safetensors package is not needed: the format
 is read here with struct and json, exactly as its specification describes, so this also checks that the
 file follows it. Builds the torch.nn.Sequential the metadata describes, loads the weights with
 load_state_dict(strict=True), and compares its test-set predictions with `mytorch predict`.
 """
+import csv
 import gzip
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -107,11 +114,53 @@ def build(config, inputs, outputs):
     return torch.nn.Sequential(*layers)
 
 
-def main(path):
+def read_idx_images(data):
+    folder = {"mnist": "data/mnist-10k", "fashion-mnist": "/usr/share/datasets/fashion-mnist"}.get(data, data)
+    name = os.path.join(folder, "t10k-images-idx3-ubyte")
+    raw = gzip.open(name + ".gz").read() if os.path.exists(name + ".gz") else open(name, "rb").read()
+    (count,) = struct.unpack(">I", raw[4:8])
+    images = raw[16:]
+    x = np.frombuffer(images, dtype=np.uint8).reshape(count, -1).astype(np.float64)
+    with open("/tmp/check-images.idx", "wb") as f:
+        f.write(struct.pack(">BBBBIII", 0, 0, 8, 3, count, 28, x.shape[1] // 28) + images)
+    return x, "/tmp/check-images.idx"
+
+
+def read_csv_features(data, features):
+    """The CSV's feature columns, by name, in the model's order: what `mytorch predict --input DATA` reads."""
+    with open(data, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return np.array([[float(row[name]) for name in features] for row in rows], dtype=np.float64), data
+
+
+def normalize(x, tensors, metadata):
+    if metadata.get("input_normalizer.normalizer") == "scale":
+        return x / float(metadata["input_normalizer.divisor"])
+    mean = tensors["input_normalizer.mean"].double().numpy()
+    std = tensors["input_normalizer.std"].double().numpy()
+    return (x - mean) / std
+
+
+def unscale(y, tensors, metadata):
+    kind = metadata.get("target_scaler.scaler", "none")
+    if kind == "standard":
+        return y * tensors["target_scaler.std"].double().numpy() + tensors["target_scaler.mean"].double().numpy()
+    if kind == "minmax":
+        low, high = tensors["target_scaler.min"].double().numpy(), tensors["target_scaler.max"].double().numpy()
+        span = np.where(high - low == 0, 1.0, high - low)
+        return y * span + low
+    return y
+
+
+def main(path, data=None):
     tensors, metadata = load_safetensors(path)
     config = json.loads(metadata["config"])
     inputs, classes = int(metadata["inputs"]), int(metadata["classes"])
-    outputs = 1 if config["loss"] == "bce" else classes
+    outputs = 1 if config["loss"] == "bce" and config["task"] == "classification" else classes
+    regression = config["task"] == "regression"
+    if regression and config["output_activation"] != "none":
+        print(f"not checked: output activation {config['output_activation']} is not rebuilt here")
+        return 2
     model = build(config, inputs, outputs).double().eval()
     state = {k: v.double() for k, v in tensors.items() if not k.startswith(("input_normalizer.", "target_scaler.", "optimizer."))}
     for key, value in model.state_dict().items():
@@ -119,24 +168,41 @@ def main(path):
             state[key] = value
     model.load_state_dict(state, strict=True)
 
-    images = gzip.open("data/mnist-10k/t10k-images-idx3-ubyte.gz").read()[16:]
-    x = torch.from_numpy(np.frombuffer(images, dtype=np.uint8).reshape(-1, 784).astype(np.float64))
-    mean = tensors["input_normalizer.mean"].double()
-    std = tensors["input_normalizer.std"].double()
+    data = data or config["data"]
+    if data.endswith(".csv"):
+        x, predict_input = read_csv_features(data, json.loads(metadata["feature_names"]))
+    else:
+        x, predict_input = read_idx_images(data)
     with torch.no_grad():
-        probabilities = torch.softmax(model((x - mean) / std), dim=1).numpy()
+        z = model(torch.from_numpy(normalize(x, tensors, metadata)))
+        if regression:
+            theirs = unscale(z.numpy(), tensors, metadata)
+        elif outputs == 1:
+            theirs = torch.cat([1 - torch.sigmoid(z), torch.sigmoid(z)], dim=1).numpy()
+        else:
+            theirs = torch.softmax(z, dim=1).numpy()
 
-    with open("/tmp/check-images.idx", "wb") as f:
-        f.write(struct.pack(">BBBBIII", 0, 0, 8, 3, x.shape[0], 28, 28) + images)
     out = subprocess.run(["dotnet", "run", "--project", "src/MyTorch.Cli", "-c", "Release", "--", "predict",
-                          "--model", path, "--input", "/tmp/check-images.idx"], capture_output=True, text=True, check=True).stdout
+                          "--model", path, "--input", predict_input], capture_output=True, text=True, check=True).stdout
     rows = [line.split(",") for line in out.strip().splitlines()[1:]]
+    if regression:
+        ours = np.array([[float(v) for v in row] for row in rows])
+        error = np.abs(ours - theirs).max() / max(1.0, np.abs(theirs).max())
+        print(f"PyTorch loaded {len(state)} tensors strictly; regression outputs on {len(rows)} rows differ by at most "
+              f"{error:.2e} (relative to the largest output)")
+        return 0 if error < 1e-5 else 1
     ours = np.array([[float(v) for v in row[1:]] for row in rows])
-    same_class = (ours.argmax(1) == probabilities.argmax(1)).mean()
-    print(f"PyTorch loaded {len(state)} tensors strictly; predictions agree on {same_class:.2%} of {len(rows)} images; "
-          f"max |probability difference| {np.abs(ours - probabilities).max():.2e}")
+    same_class = (ours.argmax(1) == theirs.argmax(1)).mean()
+    print(f"PyTorch loaded {len(state)} tensors strictly; predictions agree on {same_class:.2%} of {len(rows)} examples; "
+          f"max |probability difference| {np.abs(ours - theirs).max():.2e}")
     return 0 if same_class == 1.0 else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    arguments = sys.argv[1:]
+    override = None
+    if "--data" in arguments:
+        index = arguments.index("--data")
+        override = arguments[index + 1]
+        del arguments[index:index + 2]
+    sys.exit(main(arguments[0], override))

@@ -25,26 +25,8 @@ public static class Checkpoint
     // of refusing to build the network: up to this many parameters beyond four times the values the file holds.
     private const double ParameterSlack = 1 << 18;
 
-    // An error stays one short line: the first few mismatches, then how many more.
-    private const int MaxListedProblems = 6;
-
-    /// <summary>The model's state dict in PyTorch's layouts.</summary>
-    public static StateDict ModelTensors(Module model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var dict = new StateDict();
-        var linears = LinearNames(model);
-        using (Autograd.NoGrad())
-        {
-            foreach (var (key, value) in model.StateDict())
-            {
-                var (owner, leaf) = Split(key);
-                bool isLinear = linears.Contains(owner);
-                dict.Add(key, isLinear && leaf == "weight" ? value.T : isLinear && leaf == "bias" ? value.Reshape(-1) : value);
-            }
-        }
-        return dict;
-    }
+    /// <summary>The model's state dict in PyTorch's layouts (see <see cref="PyTorchStateDict"/>).</summary>
+    public static StateDict ModelTensors(Module model) => PyTorchStateDict.ToPyTorch(model);
 
     /// <summary>
     /// Loads tensors in PyTorch's layouts (as written by <see cref="ModelTensors"/>) into <paramref name="model"/>.
@@ -52,65 +34,10 @@ public static class Checkpoint
     /// with shapes as the file stores them.
     /// </summary>
     /// <exception cref="DataFormatException">A tensor is missing, unexpected, of the wrong dtype or shape, or not finite.</exception>
-    public static void LoadModelTensors(Module model, StateDict tensors, string path)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(tensors);
-        var linears = LinearNames(model);
-        var own = model.StateDict();
-        var converted = new StateDict();
-        var problems = new List<string>();
-        foreach (var (key, target) in own)
-        {
-            var (owner, leaf) = Split(key);
-            bool isLinear = linears.Contains(owner);
-            int[] stored = isLinear && leaf == "weight" ? [target.Shape[1], target.Shape[0]]
-                : isLinear && leaf == "bias" ? [target.Count] : target.Shape.ToArray();
-            if (!tensors.TryGetValue(key, out var value))
-            {
-                problems.Add($"missing tensor {MessageText.Quote(key)} (expected {target.DType.Name()} {FormatShape(stored)})");
-                continue;
-            }
-            int before = problems.Count;
-            if (!value.Shape.SequenceEqual(stored))
-                problems.Add($"tensor {MessageText.Quote(key)} has shape {FormatShape(value.Shape)}, expected {FormatShape(stored)}");
-            if (value.DType != target.DType)
-                problems.Add($"tensor {MessageText.Quote(key)} has dtype {value.DType.Name()}, expected {target.DType.Name()}");
-            else if (value.DType.IsFloatingPoint() && !value.AllFinite())
-                problems.Add($"tensor {MessageText.Quote(key)} holds NaN or infinity");
-            if (problems.Count == before)
-                converted.Add(key, isLinear && leaf == "weight" ? value.T : isLinear && leaf == "bias" ? value.Reshape(target.Shape.ToArray()) : value);
-        }
-        foreach (var key in tensors.Keys)
-            if (!own.ContainsKey(key) && !AuxiliaryPrefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal)))
-                problems.Add($"unexpected tensor {MessageText.Quote(key)}");
-        if (problems.Count > 0)
-            throw new DataFormatException(path,
-                $"its tensors do not fit its configuration ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}): " +
-                string.Join("; ", problems.Take(MaxListedProblems)) + (problems.Count > MaxListedProblems ? $"; and {problems.Count - MaxListedProblems} more" : ""),
-                offset: 8);
-        try
-        {
-            model.LoadStateDict(converted, strict: true);
-        }
-        catch (ArgumentException error)
-        {
-            throw new DataFormatException(path, $"its tensors do not fit the configured model: {error.Message}");
-        }
-    }
+    public static void LoadModelTensors(Module model, StateDict tensors, string path) =>
+        PyTorchStateDict.Load(model, tensors, path, AuxiliaryPrefixes, errorOffset: 8);
 
-    private static string FormatShape(ReadOnlySpan<int> shape) =>
-        shape.Length == 1 ? $"({shape[0].ToString(CultureInfo.InvariantCulture)},)"
-        : "(" + string.Join(", ", shape.ToArray().Select(s => s.ToString(CultureInfo.InvariantCulture))) + ")";
-
-    private static HashSet<string> LinearNames(Module model) =>
-        model.NamedModules().Where(m => m.Module is Linear).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-
-    private static (string Owner, string Leaf) Split(string key)
-    {
-        int dot = key.LastIndexOf('.');
-        return dot < 0 ? ("", key) : (key[..dot], key[(dot + 1)..]);
-    }
+    private static string FormatShape(ReadOnlySpan<int> shape) => PyTorchStateDict.FormatShape(shape);
 
     /// <summary>Everything a saved model needs beside its weights: configuration, data transforms, feature and target names.</summary>
     public static StateDict ModelFile(Module model, TrainConfig config, PreparedData data)

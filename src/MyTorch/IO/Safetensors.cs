@@ -18,7 +18,7 @@ namespace MyTorch.IO;
 /// <remarks>
 /// Loading checks the whole header before allocating any tensor, so a corrupt or hostile file produces a
 /// <see cref="DataFormatException"/> that names the byte offset, never an out-of-memory or JSON exception.
-/// Supported dtypes: F32, F64 and I64.
+/// Supported dtypes: F32, F64 and I64; with conversion also F16, BF16, I32, I16, I8, U8 and BOOL.
 /// </remarks>
 public static class Safetensors
 {
@@ -160,13 +160,22 @@ public static class Safetensors
     /// tensors are too large for the memory available.</exception>
     /// <exception cref="UnauthorizedAccessException">The file exists but this process may not read it.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static StateDict Load(string path)
+    public static StateDict Load(string path) => Load(path, convertDTypes: false);
+
+    /// <summary>
+    /// Reads a safetensors file as <see cref="Load(string)"/> does; with <paramref name="convertDTypes"/> it also reads
+    /// the dtypes PyTorch writes that MyTorch does not hold, converted: F16 and BF16 to float32, I32, I16, I8, U8 and
+    /// BOOL to int64 (for files from <c>safetensors.torch.save_file</c>).
+    /// </summary>
+    /// <exception cref="DataFormatException">As for <see cref="Load(string)"/>.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static StateDict Load(string path, bool convertDTypes)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return ReaderMemory.Guard(path, "Safetensors.Load", () => LoadUnguarded(path));
+        return ReaderMemory.Guard(path, "Safetensors.Load", () => LoadUnguarded(path, convertDTypes));
     }
 
-    private static StateDict LoadUnguarded(string path)
+    private static StateDict LoadUnguarded(string path, bool convertDTypes)
     {
         using var handle = InputFile.OpenHandle(path);
         long fileLength = RandomAccess.GetLength(handle);
@@ -185,7 +194,7 @@ public static class Safetensors
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
         var result = new StateDict();
-        var entries = ParseHeader(path, header, dataLength, result.Metadata);
+        var entries = ParseHeader(path, header, dataLength, result.Metadata, convertDTypes);
         CheckLayout(path, entries, dataStart, dataLength);
 
         // The header's order, which is the saved dict's order (the data may be laid out differently, for alignment).
@@ -193,6 +202,14 @@ public static class Safetensors
         foreach (var entry in entries)
         {
             var tensor = ReaderMemory.Empty(path, entry.Shape, entry.DType, "Safetensors.Load");
+            if (entry.Code is not ("F32" or "F64" or "I64"))
+            {
+                var raw = ReaderMemory.Array<byte>(path, entry.End - entry.Begin, "Safetensors.Load");
+                ReadExactly(path, handle, raw, dataStart + entry.Begin);
+                StorageDTypes.CopyView(raw, entry.Code, 0, [.. entry.Shape.Select(s => (long)s)], StorageDTypes.ContiguousStrides(entry.Shape), tensor);
+                result.Add(entry.Name, tensor);
+                continue;
+            }
             switch (entry.DType)
             {
                 case DType.Float32: ReadElements(path, handle, tensor.F32, dataStart + entry.Begin); break;
@@ -205,9 +222,9 @@ public static class Safetensors
     }
 
     /// <summary>One tensor's header entry, checked: <see cref="HeaderOffset"/> is where its name starts in the file.</summary>
-    private sealed record Entry(string Name, DType DType, int[] Shape, long Begin, long End, long HeaderOffset, int Index);
+    private sealed record Entry(string Name, DType DType, int[] Shape, long Begin, long End, long HeaderOffset, int Index, string Code);
 
-    private static List<Entry> ParseHeader(string path, byte[] header, long dataLength, Dictionary<string, string> metadata)
+    private static List<Entry> ParseHeader(string path, byte[] header, long dataLength, Dictionary<string, string> metadata, bool convertDTypes)
     {
         if (!Utf8.IsValid(header)) ThrowInvalidUtf8(path, header);
         var entries = new List<Entry>();
@@ -224,7 +241,7 @@ public static class Safetensors
                 if (!names.Add(name)) Fail(path, $"the header names {Q(name)} twice", offset, "distinct tensor names", "a repeated name");
                 reader.Read();
                 if (name == MetadataKey) ParseMetadata(path, ref reader, metadata, offset);
-                else entries.Add(ParseEntry(path, ref reader, name, offset, dataLength, entries.Count));
+                else entries.Add(ParseEntry(path, ref reader, name, offset, dataLength, entries.Count, convertDTypes));
             }
             // Only whitespace may follow the object; anything else makes Read throw.
             if (reader.Read()) Fail(path, "text after the header's JSON object", 8 + reader.TokenStartIndex, "spaces", reader.TokenType.ToString());
@@ -258,7 +275,7 @@ public static class Safetensors
         }
     }
 
-    private static Entry ParseEntry(string path, ref Utf8JsonReader reader, string name, long offset, long dataLength, int index)
+    private static Entry ParseEntry(string path, ref Utf8JsonReader reader, string name, long offset, long dataLength, int index, bool convertDTypes)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
             Fail(path, $"tensor {Q(name)} is not described by an object", offset, "'{' with dtype, shape and data_offsets", reader.TokenType.ToString());
@@ -296,8 +313,10 @@ public static class Safetensors
             "F32" => DType.Float32,
             "F64" => DType.Float64,
             "I64" => DType.Int64,
-            _ => ThrowUnsupportedDType(path, name, code, offset),
+            _ when convertDTypes && StorageDTypes.Codes.TryGetValue(code, out var converted) => converted.Target,
+            _ => ThrowUnsupportedDType(path, name, code, offset, convertDTypes),
         };
+        int elementSize = StorageDTypes.Codes[code].Size;
         if (offsets.Length != 2)
             Fail(path, $"tensor {Q(name)}: data_offsets must hold [begin, end]", offset, "2 numbers", $"{offsets.Length}");
         (long begin, long end) = (offsets[0], offsets[1]);
@@ -315,11 +334,11 @@ public static class Safetensors
                 Fail(path, $"tensor {Q(name)}: shape {Shapes.Format(shape)} has more elements than a tensor can hold", offset,
                     $"at most {Array.MaxLength} elements", "more");
         }
-        long bytes = count * dtype.ElementSize();
+        long bytes = count * elementSize;
         if (end - begin != bytes)
             Fail(path, $"tensor {Q(name)}: data_offsets [{begin}, {end}] do not match shape {Shapes.Format(shape)} of {Q(code)}", offset,
                 $"{bytes} bytes", $"{end - begin} bytes");
-        return new Entry(name, dtype, shape, begin, end, offset, index);
+        return new Entry(name, dtype, shape, begin, end, offset, index, code);
     }
 
     private static long[] ReadIntegers(string path, ref Utf8JsonReader reader, string name, string property, long offset,
@@ -403,9 +422,9 @@ public static class Safetensors
     private static string Q(string text) => MessageText.Quote(text);
 
     [DoesNotReturn]
-    private static DType ThrowUnsupportedDType(string path, string name, string code, long offset) =>
+    private static DType ThrowUnsupportedDType(string path, string name, string code, long offset, bool convertDTypes) =>
         throw new DataFormatException(path, $"tensor {Q(name)} has dtype {MessageText.Clean(code)}, which MyTorch cannot load", offset,
-            expected: "dtype F32, F64 or I64", found: code);
+            expected: convertDTypes ? "dtype F32, F64, F16, BF16, I64, I32, I16, I8, U8 or BOOL" : "dtype F32, F64 or I64", found: code);
 
     [DoesNotReturn]
     private static void ThrowInvalidUtf8(string path, byte[] header)

@@ -57,7 +57,7 @@ internal static class ReaderFuzzTargets
     };
 
     public static IReadOnlyList<FuzzTarget> All { get; } =
-        [Idx, IdxGzip, Mnist, Csv, Safetensors, HostileClassFuzzTargets.GzipIntegrity, HostileClassFuzzTargets.GzipBomb];
+        [Idx, IdxGzip, Mnist, Csv, Safetensors, HostileClassFuzzTargets.GzipIntegrity, HostileClassFuzzTargets.GzipBomb, TorchFileFuzzTargets.TorchSave];
 
     // ---- IDX ----
 

@@ -45,6 +45,10 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output)
     [Fact]
     public void Safetensors_Files() =>
         Check(ReaderFuzzTargets.Safetensors, ReaderFuzzTargets.SafetensorsInputs(FuzzRunner.Iterations(4000), FuzzRunner.Seed + 5));
+
+    [Fact]
+    public void TorchSave_Archives() =>
+        Check(TorchFileFuzzTargets.TorchSave, TorchFileFuzzTargets.Inputs(FuzzRunner.Iterations(3000), FuzzRunner.Seed + 8));
 }
 
 /// <summary>Replays every input that ever made a reader fail, kept under <c>tests/fuzz-regressions/</c>.</summary>
