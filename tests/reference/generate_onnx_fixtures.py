@@ -60,6 +60,8 @@ def models():
                                        nn.Softplus(), nn.Linear(6, 6), nn.Sigmoid(), nn.Linear(6, 2)), (4,)
     yield "residual", nn.Sequential(nn.Linear(4, 5), Residual(nn.Sequential(nn.Linear(5, 5), nn.Tanh())), nn.Linear(5, 2)), (4,)
     yield "flatten_softmax", nn.Sequential(nn.Flatten(), nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3), nn.Softmax(dim=1)), (2, 3)
+    # For `mytorch eval/predict --model FILE.onnx` on data/tabular/diabetes-risk.csv: 6 raw features in, 2 logits out.
+    yield "tabular_logits", nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 2)), (6,)
 
 
 def exact(t):
