@@ -35,9 +35,65 @@ def load_safetensors(path):
     return tensors, metadata
 
 
+ACTIVATIONS = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "gelu": torch.nn.GELU,
+               "leaky-relu": torch.nn.LeakyReLU, "softplus": torch.nn.Softplus, "identity": torch.nn.Identity,
+               "silu": torch.nn.SiLU}
+PRESETS = {
+    "lenet5": "conv:6:5:p=2,relu,maxpool:2,conv:16:5,relu,maxpool:2,flatten,linear:120,relu,linear:84,relu,linear",
+    "cnn": "conv:32:3:p=1,bn,relu,conv:32:3:p=1,bn,relu,maxpool:2,"
+           "conv:64:3:p=1,bn,relu,conv:64:3:p=1,bn,relu,maxpool:2,flatten,dropout:0.25,linear:128,relu,dropout:0.25,linear",
+}
+
+
+def build_spec(spec, inputs, outputs):
+    """The torch.nn.Sequential of a `--model` layer list, module for module as src/MyTorch.Cli/Training/ModelSpec.cs builds it."""
+    tokens = [t.strip().split(":") for t in PRESETS.get(spec, spec).split(",")]
+    image_kinds = {"conv", "maxpool", "avgpool", "gap"}
+    layers, shape = [], [inputs]
+    if any(t[0] in image_kinds for t in tokens):
+        if tokens[0][0] == "input":
+            shape = [int(v) for v in tokens[0][1:]]
+        else:
+            side = round(inputs ** 0.5)
+            shape = [1, side, side]
+        layers.append(torch.nn.Unflatten(1, tuple(shape)))
+    if tokens[0][0] == "input":
+        tokens = tokens[1:]
+    for i, (kind, *args) in enumerate(tokens):
+        sizes = [int(a) for a in args if "=" not in a and a != "nobias" and kind != "dropout"]
+        opts = dict(a.split("=", 1) for a in args if "=" in a)
+        if kind == "linear" and len(shape) == 3:
+            layers.append(torch.nn.Flatten())
+        if kind == "conv":
+            padding = "same" if opts.get("p") == "same" else int(opts.get("p", 0))
+            module = torch.nn.Conv2d(shape[0], sizes[0], sizes[1], stride=int(opts.get("s", 1)), padding=padding,
+                                     dilation=int(opts.get("d", 1)), groups=int(opts.get("g", 1)), bias="nobias" not in args)
+        elif kind in ("maxpool", "avgpool"):
+            pool = torch.nn.MaxPool2d if kind == "maxpool" else torch.nn.AvgPool2d
+            module = pool(sizes[0], stride=int(opts.get("s", sizes[0])), padding=int(opts.get("p", 0)))
+        elif kind == "gap":
+            module = torch.nn.AdaptiveAvgPool2d(1)
+        elif kind == "bn":
+            module = torch.nn.BatchNorm2d(shape[0]) if len(shape) == 3 else torch.nn.BatchNorm1d(shape[0], eps=1e-8, momentum=0.1)
+        elif kind == "dropout":
+            module = torch.nn.Dropout(float(args[0]))
+        elif kind == "flatten":
+            module = torch.nn.Flatten()
+        elif kind == "linear":
+            module = torch.nn.Linear(shape[-1] if len(shape) == 1 else shape[0] * shape[1] * shape[2],
+                                     sizes[0] if sizes else outputs)
+        else:
+            module = ACTIVATIONS[kind]()
+        layers.append(module)
+        with torch.no_grad():
+            shape = list(torch.nn.Sequential(*layers).eval()(torch.zeros(1, inputs)).shape[1:])
+    return torch.nn.Sequential(*layers)
+
+
 def build(config, inputs, outputs):
-    activations = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "gelu": torch.nn.GELU,
-                   "leaky-relu": torch.nn.LeakyReLU, "softplus": torch.nn.Softplus, "identity": torch.nn.Identity}
+    if config.get("model", "mlp") != "mlp":
+        return build_spec(config["model"], inputs, outputs)
+    activations = ACTIVATIONS
     layers, previous = [], inputs
     for i, size in enumerate(config["hidden"]):
         layers.append(torch.nn.Linear(previous, size))

@@ -68,6 +68,34 @@ public class ExplainTests
 
     /// <summary>Seed 003: the partial derivative at each node, the chain-rule products, and the update.</summary>
     [Fact]
+    public void ExplainConvWalksThroughAConvolutionAndAMaxPool()
+    {
+        var output = Ok("explain", "--example", "conv").Output;
+        AssertContainsAll(output,
+            "a convolution of a 1-channel 5x5 image with one 3x3 kernel, stride 1, padding 0: a 3x3 output",
+            // y[0,0] = 0.1 + 0.2*1 - 0.1*2 + 0.3*0 + 0.5*0 - 0.4*1 + 0.1*2 + -0.3*1 + 0.2*0 + 0.6*1 = 0.2
+            "y[0,0]  0.1 + 0.2*1 + -0.1*2 + 0.3*0 + 0.5*0 + -0.4*1 + 0.1*2 + -0.3*1 + 0.2*0 + 0.6*1", "0.2",
+            "dL/dW: the correlation of the (padded) input with dL/dy", "dL/dx: the full convolution of dL/dy with the flipped kernel",
+            "[ 0.6  0.2 -0.3 ]", "autograd agrees: the largest difference over y, dL/dW, dL/db and dL/dx is",
+            "a 2x2 max-pool, stride 2", "m[0,1]  0..1, 2..3              3    x[1,3]", "autograd routes it the same way: the largest difference is 0");
+        Assert.DoesNotContain("E-17 ", output, StringComparison.Ordinal);   // the hand sums' rounding noise is shown as 0
+    }
+
+    [Fact]
+    public void ExplainConvTakesStrideAndPadding_AndOnlyItsOwnOptions()
+    {
+        var output = Ok("explain", "--example", "conv", "--stride", "2", "--padding", "1").Output;
+        AssertContainsAll(output, "stride 2, padding 1: a 3x3 output", "dL/dy spread by the stride, padded by k - 1", "autograd agrees");
+        var wrong = CliRunner.Run("explain", "--example", "conv", "--w1", "2");
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("--w1", wrong.Error, StringComparison.Ordinal);
+        var stride = CliRunner.Run("explain", "--example", "conv", "--stride", "9");
+        Assert.Equal(2, stride.ExitCode);
+        Assert.Contains("--stride: expected 1 to 4", stride.Error, StringComparison.Ordinal);
+        Assert.Equal(2, CliRunner.Run("explain", "--padding", "1").ExitCode);
+    }
+
+    [Fact]
     public void ExplainSigmoidChainReproducesSeed003()
     {
         var output = Ok("explain", "--example", "sigmoid-chain", "--x", "1.5", "--w1", "0.4", "--w2", "-0.9", "--y", "1", "--lr", "0.1").Output;

@@ -12,11 +12,14 @@ namespace MyTorch.Cli.Commands;
 /// and checked against autograd. The default is seed 002's network; <c>--example sigmoid-chain</c> is seed 003,
 /// <c>--example computational-graph</c> seed 001's question 2.
 /// </summary>
-public static class ExplainCommand
+public static partial class ExplainCommand
 {
     private static readonly Option<string> ExampleOption = Choice("--example",
-        "mlp (seed 002: a small tanh network, one SGD step), sigmoid-chain (seed 003), computational-graph (seed 001, question 2)",
-        "mlp", "mlp", "sigmoid-chain", "computational-graph");
+        "mlp (seed 002: a small tanh network, one SGD step), sigmoid-chain (seed 003), computational-graph (seed 001, question 2), " +
+        "conv (a 5x5 convolution and a max-pool, forward and backward)",
+        "mlp", "mlp", "sigmoid-chain", "computational-graph", "conv");
+    private static readonly Option<int> StrideOption = new("--stride") { Description = "conv: the convolution's stride", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int> PaddingOption = new("--padding") { Description = "conv: zero padding on each side", DefaultValueFactory = _ => 0 };
     private static readonly Option<int[]?> LayersOption = new("--layers")
     {
         Description = "mlp: layer sizes from input to output, comma-separated (default 4,4,3,3)",
@@ -77,7 +80,7 @@ public static class ExplainCommand
     {
         var command = new Command("explain", "Show every number of a forward and backward pass: the seeds' worked examples, generalized.");
         Option[] options = [ExampleOption, LayersOption, ActivationOption, InitOption, XOption, YOption, W1Option, W2Option, LearningRateOption,
-            LossOption, GraphOption, TraceOption, DigitsOption];
+            LossOption, StrideOption, PaddingOption, GraphOption, TraceOption, DigitsOption];
         foreach (var option in options) command.Options.Add(option);
         CommandLineErrors.AddRange(DigitsOption, 1, "1 to 17", maximum: 17);
         command.SetAction(result => CommandLineErrors.Run(() => Execute(result)));
@@ -89,7 +92,15 @@ public static class ExplainCommand
         var example = result.GetValue(ExampleOption)!;
         Option[] mlpOnly = [LayersOption, ActivationOption, InitOption, LossOption];
         Option[] chainOnly = [W1Option, W2Option];
-        foreach (var option in example == "mlp" ? chainOnly : example == "sigmoid-chain" ? mlpOnly : [.. mlpOnly, .. chainOnly, YOption, LearningRateOption])
+        Option[] convOnly = [StrideOption, PaddingOption];
+        Option[] notApplicable = example switch
+        {
+            "mlp" => [.. chainOnly, .. convOnly],
+            "sigmoid-chain" => [.. mlpOnly, .. convOnly],
+            "conv" => [.. mlpOnly, .. chainOnly, XOption, YOption, LearningRateOption],
+            _ => [.. mlpOnly, .. chainOnly, .. convOnly, YOption, LearningRateOption],
+        };
+        foreach (var option in notApplicable)
             if (result.GetResult(option) is { Implicit: false })
                 throw new ArgumentException($"Invalid option {option.Name} for --example {example}: it applies to other examples (see mytorch explain --help).");
         double lr = result.GetValue(LearningRateOption);
@@ -100,6 +111,7 @@ public static class ExplainCommand
         {
             "sigmoid-chain" => SigmoidChain(settings, Scalar(result, XOption, 1.5), result.GetValue(W1Option), result.GetValue(W2Option), Scalar(result, YOption, 1), lr),
             "computational-graph" => ComputationalGraph(settings, Scalar(result, XOption, 0.3)),
+            "conv" => Conv(settings, result.GetValue(StrideOption), result.GetValue(PaddingOption)),
             _ => Mlp(settings, new MlpSpec(result.GetValue(LayersOption) is { Length: > 0 } layers ? layers : [4, 4, 3, 3], result.GetValue(ActivationOption)!, result.GetValue(InitOption),
                 Given(result, XOption) ?? [1, 0, 1, 0], Given(result, YOption) ?? [0, 1, 0], lr, result.GetValue(LossOption)!)),
         };

@@ -20,6 +20,12 @@ public static class TrainCommand
         DefaultValueFactory = _ => "mnist",
     };
     private static readonly Option<string> TaskOption = Choice("--task", "classification or regression", "classification", "classification", "regression");
+    private static readonly Option<string> ModelOption = new("--model")
+    {
+        Description = "network: mlp (from --hidden, --activation, --batchnorm, --dropout), lenet5, cnn, or a layer list such as " +
+            "conv:32:3:p=1,relu,maxpool:2,flatten,linear (docs/cli.md)",
+        DefaultValueFactory = _ => "mlp",
+    };
     private static readonly Option<int[]> HiddenOption = new("--hidden")
     {
         Description = "hidden layer sizes, comma-separated (an empty string for none)",
@@ -107,7 +113,7 @@ public static class TrainCommand
     public static Command Create()
     {
         var command = new Command("train", "Train a network on the shipped MNIST digits, Fashion-MNIST, IDX files or a CSV file.");
-        Option[] options = [DataOption, TaskOption, HiddenOption, ActivationOption, BatchNormOption, DropoutOption, EpochsOption, BatchSizeOption,
+        Option[] options = [DataOption, TaskOption, ModelOption, HiddenOption, ActivationOption, BatchNormOption, DropoutOption, EpochsOption, BatchSizeOption,
             LearningRateOption, MomentumOption, OptimizerOption, ScheduleOption, DecayOption, InitOption, WeightDecayOption, SeedOption, ValidationSplitOption, TestSplitOption,
             Threads, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption, DetectAnomalyOption];
         foreach (var option in options) command.Options.Add(option);
@@ -126,6 +132,7 @@ public static class TrainCommand
         {
             Data = result.GetValue(DataOption)!,
             Task = result.GetValue(TaskOption)!,
+            Model = result.GetValue(ModelOption)!,
             Hidden = result.GetValue(HiddenOption)!,
             Activation = result.GetValue(ActivationOption)!,
             BatchNorm = result.GetValue(BatchNormOption),

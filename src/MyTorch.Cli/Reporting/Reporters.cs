@@ -16,7 +16,7 @@ public sealed class PlainReporter(TextWriter output) : ITrainingReporter
         ArgumentNullException.ThrowIfNull(model);
         string resuming = epochsDone > 0 ? string.Create(CultureInfo.InvariantCulture, $"; resuming after epoch {epochsDone}") : "";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"data: {MyTorch.IO.MessageText.Clean(data.Source, 200)} ({data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test); model: {data.Inputs}-{string.Join('-', config.Hidden)}-{ModelFactory.Outputs(config, data.Classes)} {config.Activation}, {model.ParameterCount():N0} parameters; optimizer {config.Optimizer} lr {config.EffectiveLearningRate}; seed {config.Seed}{resuming}"));
+            $"data: {MyTorch.IO.MessageText.Clean(data.Source, 200)} ({data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test); model: {ModelFactory.Describe(config, data.Inputs, ModelFactory.Outputs(config, data.Classes))}, {model.ParameterCount():N0} parameters; optimizer {config.Optimizer} lr {config.EffectiveLearningRate}; seed {config.Seed}{resuming}"));
     }
 
     /// <inheritdoc/>

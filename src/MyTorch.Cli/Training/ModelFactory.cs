@@ -9,12 +9,21 @@ namespace MyTorch.Cli.Training;
 public static class ModelFactory
 {
     /// <summary>
-    /// Linear → BatchNorm (first N hidden layers) → activation → Dropout for each hidden layer, then the output
-    /// Linear and, for regression, the output activation. Module indices match an equivalent PyTorch nn.Sequential.
+    /// The network of <see cref="TrainConfig.Model"/>: for <c>mlp</c>, Linear → BatchNorm (first N hidden layers) → activation →
+    /// Dropout for each hidden layer, then the output Linear; otherwise the layers of the spec (<see cref="ModelSpec"/>). For
+    /// regression, the output activation follows. Module indices match an equivalent PyTorch nn.Sequential.
     /// </summary>
     public static Sequential Build(TrainConfig config, int inputs, int outputs, Generator generator, TargetScaler? scaler = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var net = config.Model == "mlp" ? Mlp(config, inputs, outputs, generator) : ModelSpec.Parse(config.Model).Build(inputs, outputs, generator);
+        if (config.IsRegression && config.OutputActivation != "none")
+            net.Add(new ConstrainedOutput(OutputActivations.Parse(config.OutputActivation), scaler ?? new IdentityScaler()));
+        return net;
+    }
+
+    private static Sequential Mlp(TrainConfig config, int inputs, int outputs, Generator generator)
+    {
         var net = new Sequential();
         int previous = inputs;
         for (int i = 0; i < config.Hidden.Length; i++)
@@ -26,8 +35,6 @@ public static class ModelFactory
             previous = config.Hidden[i];
         }
         net.Add(Linear(config, previous, outputs, generator));
-        if (config.IsRegression && config.OutputActivation != "none")
-            net.Add(new ConstrainedOutput(OutputActivations.Parse(config.OutputActivation), scaler ?? new IdentityScaler()));
         return net;
     }
 
@@ -38,6 +45,15 @@ public static class ModelFactory
         var init = config.Init == "normal" ? (t, g) => Init.Normal(t, 0, 1, g) : MyTorch.NN.Init.ByName(config.Init);
         return new Linear(inputs, outputs, generator: generator,
             weightInit: (i, o) => init(Tensor.Zeros([i, o]), generator), biasInit: o => Tensor.Zeros([1, o]));
+    }
+
+    /// <summary>The network in a few words: <c>784-256-128-10 relu</c> for an MLP, the preset's name or the layer list otherwise.</summary>
+    public static string Describe(TrainConfig config, int inputs, int outputs)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Model == "mlp"
+            ? $"{inputs}-{string.Join('-', config.Hidden)}-{outputs} {config.Activation}"
+            : MyTorch.IO.MessageText.Clean(config.Model, 200);
     }
 
     /// <summary>The learning-rate schedule, as a function of the 0-based epoch and the initial rate.</summary>

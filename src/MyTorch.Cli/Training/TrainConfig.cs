@@ -11,6 +11,8 @@ public sealed record TrainConfig
     public string Data { get; init; } = "mnist";
     /// <summary>"classification" or "regression".</summary>
     public string Task { get; init; } = "classification";
+    /// <summary>The network: "mlp" (built from <see cref="Hidden"/> and the options after it), "lenet5", "cnn", or a layer list (<see cref="ModelSpec"/>).</summary>
+    public string Model { get; init; } = "mlp";
     /// <summary>Hidden layer sizes.</summary>
     public int[] Hidden { get; init; } = [256, 128];
     /// <summary>Hidden activation: relu, sigmoid, tanh, leaky-relu, softplus, gelu, identity.</summary>
@@ -72,6 +74,7 @@ public sealed record TrainConfig
     {
         RequireNoNulls();
         Require(Task is "classification" or "regression", "--task", Task, "classification or regression");
+        if (Model != "mlp") ModelSpec.Parse(Model);
         Require(Hidden.All(h => h > 0), "--hidden", string.Join(',', Hidden), "positive layer sizes, such as 256,128");
         Require(Activations.Contains(Activation), "--activation", Activation, string.Join('|', Activations));
         Require(BatchNorm >= 0 && BatchNorm <= Hidden.Length, "--batchnorm", BatchNorm, $"0 to the number of hidden layers ({Hidden.Length})");
@@ -104,6 +107,7 @@ public sealed record TrainConfig
     private void RequireNoNulls()
     {
         Require(Data is not null, "--data", "null", "a data set name, folder or .csv file");
+        Require(Model is not null, "--model", "null", "mlp, lenet5, cnn or a layer list");
         Require(Hidden is not null, "--hidden", "null", "positive layer sizes, such as 256,128");
         Require(Target is not null && Target.All(t => t is not null), "--target", "null", "column names");
         Require(Task is not null && Activation is not null && Optimizer is not null && LearningRateSchedule is not null && Init is not null

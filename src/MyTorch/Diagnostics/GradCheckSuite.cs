@@ -142,6 +142,16 @@ public static class GradCheckSuite
                 (i, o) => Tensor.Randn([i, o], init, DType.Float64), o => Tensor.Zeros([1, o], DType.Float64),
                 new SoftmaxCrossEntropy(), 0.1, numBnLayers: 1);
         }, [5, 3], 120);
+        yield return Layer("Conv2d", "3 -> 4, k (3, 2), stride (2, 1), padding 1", () => new Conv2d(3, 4, (3, 2), (2, 1), 1, dtype: DType.Float64, generator: new Generator(121)), [2, 3, 5, 4], 122);
+        yield return Layer("Conv1d", "4 -> 2, k 3, groups 2, padding same", () => new Conv1d(4, 2, 3, padding: "same", groups: 2, dtype: DType.Float64, generator: new Generator(123)), [2, 4, 6], 124);
+        yield return Layer("BatchNorm2d", "training, (3, 2, 3, 2)", () =>
+        {
+            var bn = new BatchNorm2d(2, dtype: DType.Float64);
+            Randomize(bn.Weight!, 125, 0.5, 1);
+            Randomize(bn.Bias!, 126, 0.5, 0);
+            return bn;
+        }, [3, 2, 3, 2], 127);
+        yield return Layer("AvgPool2d", "kernel 3, stride 2, padding 1", () => new AvgPool2d(3, 2, 1), [2, 2, 5, 6], 128);
         (string Name, Func<Module> Create)[] activations =
         [
             ("Identity", () => new Identity()),

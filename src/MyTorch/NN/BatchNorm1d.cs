@@ -70,7 +70,7 @@ public sealed class BatchNorm1d : Module
         CheckInput(input, training);
         if (!training)
             return (input - RunningMean) / (RunningVar + Eps).Sqrt() * Gamma + Beta;
-        return new BatchNormFunction(this, updateRunningStatistics).Apply(input, Gamma, Beta);
+        return new Ops.BatchNormFunction(this, updateRunningStatistics).Apply(input, Gamma, Beta);
     }
 
     private void CheckInput(Tensor input, bool training)
@@ -89,62 +89,4 @@ public sealed class BatchNorm1d : Module
     /// <inheritdoc/>
     protected override string ExtraDescription =>
         string.Create(CultureInfo.InvariantCulture, $"{NumFeatures}, eps={Eps}, alpha={Alpha}");
-
-    /// <summary>The training-mode forward and the seed's hand-derived backward, as one op with fused kernels.</summary>
-    private sealed class BatchNormFunction(BatchNorm1d layer, bool updateRunningStatistics) : AutogradFunction
-    {
-        private Tensor xHat = null!, invStd = null!, gamma = null!;
-
-        public override string Name => "batch_norm";
-
-        protected override Tensor Forward(Tensor[] inputs)
-        {
-            var x = inputs[0];
-            gamma = inputs[1];
-            var beta = inputs[2];
-            int m = x.Shape[0], n = x.Shape[1];
-            var mean = Tensor.Empty([n], x.DType, Name);
-            var variance = Tensor.Empty([n], x.DType, Name);
-            invStd = Tensor.Empty([n], x.DType, Name);
-            xHat = Tensor.Empty([m, n], x.DType, Name);
-            var y = Tensor.Empty([m, n], x.DType, Name);
-            Compiled.Recording.Launch((x, gamma, beta, eps: layer.Eps, mean, variance, invStd, xHat, y), static s =>
-            {
-                int rows = s.x.Shape[0], features = s.x.Shape[1];
-                if (s.x.DType == DType.Float32)
-                    Kernels.BatchNormKernels.Forward<float>(s.x.F32, rows, features, s.gamma.F32, s.beta.F32, (float)s.eps, s.mean.F32,
-                        s.variance.F32, s.invStd.F32, s.xHat.F32, s.y.F32);
-                else
-                    Kernels.BatchNormKernels.Forward<double>(s.x.F64, rows, features, s.gamma.F64, s.beta.F64, s.eps, s.mean.F64,
-                        s.variance.F64, s.invStd.F64, s.xHat.F64, s.y.F64);
-            });
-            // Last, once nothing else can fail, so an exception leaves the running statistics as they were.
-            if (updateRunningStatistics)
-            {
-                layer.RunningMean.MultiplyInPlace(layer.Alpha).AddInPlace(mean, 1 - layer.Alpha);
-                layer.RunningVar.MultiplyInPlace(layer.Alpha).AddInPlace(variance, 1 - layer.Alpha);
-            }
-            return y;
-        }
-
-        protected override Tensor?[] Backward(Tensor delta)
-        {
-            int m = xHat.Shape[0], n = xHat.Shape[1];
-            var dx = NeedsInputGrad(0) ? Tensor.Empty([m, n], delta.DType, Name) : null;
-            var dGamma = Tensor.Empty([n], delta.DType, Name);
-            var dBeta = Tensor.Empty([n], delta.DType, Name);
-            var scratch = Tensor.Empty([2 * n], delta.DType, Name);
-            Compiled.Recording.Launch((delta, xHat, gamma, invStd, dx, dGamma, dBeta, scratch), static s =>
-            {
-                int rows = s.xHat.Shape[0], features = s.xHat.Shape[1];
-                if (s.delta.DType == DType.Float32)
-                    Kernels.BatchNormKernels.Backward<float>(s.delta.F32, s.xHat.F32, rows, features, s.gamma.F32, s.invStd.F32,
-                        s.dx is null ? default : s.dx.F32, s.dGamma.F32, s.dBeta.F32, s.scratch.F32);
-                else
-                    Kernels.BatchNormKernels.Backward<double>(s.delta.F64, s.xHat.F64, rows, features, s.gamma.F64, s.invStd.F64,
-                        s.dx is null ? default : s.dx.F64, s.dGamma.F64, s.dBeta.F64, s.scratch.F64);
-            });
-            return [dx, NeedsInputGrad(1) ? dGamma : null, NeedsInputGrad(2) ? dBeta : null];
-        }
-    }
 }
