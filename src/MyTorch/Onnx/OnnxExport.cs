@@ -83,8 +83,10 @@ public static class OnnxExport
             using (Autograd.NoGrad()) sampleOutput = model.Call(sampleInput);
             var graph = new OnnxGraphBuilder(sampleInput.DType);
             graph.Reserve(options.InputName);
-            graph.Ranks[options.InputName] = sampleInput.Rank;
+            graph.Samples[options.InputName] = sampleInput;
             string x = options.Preprocess?.Invoke(graph, options.InputName) ?? options.InputName;
+            // A preprocess keeps the input's shape (a normalization); the model's layers read it from the sample.
+            graph.Samples.TryAdd(x, sampleInput);
             string y = ExportModule(graph, model, x, "");
             if (options.Postprocess is not null) y = options.Postprocess(graph, y);
             graph.NameOutput(y, options.OutputName);
@@ -127,6 +129,14 @@ public static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(g);
         ArgumentNullException.ThrowIfNull(module);
+        string y = ExportLayer(g, module, x, path);
+        if (!g.Samples.ContainsKey(y) && g.Samples.TryGetValue(x, out var sample))
+            using (Autograd.NoGrad()) g.Samples[y] = module.Call(sample);
+        return y;
+    }
+
+    private static string ExportLayer(OnnxGraphBuilder g, Module module, string x, string path)
+    {
         string P(string name) => path.Length == 0 ? name : path + "." + name;
         string At(string op) => (path.Length == 0 ? "" : path + "/") + op;
         switch (module)
@@ -140,7 +150,7 @@ public static class OnnxExport
                 {
                     string w = g.Constant(linear.W, P("weight"));
                     string? b = linear.B is null ? null : g.Constant(linear.B.Reshape(-1), P("bias"));
-                    if (g.Ranks.GetValueOrDefault(x) == 2)
+                    if (g.SampleShape(x)?.Length == 2)
                         return g.Add("Gemm", b is null ? [x, w] : [x, w, b], At("Gemm"));
                     string z = g.Add("MatMul", [x, w], At("MatMul"));
                     return b is null ? z : g.Add("Add", [z, b], At("Add"));
@@ -155,7 +165,7 @@ public static class OnnxExport
                     string bias = g.Constant(ln.Bias ?? Tensor.Zeros([ln.NormalizedShape], g.DType), P("bias"));
                     return g.Add("LayerNormalization", [x, scale, bias], At("LayerNormalization"), ("axis", -1L), ("epsilon", ln.Eps));
                 }
-            case Dropout or Identity:
+            case Dropout or Dropout2d or Identity:
                 return x;
             case Residual residual:
                 return g.Add("Add", [x, ExportModule(g, residual.Inner, x, P("inner"))], At("Add"));
@@ -187,9 +197,11 @@ public static class OnnxExport
                     return g.Add("Add", [g.Scalar(bounded.Low, At("low")), scaled], At("Add"));
                 }
             default:
+                if (OnnxExportConv.TryExport(g, module, x, path, out string? y)) return y!;
                 throw new NotSupportedException(
                     $"ONNX export: module {(path.Length == 0 ? "(the model)" : $"'{path}'")} of type {module.GetType().Name} has no ONNX form; " +
-                    $"supported are Sequential, Linear, BatchNorm1d, LayerNorm, Dropout, Residual, Identity, the activations, and modules implementing {nameof(IOnnxExportable)}.");
+                    $"supported are Sequential, Linear, BatchNorm1d, BatchNorm2d, LayerNorm, Dropout, Dropout2d, Residual, Identity, Flatten, Unflatten, " +
+                    $"Conv1d, Conv2d, MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, the activations, and modules implementing {nameof(IOnnxExportable)}.");
         }
     }
 }

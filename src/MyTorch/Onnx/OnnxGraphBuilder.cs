@@ -33,8 +33,14 @@ public sealed class OnnxGraphBuilder
 
     internal List<OnnxNode> Nodes { get; } = [];
 
-    /// <summary>The rank of each value where it is known (the input's, kept by element-wise nodes): Linear writes Gemm for rank 2.</summary>
-    internal Dictionary<string, int> Ranks { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The sample batch's value at each module boundary: the exporter runs the sample through the model alongside, so
+    /// each layer knows its input's shape (Linear writes Gemm for 2-D inputs, Flatten and pooling need the sizes).
+    /// </summary>
+    internal Dictionary<string, Tensor> Samples { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The sample's shape at <paramref name="value"/>, or null where no module boundary recorded it.</summary>
+    internal int[]? SampleShape(string value) => Samples.TryGetValue(value, out var t) ? t.ShapeArray : null;
 
     internal List<OnnxTensorProto> Initializers { get; } = [];
 
@@ -59,7 +65,6 @@ public sealed class OnnxGraphBuilder
         node.Outputs.Add(output);
         foreach (var (name, value) in attributes) node.Attributes.Add(Attribute(name, value));
         foreach (var input in inputs) uses[input] = uses.GetValueOrDefault(input) + 1;
-        if (inputs.Count > 0 && Ranks.TryGetValue(inputs[0], out int rank)) Ranks[output] = rank;
         Nodes.Add(node);
         return output;
     }
@@ -95,6 +100,13 @@ public sealed class OnnxGraphBuilder
 
     /// <summary>A 0-d constant of <see cref="DType"/>; broadcasting makes it act on every element.</summary>
     public string Scalar(double value, string name) => Constant(Tensor.Scalar(value, DType), name);
+
+    /// <summary>Adds an initializer of int64 values (a Reshape's target shape, say); returns its name.</summary>
+    public string Int64s(long[] values, string name)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return Constant(Tensor.FromArray(values), name);
+    }
 
     /// <summary>Adds the nodes of <paramref name="module"/>'s evaluation-mode forward from <paramref name="input"/>; returns the output's name.</summary>
     /// <exception cref="NotSupportedException">The module (or one inside it) has no ONNX form.</exception>

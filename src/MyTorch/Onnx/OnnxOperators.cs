@@ -41,6 +41,10 @@ internal static class OnnxOperators
         ["Constant"] = (n, _) => [Constant(n)],
         ["Shape"] = (_, x) => [Tensor.FromArray(In(x, 0).Shape.ToArray().Select(d => (long)d).ToArray())],
         ["Unsqueeze"] = (_, x) => [Unsqueeze(In(x, 0), Ints(In(x, 1)))],
+        ["Conv"] = (n, x) => [OnnxConvOperators.Conv(n, In(x, 0), In(x, 1), x.Length > 2 ? x[2] : null)],
+        ["MaxPool"] = (n, x) => [OnnxConvOperators.MaxPool(n, In(x, 0))],
+        ["AveragePool"] = (n, x) => [OnnxConvOperators.AveragePool(n, In(x, 0))],
+        ["GlobalAveragePool"] = (_, x) => [OnnxConvOperators.GlobalAveragePool(In(x, 0))],
     };
 
     public static IReadOnlyList<string> Names { get; } = [.. operators.Keys.Order(StringComparer.Ordinal)];
@@ -61,7 +65,7 @@ internal static class OnnxOperators
     private static Tensor In(Tensor?[] inputs, int index) =>
         index < inputs.Length && inputs[index] is { } t ? t : throw new ArgumentException($"input {index} is missing.");
 
-    private static long Int(OnnxNode node, string name, long fallback) => node.Attribute(name)?.I ?? fallback;
+    internal static long Int(OnnxNode node, string name, long fallback) => node.Attribute(name)?.I ?? fallback;
 
     private static float Float(OnnxNode node, string name, float fallback) => node.Attribute(name) is { } a ? a.F : fallback;
 
