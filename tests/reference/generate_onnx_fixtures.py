@@ -62,6 +62,16 @@ def models():
     yield "flatten_softmax", nn.Sequential(nn.Flatten(), nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3), nn.Softmax(dim=1)), (2, 3)
     # For `mytorch eval/predict --model FILE.onnx` on data/tabular/diabetes-risk.csv: 6 raw features in, 2 logits out.
     yield "tabular_logits", nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 2)), (6,)
+    bn2 = nn.BatchNorm2d(4)
+    randomize_batchnorm(bn2)
+    yield "cnn", nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), bn2, nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, stride=2, padding=0),
+                               nn.AvgPool2d(2, ceil_mode=False, count_include_pad=True), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                               nn.Linear(6, 3)), (1, 12, 12)
+    yield "cnn_same_groups", nn.Sequential(nn.Conv2d(2, 4, (3, 2), padding=(1, 1), dilation=(1, 2), groups=2), nn.Tanh(),
+                                           nn.MaxPool2d(3, stride=2, padding=1), nn.AvgPool2d(2, padding=1, count_include_pad=False),
+                                           nn.Flatten(), nn.Linear(4 * 3 * 3, 2)), (2, 8, 8)
+    yield "conv1d", nn.Sequential(nn.Conv1d(3, 4, 3, stride=2, padding=1), nn.ReLU(), nn.MaxPool1d(2), nn.Conv1d(4, 2, 3, padding=1),
+                                  nn.AdaptiveAvgPool1d(1), nn.Flatten()), (3, 16)
 
 
 def exact(t):

@@ -45,6 +45,7 @@ internal static class OnnxOperators
         ["MaxPool"] = (n, x) => [OnnxConvOperators.MaxPool(n, In(x, 0))],
         ["AveragePool"] = (n, x) => [OnnxConvOperators.AveragePool(n, In(x, 0))],
         ["GlobalAveragePool"] = (_, x) => [OnnxConvOperators.GlobalAveragePool(In(x, 0))],
+        ["Pad"] = (n, x) => [Pad(n, x)],
     };
 
     public static IReadOnlyList<string> Names { get; } = [.. operators.Keys.Order(StringComparer.Ordinal)];
@@ -140,6 +141,32 @@ internal static class OnnxOperators
         int rank = x.Rank + axes.Length;
         foreach (long axis in axes.Select(a => a < 0 ? a + rank : a).Order()) x = x.Unsqueeze((int)axis);
         return x;
+    }
+
+    // Constant padding (PyTorch writes it before an average pool that counts the padding): begins then ends per axis; a negative pad crops.
+    private static Tensor Pad(OnnxNode node, Tensor?[] x)
+    {
+        var input = In(x, 0);
+        string mode = node.Attribute("mode")?.S ?? "constant";
+        if (mode != "constant") throw new ArgumentException($"Pad mode '{mode}' is not supported; MyTorch runs constant padding.");
+        var pads = Ints(In(x, 1));
+        if (pads.Length != 2 * input.Rank) throw new ArgumentException($"Pad needs {2 * input.Rank} pads for a rank-{input.Rank} input, got {pads.Length}.");
+        if (x.Length > 3 && x[3] is not null) throw new ArgumentException("Pad with an axes input is not supported.");
+        double value = x.Length > 2 && x[2] is { Count: > 0 } c ? c.To(DType.Float64).ToArray<double>()[0] : 0;
+        for (int d = 0; d < input.Rank; d++)
+        {
+            long begin = pads[d], end = pads[input.Rank + d];
+            if (begin < 0) input = input.Narrow(d, (int)-begin, input.Shape[d] + (int)begin);
+            if (end < 0) input = input.Narrow(d, 0, input.Shape[d] + (int)end);
+            if (begin <= 0 && end <= 0) continue;
+            var parts = new List<Tensor>();
+            int[] shape = input.ShapeArray;
+            if (begin > 0) parts.Add(Tensor.Full([.. shape[..d], (int)begin, .. shape[(d + 1)..]], value, input.DType));
+            parts.Add(input);
+            if (end > 0) parts.Add(Tensor.Full([.. shape[..d], (int)end, .. shape[(d + 1)..]], value, input.DType));
+            input = Tensor.Concat(parts, d);
+        }
+        return input;
     }
 
     private static Tensor Constant(OnnxNode node)
