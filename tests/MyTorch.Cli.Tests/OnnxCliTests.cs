@@ -124,11 +124,13 @@ public sealed class OnnxCliTests
         CheckWithOnnxPackage(onnx);
     }
 
-    [Fact]
-    public void Image_export_takes_raw_pixels()
+    [Theory]
+    [InlineData("--hidden", "16")]
+    [InlineData("--model", "conv:4:3:p=same,bn,relu,maxpool:2,conv:4:3:s=2,avgpool:2:p=1,gap,flatten,dropout:0.1,linear")]
+    public void Image_export_takes_raw_pixels(string modelOption, string value)
     {
         using var folder = new TempFolder();
-        Ok(CliRunner.Run("train", "--data", "data/mnist-10k", "--hidden", "16", "--batchnorm", "1", "--epochs", "1", "--json", "--out", folder["run"]));
+        Ok(CliRunner.Run("train", "--data", "data/mnist-10k", modelOption, value, "--batchnorm", "1", "--epochs", "1", "--json", "--out", folder["run"]));
         string model = folder["run/model.safetensors"], onnx = folder["model.onnx"];
         var export = CliRunner.Run("export", "--model", model, "--onnx", onnx);
         Ok(export);
