@@ -143,6 +143,9 @@ internal static class OnnxOperators
         return x;
     }
 
+    // A hostile file's pads could ask for gigabytes: a padded input stays within what a real model pads (1 GB of float32).
+    private const long MaxPaddedElements = 1L << 28;
+
     // Constant padding (PyTorch writes it before an average pool that counts the padding): begins then ends per axis; a negative pad crops.
     private static Tensor Pad(OnnxNode node, Tensor?[] x)
     {
@@ -152,6 +155,10 @@ internal static class OnnxOperators
         var pads = Ints(In(x, 1));
         if (pads.Length != 2 * input.Rank) throw new ArgumentException($"Pad needs {2 * input.Rank} pads for a rank-{input.Rank} input, got {pads.Length}.");
         if (x.Length > 3 && x[3] is not null) throw new ArgumentException("Pad with an axes input is not supported.");
+        long padded = 1;
+        for (int d = 0; d < input.Rank; d++) padded = Math.Min(padded * Math.Max(input.Shape[d] + pads[d] + pads[input.Rank + d], 0), long.MaxValue / int.MaxValue);
+        if (pads.Any(p => Math.Abs(p) > int.MaxValue / 4) || padded > MaxPaddedElements)
+            throw new ArgumentException($"Pad would make {padded} or more elements from an input of shape {Shapes.Format(input.Shape)}; at most {MaxPaddedElements} are allowed.");
         double value = x.Length > 2 && x[2] is { Count: > 0 } c ? c.To(DType.Float64).ToArray<double>()[0] : 0;
         for (int d = 0; d < input.Rank; d++)
         {
