@@ -226,6 +226,33 @@ indexing("index_int64_2d_columns", randn(2, 4), [{"slice": [None, None, None]}, 
 indexing("index_0d_ellipsis", randn(), [{"ellipsis": True}])
 
 
+# ---- einsum and outer (appended: the draws above stay as they were) ----
+def einsum(name, equation, *inputs):
+    add(name, "einsum", lambda *t: torch.einsum(equation, *t), list(inputs), {"equation": equation})
+
+
+einsum("einsum_matmul", "ij,jk->ik", randn(3, 4), randn(4, 2))
+einsum("einsum_batched_matmul", "bij,bjk->bik", randn(2, 3, 4), randn(2, 4, 5))
+einsum("einsum_outer", "i,j->ij", randn(3), randn(4))
+einsum("einsum_trace", "ii->", randn(4, 4))
+einsum("einsum_diagonal", "ii->i", randn(3, 3))
+einsum("einsum_transpose", "ij->ji", randn(2, 5))
+einsum("einsum_sum", "ij->", randn(3, 4))
+einsum("einsum_column_sums", "ij->j", randn(3, 4))
+einsum("einsum_dot", "i,i->", randn(5), randn(5))
+einsum("einsum_rowwise_dot", "bi,bi->b", randn(4, 3), randn(4, 3))
+einsum("einsum_hadamard", "ij,ij->ij", randn(2, 3), randn(2, 3))
+einsum("einsum_permuted_contraction", "ijk,jl->lki", randn(2, 3, 2), randn(3, 4))
+einsum("einsum_three_operands", "ij,jk,kl->il", randn(2, 3), randn(3, 4), randn(4, 2))
+einsum("einsum_implicit", "ij,jk", randn(2, 3), randn(3, 2))
+einsum("einsum_ellipsis_matmul", "...ij,...jk->...ik", randn(2, 3, 4), randn(4, 2))
+einsum("einsum_ellipsis_broadcast", "...ij,...j->...i", randn(2, 3, 4), randn(4))
+einsum("einsum_bilinear", "bn,anm,bm->ba", randn(2, 3), randn(4, 3, 2), randn(2, 2))
+einsum("einsum_batch_diagonal", "bii->bi", randn(2, 3, 3))
+einsum("einsum_empty", "ij,jk->ik", randn(0, 3), randn(3, 2))
+add("outer", "outer", lambda a, b: torch.outer(a, b), [randn(3), randn(2)])
+
+
 def main():
     with open(OUT, "w") as f:
         f.write("[\n")

@@ -13,11 +13,13 @@ public static class BenchParts
     public const string Startup = "startup";
     /// <summary>Training samples per second with BatchNorm, dropout and the seed's MLP against the plain network, alternately.</summary>
     public const string Layers = "layers";
+    /// <summary>The convolutional presets: training and inference (<see cref="ConvBenchmark"/>).</summary>
+    public const string Conv = "conv";
     /// <summary>Only the core check (<see cref="CoreCheck"/>): whether the threads get a whole core each right now.</summary>
     public const string Cores = "cores";
 
     /// <summary>Every value --only accepts.</summary>
-    public static IReadOnlyList<string> All { get; } = [Gemm, Train, Inference, Layers, Startup, Cores];
+    public static IReadOnlyList<string> All { get; } = [Gemm, Train, Inference, Layers, Conv, Startup, Cores];
 }
 
 /// <summary>

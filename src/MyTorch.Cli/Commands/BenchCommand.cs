@@ -18,7 +18,7 @@ public static class BenchCommand
     private static readonly Option<bool> JsonOption = new("--json") { Description = "print only the JSON object on stdout (the default when stdout is not a terminal)" };
     private static readonly Option<int?> ThreadsOption = new("--threads") { Description = "threads for the kernels (default: all cores, or MYTORCH_NUM_THREADS); GEMM is also measured on one" };
     private static readonly Option<bool> QuickOption = new("--quick") { Description = "fewer, shorter repetitions and no GEMM shapes above 256^3: a smoke test, not a measurement" };
-    private static readonly Option<string?> OnlyOption = new("--only") { Description = "run one part: gemm, train, inference, startup (load the data, build the model, exit), or cores (whether the threads get a whole core each right now)" };
+    private static readonly Option<string?> OnlyOption = new("--only") { Description = "run one part: gemm, train, inference, layers, conv (the lenet5 and cnn presets), startup (load the data, build the model, exit), or cores (whether the threads get a whole core each right now)" };
     private static readonly Option<int> EpochsOption = new("--epochs") { Description = "also train a fresh model for this many epochs and report its test accuracy" };
     private static readonly Option<string> DataOption = new("--data")
     {
@@ -117,12 +117,13 @@ public static class BenchCommand
         // whether its multi-threaded figures ran on whole cores; see CoreCheck.
         var coreChecks = new JsonArray();
         bool checksCores = settings.Only != BenchParts.Startup;
-        if (checksCores) CheckCores(settings, settings.Only == BenchParts.Cores ? "now" : "before", coreChecks, Progress);
+        var before = checksCores ? CheckCores(settings, settings.Only == BenchParts.Cores ? "now" : "before", coreChecks, Progress) : null;
         if (settings.Runs(BenchParts.Gemm)) report["gemm"] = GemmBenchmark.Run(settings, Progress, reference);
         if (settings.Runs(BenchParts.Train)) report["train"] = MlpBenchmark.Train(settings, data!, recipe!, Progress);
         if (settings.Runs(BenchParts.Inference)) report["inference"] = MlpBenchmark.Inference(settings, data!, recipe!, Progress);
         if (settings.Runs(BenchParts.Layers)) report["layers"] = LayerVariantsBenchmark.Run(settings, data!, Progress);
-        if (checksCores && settings.Only != BenchParts.Cores) CheckCores(settings, "after", coreChecks, Progress);
+        if (settings.Runs(BenchParts.Conv)) report["conv"] = ConvBenchmark.Run(settings, before?.AllThreads.Best, Progress);
+        if (checksCores && settings.Only != BenchParts.Cores) _ = CheckCores(settings, "after", coreChecks, Progress);
         if (checksCores) report["core_checks"] = coreChecks;
 
         report["memory"] = new JsonObject
@@ -140,12 +141,12 @@ public static class BenchCommand
     }
 
     /// <summary>Runs a <see cref="CoreCheck"/> at the kernels' thread count (none with one thread) and adds it, labelled <paramref name="when"/>.</summary>
-    private static void CheckCores(BenchSettings settings, string when, JsonArray checks, Action<string> progress)
+    private static CoreCheckResult? CheckCores(BenchSettings settings, string when, JsonArray checks, Action<string> progress)
     {
         if (settings.Threads < 2)
         {
             progress("one thread: no core check");
-            return;
+            return null;
         }
         var result = CoreCheck.Measure(settings.Threads, settings.CoreCheckSamples);
         progress($"core check ({when}): {settings.Threads} threads together ran {result.Scaling.Median:F2}x one thread's FMA " +
@@ -153,6 +154,7 @@ public static class BenchCommand
         var json = result.ToJson();
         json["when"] = when;
         checks.Add(json);
+        return result;
     }
 
     /// <summary>The machine description plus the kernel path in use (after --kernel-path), as vector512, vector256, vector128 or scalar.</summary>

@@ -43,41 +43,12 @@ public class ReductionReplayTests
     [InlineData(DType.Float64)]
     public void Steps_AreTheGraphsStepsBitForBit(DType dtype)
     {
-        var graphModel = Model(dtype, 4);
-        var plannedModel = Model(dtype, 4);
-        var criterion = new CrossEntropyLoss();
-        var graphOptimizer = new SGD(graphModel.Parameters(), 0.05, momentum: 0.9);
-        var step = CompiledTrainingStep.Compile(plannedModel, criterion, new SGD(plannedModel.Parameters(), 0.05, momentum: 0.9));
-        var data = new Generator(6);
-        foreach (int rows in new[] { 7, 7, 3, 7, 7 })
-        {
-            var x = Tensor.Normal([rows, Inputs], 0, 2, data, dtype);
-            var y = Tensor.FromArray(Enumerable.Range(0, rows).Select(_ => data.NextInt64(Outputs)).ToArray());
-            graphOptimizer.ZeroGrad();
-            var loss = criterion.Forward(graphModel.Forward(x), y);
-            double expected = loss.Item();
-            loss.Backward();
-            graphOptimizer.Step();
-
-            Assert.Equal(expected, step.Run(x, y));
-            Assert.Null(step.NotPlannedReason);
-        }
-        var graphParameters = graphModel.Parameters().ToArray();
-        var plannedParameters = plannedModel.Parameters().ToArray();
-        for (int i = 0; i < graphParameters.Length; i++)
-            Assert.Equal(graphParameters[i].ToArray<double>(), plannedParameters[i].ToArray<double>());
+        ReplayChecks.TrainsLikeTheGraph(d => Model(d, 4), dtype, [Inputs], Outputs, [7, 7, 3, 7, 7], seed: 6, inputScale: 2);
     }
 
     [Fact]
     public void SteadyState_AllocatesNothing()
     {
-        var model = Model(DType.Float32, 2);
-        var step = CompiledTrainingStep.Compile(model, new CrossEntropyLoss(), new SGD(model.Parameters(), 0.01));
-        var data = new Generator(3);
-        var batches = Enumerable.Range(0, 3).Select(b => (X: Tensor.Normal([8, Inputs], 0, 1, data),
-            Y: Tensor.FromArray(Enumerable.Range(0, 8).Select(i => (long)((i + b) % Outputs)).ToArray()))).ToArray();
-        for (int i = 0; i < 20; i++) step.Run(batches[i % 3].X, batches[i % 3].Y);
-        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 30; i++) step.Run(batches[i % 3].X, batches[i % 3].Y); }));
-        Assert.Null(step.NotPlannedReason);
+        ReplayChecks.SteadyStateAllocatesNothing(Model(DType.Float32, 2), [Inputs], Outputs, rows: 8);
     }
 }

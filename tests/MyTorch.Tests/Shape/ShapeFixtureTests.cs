@@ -15,7 +15,7 @@ public class ShapeFixtureTests
     private static readonly string[] RequiredOps =
     [
         "stack", "split_size", "split_sizes", "chunk", "flip", "roll", "repeat", "expand", "squeeze_all", "T", "mT", "narrow",
-        "gather", "scatter", "scatter_value", "scatter_add", "index_add", "index_select", "masked_fill", "index",
+        "gather", "scatter", "scatter_value", "scatter_add", "index_add", "index_select", "masked_fill", "index", "einsum", "outer",
     ];
 
     private static readonly Lazy<Dictionary<string, JsonElement>> Cases = new(() => LoadNamedCases("shapes.json"));
@@ -30,7 +30,7 @@ public class ShapeFixtureTests
             foreach (var dtype in new[] { "float64", "float32" })
                 Assert.True(covered.Contains((op, dtype)), $"shapes.json has no {dtype} case of {op}.");
         Assert.All(covered, c => Assert.Contains(c.Item1, RequiredOps));
-        Assert.True(Cases.Value.Count >= 150, $"shapes.json has {Cases.Value.Count} cases.");
+        Assert.True(Cases.Value.Count >= 200, $"shapes.json has {Cases.Value.Count} cases.");
     }
 
     [Theory]
@@ -101,6 +101,8 @@ public class ShapeFixtureTests
         "index_select" => [x[0].IndexSelect(Int(args, "dim"), x[1])],
         "masked_fill" => [x[0].MaskedFill(x[1], args.GetProperty("value").GetDouble())],
         "index" => [x[0][Indices(args.GetProperty("index"), x)]],
+        "einsum" => [Tensor.Einsum(args.GetProperty("equation").GetString()!, x)],
+        "outer" => [Tensor.Outer(x[0], x[1])],
         _ => throw new InvalidDataException($"the test does not know op '{op}'."),
     };
 

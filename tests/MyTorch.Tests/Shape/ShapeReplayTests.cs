@@ -44,45 +44,13 @@ public class ShapeReplayTests
     [InlineData(DType.Float64)]
     public void Steps_AreTheGraphsStepsBitForBit(DType dtype)
     {
-        var graphModel = Model(dtype);
-        var plannedModel = Model(dtype);
-        var graphOptimizer = new SGD(graphModel.Parameters(), 0.05, momentum: 0.9);
-        var step = CompiledTrainingStep.Compile(plannedModel, new CrossEntropyLoss(), new SGD(plannedModel.Parameters(), 0.05, momentum: 0.9));
-        var data = new Generator(5);
-        foreach (int rows in new[] { 6, 6, 3, 6, 3, 6 })
-        {
-            var x = Tensor.Normal([rows, 5], 0, 1, data, dtype);
-            var y = Tensor.FromArray(Enumerable.Range(0, rows).Select(_ => data.NextInt64(4)).ToArray());
-            graphOptimizer.ZeroGrad();
-            var loss = new CrossEntropyLoss().Forward(graphModel.Forward(x), y);
-            double expected = loss.Item();
-            loss.Backward();
-            graphOptimizer.Step();
-
-            Assert.Equal(expected, step.Run(x, y));
-            Assert.Null(step.NotPlannedReason);
-        }
-        var graphParameters = graphModel.Parameters().ToArray();
-        var plannedParameters = plannedModel.Parameters().ToArray();
-        for (int i = 0; i < graphParameters.Length; i++)
-            Assert.Equal(graphParameters[i].ToArray<double>(), plannedParameters[i].ToArray<double>());
+        ReplayChecks.TrainsLikeTheGraph(Model, dtype, [5], 4, [6, 6, 3, 6, 3, 6]);
     }
 
     [Fact]
     public void SteadyState_AllocatesNothing()
     {
-        var model = Model(DType.Float32);
-        var step = CompiledTrainingStep.Compile(model, new CrossEntropyLoss(), new SGD(model.Parameters(), 0.01, momentum: 0.9));
-        var data = new Generator(2);
-        var batches = Enumerable.Range(0, 4).Select(b => (X: Tensor.Normal([16, 5], 0, 1, data),
-            Y: Tensor.FromArray(Enumerable.Range(0, 16).Select(i => (long)((i + b) % 4)).ToArray()))).ToArray();
-        for (int i = 0; i < 30; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
-        using (WorkerPool.HoldBusy())
-        {
-            for (int i = 0; i < 3; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
-        }
-        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 50; i++) step.Run(batches[i % 4].X, batches[i % 4].Y); }));
-        Assert.Null(step.NotPlannedReason);
+        ReplayChecks.SteadyStateAllocatesNothing(Model(DType.Float32), [5], 4);
     }
 
     [Fact]
