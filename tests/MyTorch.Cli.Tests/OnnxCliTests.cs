@@ -169,6 +169,24 @@ public sealed class OnnxCliTests
     }
 
     [Fact]
+    public void A_PyTorch_image_model_gets_the_pixel_rows_as_images()
+    {
+        using var folder = new TempFolder();
+        string onnx = Fixture("mnist_cnn.onnx");
+        var eval = CliRunner.Run("eval", "--model", onnx, "--data", "data/mnist-10k", "--json");
+        Ok(eval);
+        using (var json = JsonDocument.Parse(eval.Output)) Assert.Equal(2000, json.RootElement.GetProperty("examples").GetInt32());
+        string images = Path.Combine(CliRunner.RepositoryRoot, "data/mnist-10k/t10k-images-idx3-ubyte.gz");
+        var predict = CliRunner.Run("predict", "--model", onnx, "--input", images, "--output", folder["p.csv"]);
+        Ok(predict);
+        var pixels = IO.Idx.Read(images).Narrow(0, 0, 20).Reshape(20, 1, 28, 28).To(DType.Float32);
+        var expected = OnnxRuntimeHarness.Run(File.ReadAllBytes(onnx), "input", pixels);
+        var lines = File.ReadAllLines(folder["p.csv"]);
+        Assert.Equal("y0,y1,y2,y3,y4,y5,y6,y7,y8,y9", lines[0]);
+        OnnxRuntimeHarness.AssertClose(expected, Column(string.Join('\n', lines.Take(21)), 0), Tolerance, "predict of a PyTorch CNN");
+    }
+
+    [Fact]
     public void Bad_arguments_are_one_line_errors()
     {
         using var folder = new TempFolder();

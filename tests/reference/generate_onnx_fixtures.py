@@ -72,6 +72,8 @@ def models():
                                            nn.Flatten(), nn.Linear(4 * 3 * 3, 2)), (2, 8, 8)
     yield "conv1d", nn.Sequential(nn.Conv1d(3, 4, 3, stride=2, padding=1), nn.ReLU(), nn.MaxPool1d(2), nn.Conv1d(4, 2, 3, padding=1),
                                   nn.AdaptiveAvgPool1d(1), nn.Flatten()), (3, 16)
+    # For `mytorch eval/predict --model FILE.onnx` on MNIST: images (1, 28, 28) in, 10 logits out.
+    yield "mnist_cnn", nn.Sequential(nn.Conv2d(1, 2, 5, stride=3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32, 10)), (1, 28, 28)
 
 
 def exact(t):

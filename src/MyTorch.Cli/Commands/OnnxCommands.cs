@@ -137,7 +137,9 @@ public static class OnnxCommands
     private static (LoadedModel Loaded, bool Probabilities) Describe(OnnxModel model, string path, string? data)
     {
         var meta = model.Metadata;
-        int inputs = model.InputShape.Count == 2 && model.InputShape[1] is int width ? width : -1;
+        // Rows of features: (batch, N), or an image input such as (batch, 1, 28, 28) fed the rows reshaped.
+        var trailing = model.InputShape.Skip(1).ToArray();
+        int inputs = model.InputShape.Count >= 2 && trailing.All(d => d is > 0) ? trailing.Aggregate(1, (a, d) => checked(a * d!.Value)) : -1;
         TrainConfig config;
         if (meta.TryGetValue(Prefix + "config", out var json))
         {
@@ -162,6 +164,8 @@ public static class OnnxCommands
     private static Tensor Run(OnnxModel model, Tensor raw)
     {
         var x = raw.DType == model.InputDType ? raw : raw.To(model.InputDType);
+        if (model.InputShape.Count > 2 && model.InputShape.Skip(1).All(d => d is > 0))
+            x = x.Reshape([x.Shape[0], .. model.InputShape.Skip(1).Select(d => d!.Value)]);
         var parts = new List<Tensor>();
         const int batch = 1024;
         for (int start = 0; start < x.Shape[0]; start += batch)
@@ -213,8 +217,8 @@ public static class OnnxCommands
         var model = Load(path);
         var (loaded, madeByMyTorch) = Describe(model, path, null);
         if (loaded.Inputs < 0)
-            throw new DataFormatException(path, "its input is not a (batch, features) matrix; mytorch predict feeds rows of features",
-                expected: "an input of shape (batch, N)", found: $"rank {model.InputShape.Count}");
+            throw new DataFormatException(path, "its input has no fixed size after the batch; mytorch predict feeds rows of features",
+                expected: "an input of shape (batch, N) or (batch, C, H, W) with fixed sizes", found: $"rank {model.InputShape.Count}");
         if (loaded.FeatureNames.Length == 0 && inputPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
         {
             // A file without MyTorch's metadata: the CSV's columns, in order, are the features.
