@@ -15,6 +15,9 @@ public static class CommandLineErrors
     /// <summary>Training stopped because the loss became NaN or infinite (or, with --detect-anomaly, an op produced NaN or infinity).</summary>
     public const int Diverged = 3;
 
+    /// <summary>Training was interrupted (Ctrl-C); what existed was written (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
+
     /// <summary>Runs a command body, turning the errors a user can fix into one clear line and an exit code.</summary>
     public static int Run(Func<int> body)
     {

@@ -86,6 +86,13 @@ public static class TrainCommand
     private static readonly Option<string> NormalizeOption =
         Choice("--normalize", "input normalization: auto (images: one mean and std over all pixels; CSV: per column), scale (images / 255), standardize, none", "auto", "auto", "scale", "standardize", "none");
 
+    private static readonly Option<int?> EarlyStoppingOption = new("--early-stopping")
+    {
+        Description = "stop when the validation loss has not improved for N epochs",
+    };
+    private static readonly Option<string> KeepOption =
+        Choice("--keep", "which epoch model.safetensors holds: best (lowest validation loss) or last", "best", "best", "last");
+
     private static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
     {
         var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
@@ -115,11 +122,12 @@ public static class TrainCommand
         var command = new Command("train", "Train a network on the shipped MNIST digits, Fashion-MNIST, IDX files or a CSV file.");
         Option[] options = [DataOption, TaskOption, ModelOption, HiddenOption, ActivationOption, BatchNormOption, DropoutOption, EpochsOption, BatchSizeOption,
             LearningRateOption, MomentumOption, OptimizerOption, ScheduleOption, DecayOption, InitOption, WeightDecayOption, SeedOption, ValidationSplitOption, TestSplitOption,
-            Threads, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption, DetectAnomalyOption];
+            Threads, OutOption, ResumeOption, JsonOption, TargetOption, TargetScalingOption, OutputActivationOption, LossOption, NormalizeOption, DetectAnomalyOption, EarlyStoppingOption, KeepOption];
         foreach (var option in options) command.Options.Add(option);
         CommandLineErrors.AddRange(EpochsOption, 0, "0 or more");
         CommandLineErrors.AddRange(BatchSizeOption, 1, "a positive number");
         CommandLineErrors.AddRange(BatchNormOption, 0, "0 or more");
+        CommandLineErrors.AddRange(EarlyStoppingOption, 1, "a positive number of epochs");
         command.SetAction(result => CommandLineErrors.Run(() => Execute(result)));
         return command;
     }
@@ -176,17 +184,42 @@ public static class TrainCommand
             trainer = Trainer.Resume(resume, result.GetValue(EpochsOption), output, DataPreparation.Prepare);
         }
 
+        trainer.EarlyStoppingPatience = result.GetValue(EarlyStoppingOption);
+        bool keepLast = result.GetValue(KeepOption) == "last";
+
         bool live = !json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         ITrainingReporter reporter = live ? new LiveReporter(AnsiConsole.Console) : new PlainReporter(json ? Console.Error : Console.Out);
+        // Ctrl-C (or SIGTERM, from a job scheduler or `timeout`) stops at the next batch boundary and what exists is
+        // written; a second one ends the process at once.
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = !interrupt.IsCancellationRequested;
+            interrupt.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = !interrupt.IsCancellationRequested;
+            interrupt.Cancel();
+        });
         try
         {
             using var anomaly = result.GetValue(DetectAnomalyOption) ? Autograd.DetectAnomaly() : null;
-            trainer.Run(reporter);
+            trainer.Run(reporter, interrupt.Token);
         }
         finally
         {
+            Console.CancelKeyPress -= onCancel;
             (reporter as IDisposable)?.Dispose();
         }
+        var status = json ? Console.Error : Console.Out;
+        if (trainer.StopReason == MyTorch.TrainingLoop.StopReason.Cancelled && trainer.History.Epochs.Count == 0)
+        {
+            status.WriteLine($"Interrupted in epoch 1, before any epoch finished: nothing was written to {trainer.OutputDirectory} (no model, metrics, plot or checkpoint).");
+            return CommandLineErrors.Interrupted;
+        }
+        int keptEpoch = trainer.KeepModel(keepLast);
 
         // The plot needs only the finished history, and its first render (loading SkiaSharp, compiling much of ScottPlot)
         // takes a few hundred milliseconds of one core, so it is drawn beside the test evaluation. Its error, if any, is
@@ -207,12 +240,38 @@ public static class TrainCommand
         }
         plot.GetAwaiter().GetResult();
         var metrics = Metrics.Build(trainer, test, clock.Elapsed.TotalSeconds);
+        metrics["model_epoch"] = keptEpoch;
+        metrics["best_epoch"] = trainer.BestEpoch;
+        metrics["keep"] = keepLast ? "last" : "best";
+        metrics["stopped"] = trainer.StopReason switch
+        {
+            MyTorch.TrainingLoop.StopReason.EarlyStopped => "early-stopping",
+            MyTorch.TrainingLoop.StopReason.Cancelled => "interrupted",
+            _ => "completed",
+        };
         Metrics.Save(Path.Combine(trainer.OutputDirectory, "metrics.json"), metrics);
 
         if (json)
             Console.Out.WriteLine(metrics.ToJsonString());
         else
             Summary.Print(trainer, test, live);
+        if (keptEpoch != trainer.History.Epochs.Count)
+            status.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"model.safetensors holds epoch {keptEpoch} (lowest validation loss); the checkpoint holds epoch {trainer.History.Epochs.Count}. Use --keep last for the last epoch."));
+        else if (!keepLast && trainer.BestEpoch != keptEpoch && trainer.BestEpoch > 0)
+            status.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"model.safetensors holds the last epoch, {keptEpoch}: the best one, {trainer.BestEpoch}, came before the resume and its weights were not kept."));
+        if (trainer.StopReason == MyTorch.TrainingLoop.StopReason.EarlyStopped)
+            status.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Stopped early after epoch {trainer.History.Epochs.Count}: no improvement of the validation loss for {trainer.EarlyStoppingPatience} epochs."));
+        if (trainer.StopReason == MyTorch.TrainingLoop.StopReason.Cancelled)
+        {
+            string checkpoint = Path.Combine(trainer.OutputDirectory, "checkpoint.safetensors");
+            status.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Interrupted in epoch {trainer.StoppedAt?.Epoch}: wrote the model, metrics and plot of the {trainer.History.Epochs.Count} finished epochs to {trainer.OutputDirectory}; the checkpoint holds epoch {trainer.History.Epochs.Count}."));
+            status.WriteLine($"Resume with: mytorch train --resume {checkpoint} --epochs {trainer.Config.Epochs} --out {trainer.OutputDirectory}");
+            return CommandLineErrors.Interrupted;
+        }
         return CommandLineErrors.Ok;
     }
 }

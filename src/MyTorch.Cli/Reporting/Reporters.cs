@@ -35,7 +35,36 @@ public sealed class PlainReporter(TextWriter output) : ITrainingReporter
     public void Finish() => output.Flush();
 }
 
-/// <summary>A live Spectre.Console display: one progress bar per epoch with loss, error, samples/s and time left.</summary>
+/// <summary>
+/// One line of status fields that fits a width: the fields come most important first, and those that do not fit are
+/// left out from the end, so a narrow terminal shows less but never wraps.
+/// </summary>
+public static class StatusLine
+{
+    /// <summary>The fields, two spaces apart, as many as fit in <paramref name="width"/> columns (the first one cut if even it does not).</summary>
+    public static string Fit(IReadOnlyList<string> fields, int width)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        if (width <= 0 || fields.Count == 0) return "";
+        var line = new System.Text.StringBuilder(fields[0].Length <= width ? fields[0] : fields[0][..width]);
+        for (int i = 1; i < fields.Count; i++)
+        {
+            if (line.Length + 2 + fields[i].Length > width) break;
+            line.Append("  ").Append(fields[i]);
+        }
+        return line.ToString();
+    }
+
+    /// <summary>A duration as h:mm:ss, or m:ss under an hour.</summary>
+    public static string Duration(TimeSpan time) => time.TotalHours >= 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{(int)time.TotalHours}:{time.Minutes:00}:{time.Seconds:00}")
+        : string.Create(CultureInfo.InvariantCulture, $"{time.Minutes}:{time.Seconds:00}");
+}
+
+/// <summary>
+/// A live Spectre.Console display: one progress bar per epoch with loss, error, the learning rate, the time left for
+/// the whole run and samples/s, fitted to the terminal's width (fields are dropped, least useful first, rather than wrap).
+/// </summary>
 public sealed class LiveReporter : ITrainingReporter, IDisposable
 {
     private readonly IAnsiConsole console;
@@ -46,9 +75,20 @@ public sealed class LiveReporter : ITrainingReporter, IDisposable
     private ProgressTask? current;
     private int totalEpochs;
     private long lastRefresh;
+    private double learningRate = double.NaN;
+    private TimeSpan? remaining;
 
     /// <summary>Creates the display on <paramref name="console"/>.</summary>
     public LiveReporter(IAnsiConsole console) => this.console = console;
+
+    /// <summary>The terminal's width in columns.</summary>
+    private int Width => Math.Max(10, console.Profile.Width);
+
+    /// <summary>The progress bar's width: a fifth of the terminal, 4 to 20 columns.</summary>
+    private int BarWidth => Math.Clamp(Width / 5, 4, 20);
+
+    /// <summary>The columns left for the description beside the bar (and the gap Spectre puts between columns).</summary>
+    private int DescriptionWidth => Width - BarWidth - 2;
 
     /// <inheritdoc/>
     public void Start(TrainConfig config, PreparedData data, Module model, int epochsDone)
@@ -69,7 +109,7 @@ public sealed class LiveReporter : ITrainingReporter, IDisposable
             console.Progress()
                 .AutoClear(false)
                 .HideCompleted(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = BarWidth })
                 .Start(ctx =>
                 {
                     lock (gate) context = ctx;
@@ -79,6 +119,16 @@ public sealed class LiveReporter : ITrainingReporter, IDisposable
         }) { IsBackground = true, Name = "progress" };
         thread.Start();
         ready.Wait();
+    }
+
+    /// <inheritdoc/>
+    public void BatchEnd(in MyTorch.TrainingLoop.BatchProgress progress)
+    {
+        lock (gate)
+        {
+            learningRate = progress.LearningRate;
+            remaining = progress.Remaining;
+        }
     }
 
     /// <inheritdoc/>
@@ -99,9 +149,20 @@ public sealed class LiveReporter : ITrainingReporter, IDisposable
         }
     }
 
-    private string Describe(int epoch, double loss, double error, double samplesPerSecond) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"epoch {epoch.ToString(CultureInfo.InvariantCulture).PadLeft(totalEpochs.ToString(CultureInfo.InvariantCulture).Length)}/{totalEpochs}  loss [yellow]{loss:F4}[/]  error [yellow]{error:F4}[/]  [grey]{samplesPerSecond:F0} samples/s[/]");
+    private string EpochField(int epoch) => string.Create(CultureInfo.InvariantCulture,
+        $"epoch {epoch.ToString(CultureInfo.InvariantCulture).PadLeft(totalEpochs.ToString(CultureInfo.InvariantCulture).Length)}/{totalEpochs}");
+
+    private string Describe(int epoch, double loss, double error, double samplesPerSecond)
+    {
+        var fields = new List<string> { EpochField(epoch), Field("loss", loss) };
+        if (remaining is { } left) fields.Add($"left {StatusLine.Duration(left)}");
+        fields.Add(Field("error", error));
+        if (double.IsFinite(learningRate)) fields.Add(string.Create(CultureInfo.InvariantCulture, $"lr {learningRate:G3}"));
+        fields.Add(string.Create(CultureInfo.InvariantCulture, $"{samplesPerSecond:F0}/s"));
+        return Markup.Escape(StatusLine.Fit(fields, DescriptionWidth));
+    }
+
+    private static string Field(string name, double value) => string.Create(CultureInfo.InvariantCulture, $"{name} {value:F4}");
 
     /// <inheritdoc/>
     public void Epoch(EpochRecord record)
@@ -111,8 +172,14 @@ public sealed class LiveReporter : ITrainingReporter, IDisposable
         {
             if (current is not null)
             {
-                current.Description = string.Create(CultureInfo.InvariantCulture,
-                    $"epoch {record.Epoch.ToString(CultureInfo.InvariantCulture).PadLeft(totalEpochs.ToString(CultureInfo.InvariantCulture).Length)}/{totalEpochs}  loss [yellow]{record.TrainLoss:F4}[/]  error [yellow]{record.TrainError:F4}[/]  val loss [green]{record.ValidationLoss:F4}[/]  val error [green]{record.ValidationError:F4}[/]  [grey]{record.SamplesPerSecond:F0} samples/s[/]");
+                var fields = new List<string>
+                {
+                    EpochField(record.Epoch), Field("loss", record.TrainLoss), Field("val loss", record.ValidationLoss),
+                    Field("val error", record.ValidationError), Field("error", record.TrainError),
+                    string.Create(CultureInfo.InvariantCulture, $"lr {record.LearningRate:G3}"),
+                    string.Create(CultureInfo.InvariantCulture, $"{record.SamplesPerSecond:F0}/s"),
+                };
+                current.Description = Markup.Escape(StatusLine.Fit(fields, DescriptionWidth));
                 current.StopTask();
             }
             current = null;

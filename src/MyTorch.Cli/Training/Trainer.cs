@@ -1,15 +1,20 @@
-using System.Diagnostics;
+using System.Globalization;
 using MyTorch.Compiled;
 using MyTorch.Data;
 using MyTorch.IO;
 using MyTorch.Losses;
 using MyTorch.NN;
 using MyTorch.Optim;
+using MyTorch.TrainingLoop;
 
 namespace MyTorch.Cli.Training;
 
-/// <summary>Receives progress from a <see cref="Trainer"/>: the live display or plain lines.</summary>
-public interface ITrainingReporter
+/// <summary>
+/// Receives progress from a <see cref="Trainer"/>: the live display or plain lines. It is also the library's
+/// <see cref="IProgressReporter"/>, whose <see cref="IProgressReporter.BatchEnd"/> gives the learning rate and the
+/// time left for the whole run.
+/// </summary>
+public interface ITrainingReporter : IProgressReporter
 {
     /// <summary>Training is about to start (or resume after <paramref name="epochsDone"/> epochs).</summary>
     void Start(TrainConfig config, PreparedData data, Module model, int epochsDone);
@@ -21,9 +26,9 @@ public interface ITrainingReporter
     void Finish();
 }
 
-/// <summary>Raised when the loss becomes NaN or infinite: training stops and the last good checkpoint stays.</summary>
-public sealed class NonFiniteLossException(int epoch, int batch, double loss)
-    : Exception($"The training loss became {loss} at epoch {epoch}, batch {batch}. Training stopped; the last good checkpoint is kept. Try a lower learning rate (--lr).")
+/// <summary>Raised when the loss becomes NaN or infinite: training stops, and the message says what was kept.</summary>
+public sealed class NonFiniteLossException(int epoch, int batch, double loss, string kept = "")
+    : Exception(string.Create(CultureInfo.InvariantCulture, $"The training loss became {loss} at epoch {epoch}, batch {batch}. Training stopped.{(kept.Length > 0 ? " " + kept : "")} Try a lower learning rate (--lr)."))
 {
     /// <summary>The 1-based epoch.</summary>
     public int Epoch { get; } = epoch;
@@ -124,8 +129,30 @@ public sealed class Trainer
         return directory;
     }
 
-    /// <summary>Runs the remaining epochs, writing a checkpoint after each.</summary>
-    public void Run(ITrainingReporter reporter)
+    /// <summary>Stops the run when the validation loss has not improved for this many epochs; null to run every epoch.</summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>Why the last <see cref="Run"/> returned.</summary>
+    public StopReason StopReason { get; private set; }
+
+    /// <summary>Where a cancelled run stopped: the epoch and the batch not trained; null otherwise.</summary>
+    public (int Epoch, int Batch)? StoppedAt { get; private set; }
+
+    /// <summary>The epoch with the lowest validation loss (0 when none has a finite one).</summary>
+    public int BestEpoch => best?.BestEpoch ?? 0;
+
+    /// <summary>The epoch the model holds after <see cref="KeepModel"/>.</summary>
+    public int ModelEpoch { get; private set; }
+
+    private KeepBestModel? best;
+
+    /// <summary>
+    /// Runs the remaining epochs on the library's <see cref="MyTorch.TrainingLoop.Trainer"/>, writing a checkpoint after each.
+    /// A cancelled <paramref name="cancellationToken"/> stops it at a batch boundary (<see cref="StopReason"/> says so);
+    /// the checkpoint then holds the last finished epoch. The model holds the last weights: <see cref="KeepModel"/>
+    /// chooses which epoch to save.
+    /// </summary>
+    public void Run(ITrainingReporter reporter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reporter);
         reporter.Start(config, data, Model, History.Epochs.Count);
@@ -133,11 +160,35 @@ public sealed class Trainer
         {
             // Each batch is used up before the next is fetched, so the loader may write every batch into the same tensors.
             var loader = new DataLoader(data.Train, config.BatchSize, shuffle: true, generator: generator) { ReuseBuffers = true };
+            var loop = new MyTorch.TrainingLoop.Trainer(Model, stepLoss, Optimizer)
+            {
+                Validator = model =>
+                {
+                    var validation = Evaluation.Evaluate(model, criterion, data.Validation, data.TargetScaler);
+                    return new Dictionary<string, double> { ["val_loss"] = validation.Loss, ["val_error"] = validation.Error };
+                },
+                Reporter = new ReporterBridge(reporter),
+                History = LibraryHistory(History),
+            };
+            loop.Metrics.Add(new Metric("error", BatchError));
+            // Appended epoch by epoch, so a stopped or running job can be read (metrics.json comes at the end).
+            MetricsLog[] logs =
+            [
+                new(Path.Combine(OutputDirectory, "metrics.jsonl"), MetricsLog.Format.JsonLines),
+                new(Path.Combine(OutputDirectory, "metrics.csv"), MetricsLog.Format.Csv),
+            ];
+            loop.Callbacks.Add(new ScheduleAndCheckpoint(this, reporter, logs));
+            if (EarlyStoppingPatience is int patience) loop.Callbacks.Add(new EarlyStopping("val_loss", patience));
+            best = new KeepBestModel("val_loss", restoreAtEnd: false);
+            loop.Callbacks.Add(best);
             // The planned step replays the graph's own launches, bit for bit and without allocating (and takes the graph
             // itself under --detect-anomaly); a model that computes on the host from changing values trains on the graph.
-            var compiled = CompiledTrainingStep.TryCompile(Model, stepLoss, Optimizer, out _);
-            for (int epoch = History.Epochs.Count + 1; epoch <= config.Epochs; epoch++)
-                TrainEpoch(epoch, loader, compiled, reporter);
+            var history = loop.Fit(loader, config.Epochs, cancellationToken: cancellationToken);
+            StopReason = history.StopReason;
+            StoppedAt = history.StoppedAt;
+            ModelEpoch = History.Epochs.Count;
+            if (history.StopReason == StopReason.NonFiniteLoss && history.StoppedAt is var (epoch, batch))
+                throw new NonFiniteLossException(epoch, batch, history.StoppingLoss, KeptAfterNonFiniteLoss());
         }
         finally
         {
@@ -145,56 +196,80 @@ public sealed class Trainer
         }
     }
 
-    private void TrainEpoch(int epoch, DataLoader loader, CompiledTrainingStep? compiled, ITrainingReporter reporter)
-    {
-        // The rate is a function of the epoch alone, so a resumed run picks up the schedule where it stopped.
-        if (schedule is not null)
-            foreach (var group in Optimizer.ParamGroups) group.LearningRate = schedule.LearningRateAt(group.InitialLearningRate, epoch - 1);
-        Model.Train();
-        var clock = Stopwatch.StartNew();
-        double lossSum = 0, errorSum = 0;
-        int seen = 0, batch = 0;
-        foreach (var (inputs, targets) in loader)
-        {
-            batch++;
-            var (value, outputs) = compiled is null ? GraphStep(inputs, targets) : (compiled.Run(inputs, targets), compiled.Outputs!);
-            if (!double.IsFinite(value)) throw new NonFiniteLossException(epoch, batch, value);
+    private string KeptAfterNonFiniteLoss() => History.Epochs.Count == 0
+        ? $"Nothing is kept: no epoch finished, so no checkpoint, model, metrics or plot was written to {OutputDirectory}."
+        : string.Create(CultureInfo.InvariantCulture,
+            $"Kept: {checkpointPath}, the checkpoint of epoch {History.Epochs.Count} (the last finished one), to --resume from. Not written: model.safetensors, metrics.json and training-curves.png.");
 
-            int count = inputs.Shape[0];
-            lossSum += value * count;
-            errorSum += BatchError(outputs, targets) * count;
-            seen += count;
-            reporter.Batch(epoch, batch, loader.BatchCount, lossSum / seen, errorSum / seen, seen / clock.Elapsed.TotalSeconds);
-        }
-        double seconds = clock.Elapsed.TotalSeconds;
-        var validation = Evaluation.Evaluate(Model, criterion, data.Validation, data.TargetScaler);
-        var record = new EpochRecord
-        {
-            Epoch = epoch,
-            TrainLoss = lossSum / Math.Max(seen, 1),
-            TrainError = errorSum / Math.Max(seen, 1),
-            ValidationLoss = validation.Loss,
-            ValidationError = validation.Error,
-            SamplesPerSecond = seen / seconds,
-            Seconds = seconds,
-            LearningRate = Optimizer.LearningRate,
-        };
-        History.Epochs.Add(record);
-        Safetensors.Save(checkpointPath, Checkpoint.TrainingState(Model, config, data, Optimizer, generator, epoch, History));
-        reporter.Epoch(record);
+    /// <summary>
+    /// Puts the weights of the epoch to save into <see cref="Model"/>: with <paramref name="keepLast"/> false, the
+    /// epoch of lowest validation loss (when its weights are at hand: a best epoch from before a resume is not, and
+    /// then the last stays); otherwise the last epoch. Returns the epoch the model now holds.
+    /// </summary>
+    public int KeepModel(bool keepLast)
+    {
+        if (!keepLast && best is { HasBest: true } kept && kept.KeptEpoch != ModelEpoch && best.Restore(Model))
+            ModelEpoch = kept.KeptEpoch;
+        return ModelEpoch;
     }
 
-    /// <summary>One step through the dynamic graph; stops before Backward when the loss is not finite.</summary>
-    private (double Loss, Tensor Outputs) GraphStep(Tensor inputs, Tensor targets)
+    private static History LibraryHistory(TrainingHistory history)
     {
-        Optimizer.ZeroGrad();
-        var outputs = Model.Forward(inputs);
-        var loss = stepLoss.Forward(outputs, targets);
-        double value = loss.Item();
-        if (!double.IsFinite(value)) return (value, outputs);
-        loss.Backward();
-        Optimizer.Step();
-        return (value, outputs);
+        var result = new History();
+        foreach (var e in history.Epochs)
+            result.Add(new EpochResult(e.Epoch, new Dictionary<string, double>
+            {
+                ["loss"] = e.TrainLoss, ["error"] = e.TrainError, ["val_loss"] = e.ValidationLoss, ["val_error"] = e.ValidationError,
+            }, e.LearningRate, e.Seconds, e.SamplesPerSecond));
+        return result;
+    }
+
+    /// <summary>
+    /// Sets each epoch's learning rate from the schedule, and after each records the epoch, writes the checkpoint, then
+    /// appends to the metric logs and reports it: the checkpoint first, so that a folder that fails is named at its write.
+    /// </summary>
+    private sealed class ScheduleAndCheckpoint(Trainer owner, ITrainingReporter reporter, MetricsLog[] logs) : TrainingCallback
+    {
+        public override void OnTrainBegin(MyTorch.TrainingLoop.Trainer trainer)
+        {
+            foreach (var log in logs) log.OnTrainBegin(trainer);
+        }
+
+        public override void OnEpochBegin(MyTorch.TrainingLoop.Trainer trainer, int epoch)
+        {
+            // The rate is a function of the epoch alone, so a resumed run picks up the schedule where it stopped.
+            if (owner.schedule is not null)
+                foreach (var group in owner.Optimizer.ParamGroups) group.LearningRate = owner.schedule.LearningRateAt(group.InitialLearningRate, epoch - 1);
+        }
+
+        public override void OnEpochEnd(MyTorch.TrainingLoop.Trainer trainer, EpochResult epoch)
+        {
+            var record = new EpochRecord
+            {
+                Epoch = epoch.Epoch,
+                TrainLoss = epoch.TrainLoss,
+                TrainError = epoch["error"],
+                ValidationLoss = epoch.ValidationLoss,
+                ValidationError = epoch["val_error"],
+                SamplesPerSecond = epoch.SamplesPerSecond,
+                Seconds = epoch.Seconds,
+                LearningRate = epoch.LearningRate,
+            };
+            owner.History.Epochs.Add(record);
+            Safetensors.Save(owner.checkpointPath, Checkpoint.TrainingState(owner.Model, owner.config, owner.data, owner.Optimizer, owner.generator, epoch.Epoch, owner.History));
+            foreach (var log in logs) log.OnEpochEnd(trainer, epoch);
+            reporter.Epoch(record);
+        }
+    }
+
+    /// <summary>Hands the library loop's batch progress to a CLI reporter.</summary>
+    private sealed class ReporterBridge(ITrainingReporter reporter) : IProgressReporter
+    {
+        public void BatchEnd(in BatchProgress progress)
+        {
+            reporter.Batch(progress.Epoch, progress.Batch, progress.Batches, progress.Loss, progress.Metrics.Span[0], progress.SamplesPerSecond);
+            reporter.BatchEnd(progress);
+        }
     }
 
     private double BatchError(Tensor outputs, Tensor targets)

@@ -3,8 +3,8 @@ using System.Collections;
 namespace MyTorch.Data;
 
 /// <summary>
-/// Mini-batches of a <see cref="TensorDataset"/>, as (inputs, targets) pairs of row copies, for one epoch per
-/// enumeration. With shuffling, each enumeration draws a fresh permutation from <see cref="Generator"/>, so a
+/// Mini-batches of a data set (a <see cref="TensorDataset"/> in memory, or any <see cref="IDataset"/>), as (inputs,
+/// targets) pairs of row copies, for one epoch per enumeration. With shuffling, each enumeration draws a fresh permutation from <see cref="Generator"/>, so a
 /// generator seeded the same way gives the same batches epoch after epoch, and successive epochs differ.
 /// </summary>
 /// <example><code>foreach (var (x, y) in new DataLoader(train, 64, shuffle: true, generator: new Generator(0))) { ... }</code></example>
@@ -16,7 +16,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
     /// Batches <paramref name="data"/> in groups of <paramref name="batchSize"/> rows; the last batch is smaller
     /// unless <paramref name="dropLast"/> drops it. Shuffling uses <paramref name="generator"/>, or <see cref="MyTorch.Generator.Default"/>.
     /// </summary>
-    public DataLoader(TensorDataset data, int batchSize, bool shuffle = false, bool dropLast = false, Generator? generator = null)
+    public DataLoader(IDataset data, int batchSize, bool shuffle = false, bool dropLast = false, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (batchSize <= 0)
@@ -29,7 +29,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
     }
 
     /// <summary>The data set the batches come from.</summary>
-    public TensorDataset Dataset { get; }
+    public IDataset Dataset { get; }
 
     /// <summary>The number of rows in every batch but possibly the last.</summary>
     public int BatchSize { get; }
@@ -46,7 +46,8 @@ public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
     /// <summary>
     /// Whether every batch is copied into the same pair of tensors (one pair per batch size) instead of new ones. A batch
     /// then stays valid only until the next one is fetched, which is how a training loop uses it, and an epoch
-    /// allocates nothing per batch. Off by default: each batch is a fresh copy that may be kept.
+    /// allocates nothing per batch (for a <see cref="TensorDataset"/>; another data set's batches are copied into the
+    /// pair from <see cref="IDataset.GetBatch"/>). Off by default: each batch is a fresh copy that may be kept.
     /// </summary>
     public bool ReuseBuffers { get; init; }
 
@@ -74,10 +75,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
         for (int batch = 0; batch < batchCount; batch++)
         {
             int start = batch * BatchSize;
-            var rows = new long[Math.Min(BatchSize, order.Length - start)];
-            for (int i = 0; i < rows.Length; i++) rows[i] = order[start + i];
-            var index = Tensor.FromArray(rows);
-            yield return (Dataset.Inputs.IndexSelect(0, index), Dataset.Targets.IndexSelect(0, index));
+            yield return Read(order, start, Math.Min(BatchSize, order.Length - start));
         }
     }
 
@@ -87,17 +85,33 @@ public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
         {
             int start = batch * BatchSize;
             int count = Math.Min(BatchSize, order.Length - start);
-            var (inputs, targets) = Buffers(count);
-            Dataset.Inputs.CopyRowsTo(order, start, count, inputs);
-            Dataset.Targets.CopyRowsTo(order, start, count, targets);
-            yield return (inputs, targets);
+            if (Dataset is TensorDataset tensors)
+            {
+                var (inputs, targets) = Buffers(tensors, count);
+                tensors.Inputs.CopyRowsTo(order, start, count, inputs);
+                tensors.Targets.CopyRowsTo(order, start, count, targets);
+                yield return (inputs, targets);
+            }
+            else
+            {
+                var rows = Read(order, start, count);
+                var (inputs, targets) = Buffers(new TensorDataset(rows.Inputs, rows.Targets), count);
+                using (Autograd.NoGrad())
+                {
+                    inputs.CopyFrom(rows.Inputs);
+                    targets.CopyFrom(rows.Targets);
+                }
+                yield return (inputs, targets);
+            }
         }
     }
+
+    private (Tensor Inputs, Tensor Targets) Read(int[] order, int start, int count) => Dataset.GetBatch(order.AsSpan(start, count));
 
     private (Tensor Inputs, Tensor Targets)? reusedFull, reusedLast;
 
     /// <summary>The reused pair for batches of <paramref name="count"/> rows: the full size or the epoch's last, smaller one.</summary>
-    private (Tensor Inputs, Tensor Targets) Buffers(int count)
+    private (Tensor Inputs, Tensor Targets) Buffers(TensorDataset like, int count)
     {
         if (reusedFull is { } full && full.Inputs.Shape[0] == count) return full;
         if (reusedLast is { } last && last.Inputs.Shape[0] == count) return last;
@@ -107,7 +121,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Inputs, Tensor Targets)>
             shape[0] = rows;
             return Tensor.Empty(shape, source.DType);
         }
-        var buffers = (Like(Dataset.Inputs, count), Like(Dataset.Targets, count));
+        var buffers = (Like(like.Inputs, count), Like(like.Targets, count));
         if (count == BatchSize) reusedFull = buffers;
         else reusedLast = buffers;
         return buffers;

@@ -9,7 +9,7 @@ namespace MyTorch.Data;
 /// <see cref="Inputs"/> goes with row <c>i</c> of <see cref="Targets"/> (PyTorch's <c>TensorDataset</c>).
 /// </summary>
 /// <remarks>The tensors are kept as given, not copied; <see cref="Subset"/> and <see cref="DataLoader"/> batches copy rows.</remarks>
-public sealed class TensorDataset
+public sealed class TensorDataset : IDataset
 {
     /// <summary>Pairs <paramref name="inputs"/> (n, ...) with <paramref name="targets"/> (n, ...); both first dimensions must be n.</summary>
     public TensorDataset(Tensor inputs, Tensor targets)
@@ -30,6 +30,23 @@ public sealed class TensorDataset
 
     /// <summary>The number of examples (the size of dimension 0).</summary>
     public int Count => Inputs.Shape[0];
+
+    /// <summary>Row <paramref name="index"/> of the inputs and of the targets (copies, without the first dimension).</summary>
+    public (Tensor Input, Tensor Target) GetItem(int index)
+    {
+        if ((uint)index >= (uint)Count)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"TensorDataset.GetItem: index {index} is out of range for a data set of {Count} examples.");
+        return (Inputs.Narrow(0, index, 1).Clone().Squeeze(0), Targets.Narrow(0, index, 1).Clone().Squeeze(0));
+    }
+
+    /// <summary>The rows listed in <paramref name="indices"/>, copied, in that order.</summary>
+    public (Tensor Inputs, Tensor Targets) GetBatch(ReadOnlySpan<int> indices)
+    {
+        var rows = new long[indices.Length];
+        for (int i = 0; i < rows.Length; i++) rows[i] = indices[i];
+        var index = Tensor.FromArray(rows);
+        return (Inputs.IndexSelect(0, index), Targets.IndexSelect(0, index));
+    }
 
     /// <summary>A new data set holding copies of the rows listed in <paramref name="indices"/>, in that order (repeats allowed).</summary>
     public TensorDataset Subset(int[] indices)

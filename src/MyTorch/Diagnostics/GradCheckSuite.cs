@@ -152,6 +152,24 @@ public static class GradCheckSuite
             return bn;
         }, [3, 2, 3, 2], 127);
         yield return Layer("AvgPool2d", "kernel 3, stride 2, padding 1", () => new AvgPool2d(3, 2, 1), [2, 2, 5, 6], 128);
+        yield return Layer("ConvTranspose2d", "3 -> 2, k 3, stride 2, padding 1, output_padding 1", () =>
+            new ConvTranspose2d(3, 2, 3, 2, 1, 1, dtype: DType.Float64, generator: new Generator(160)), [2, 3, 3, 2], 161);
+        yield return Layer("ConvTranspose1d", "4 -> 2, k 3, stride 2, groups 2", () =>
+            new ConvTranspose1d(4, 2, 3, 2, groups: 2, dtype: DType.Float64, generator: new Generator(162)), [2, 4, 4], 163);
+        yield return Layer("AdaptiveMaxPool2d", "(5, 7) to (2, 3)", () => new AdaptiveMaxPool2d((2, 3)), [2, 2, 5, 7], 164);
+        yield return Layer("Upsample", "bilinear, scale 2", () => new Upsample(scaleFactor: 2, mode: "bilinear"), [1, 2, 3, 3], 165);
+        yield return Layer("Upsample", "nearest, size (5, 4)", () => new Upsample((5, 4)), [2, 1, 3, 3], 166);
+        yield return Layer("Downsample2d", "factor 2", () => new Downsample2d(2), [2, 2, 5, 4], 167);
+        yield return Layer("Upsample2d", "factor 2 (zeros between)", () => new Upsample2d(2), [1, 2, 3, 2], 168);
+        yield return Layer("ZeroPad2d", "(1, 0, 2, 1)", () => new ZeroPad2d((1, 0, 2, 1)), [2, 2, 3, 3], 169);
+        yield return Layer("ConstantPad2d", "1, value 0.5", () => new ConstantPad2d(1, 0.5), [1, 2, 3, 2], 170);
+        yield return Layer("GroupNorm", "2 groups, 4 channels", () =>
+        {
+            var gn = new GroupNorm(2, 4, dtype: DType.Float64);
+            Randomize(gn.Weight!, 171, 0.5, 1);
+            Randomize(gn.Bias!, 172, 0.5, 0);
+            return gn;
+        }, [3, 4, 2, 2], 173);
         (string Name, Func<Module> Create)[] activations =
         [
             ("Identity", () => new Identity()),

@@ -74,5 +74,9 @@ public abstract class LRScheduler
         for (int g = 0; g < groups.Count; g++)
             groups[g].LearningRate = LearningRateAt(groups[g].InitialLearningRate, epoch);
         LastEpoch = epoch;
+        EpochSet(epoch);
     }
+
+    /// <summary>Called once the learning rates for <paramref name="epoch"/> are set, for a schedule that also sets other options (momentum).</summary>
+    protected virtual void EpochSet(int epoch) { }
 }

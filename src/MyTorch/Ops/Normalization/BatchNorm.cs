@@ -94,6 +94,7 @@ internal sealed class BatchNormFunction(BatchNorm1d layer, bool updateRunningSta
 
     protected override Tensor?[] Backward(Tensor delta)
     {
+        if (Autograd.IsGradEnabled) return BatchNormComposed.Backward(Inputs, delta, [0], layer.Eps);
         int m = xHat.Shape[0], n = xHat.Shape[1];
         var dx = NeedsInputGrad(0) ? Tensor.Empty([m, n], delta.DType, Name) : null;
         var dGamma = Tensor.Empty([n], delta.DType, Name);
@@ -161,6 +162,7 @@ internal sealed class BatchNorm2dFunction(BatchNorm2d layer, bool updateRunningS
 
     protected override Tensor?[] Backward(Tensor delta)
     {
+        if (Autograd.IsGradEnabled) return BatchNormComposed.Backward(Inputs, delta, [0, 2, 3], layer.Eps);
         int c = xHat.Shape[1];
         bool affine = gamma is not null;
         var dx = NeedsInputGrad(0) ? Tensor.Empty(xHat.ShapeArray[..], delta.DType, Name) : null;
@@ -177,5 +179,35 @@ internal sealed class BatchNorm2dFunction(BatchNorm2d layer, bool updateRunningS
                     s.invStd.F64, s.dx is null ? default : s.dx.F64, s.dGamma is null ? default : s.dGamma.F64, s.dBeta is null ? default : s.dBeta.F64);
         });
         return affine ? [dx, dGamma, dBeta] : [dx];
+    }
+}
+
+/// <summary>
+/// The batch-statistics forward of both batch norms written as differentiable ops, for a backward that builds a graph
+/// (<c>createGraph</c>): differentiating it with the graph on gives a gradient that can itself be differentiated, which the
+/// fused kernels' results cannot. The fused backward stays the path of every ordinary backward pass.
+/// </summary>
+internal static class BatchNormComposed
+{
+    /// <summary>dL/d(x, gamma, beta) from <paramref name="delta"/>, as ops of the inputs, normalizing over <paramref name="dims"/>.</summary>
+    public static Tensor?[] Backward(IReadOnlyList<Tensor> inputs, Tensor delta, int[] dims, double eps)
+    {
+        var x = inputs[0];
+        var mean = x.Mean(dims, keepDim: true);
+        var centered = x - mean;
+        var variance = (centered * centered).Mean(dims, keepDim: true);
+        var y = centered * (variance + eps).Rsqrt();
+        if (inputs.Count > 1)
+        {
+            // gamma and beta are (features,): (1, C) for a (batch, C) input, (C, 1, 1) for (N, C, H, W).
+            int[] shape = x.Rank == 2 ? [1, x.Shape[1]] : [x.Shape[1], 1, 1];
+            y = y * inputs[1].Reshape(shape) + inputs[2].Reshape(shape);
+        }
+        var wanted = inputs.Where(t => t.RequiresGrad).ToArray();
+        var grads = Autograd.Grad([y], wanted, [delta], createGraph: true, allowUnused: true);
+        var result = new Tensor?[inputs.Count];
+        for (int i = 0, k = 0; i < inputs.Count; i++)
+            if (inputs[i].RequiresGrad) result[i] = grads[k++];
+        return result;
     }
 }

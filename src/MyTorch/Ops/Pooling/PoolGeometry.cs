@@ -28,9 +28,10 @@ internal readonly record struct PoolAxis(int In, int Out, int Kernel, int Stride
         return (Math.Max(first, 0), Math.Min(last, In), last - first);
     }
 
-    /// <summary>The window of output position <paramref name="o"/> for max pooling: the first input index inside the input (stepping by the dilation) and the end.</summary>
+    /// <summary>The window of output position <paramref name="o"/> for max pooling: the first input index inside the input (stepping by the dilation) and the end; for adaptive max pooling the adaptive window.</summary>
     public (int Start, int End) MaxWindow(int o)
     {
+        if (Adaptive) return ((int)((long)o * In / Out), (int)(((long)(o + 1) * In + Out - 1) / Out));
         int start = o * Stride - Padding, end = Math.Min(start + (Kernel - 1) * Dilation + 1, In);
         while (start < 0) start += Dilation;
         return (start, end);
