@@ -53,6 +53,20 @@ internal static class OnnxConvOperators
             new Size2((int)dilations[0], (int)dilations[1]), groups);
     }
 
+    public static Tensor ConvTranspose(OnnxNode node, Tensor x, Tensor weight, Tensor? bias)
+    {
+        if (Spatial(x, "ConvTranspose") != 2) throw new ArgumentException("ConvTranspose: MyTorch runs 2-D inputs (rank 4) only.");
+        if (node.Attribute("output_shape") is { Ints.Count: > 0 } || (node.Attribute("auto_pad")?.S ?? "NOTSET") != "NOTSET")
+            throw new ArgumentException("ConvTranspose: output_shape and auto_pad are not supported; give pads and output_padding.");
+        var kernel = Ints(node, "kernel_shape", 2, 0);
+        var strides = Ints(node, "strides", 2, 1);
+        var dilations = Ints(node, "dilations", 2, 1);
+        var outputPadding = Ints(node, "output_padding", 2, 0);
+        var (pads, _) = Pads(node, 2, kernel, dilations, strides, "ConvTranspose", allowSame: false);
+        return x.ConvTranspose2d(weight, bias, new Size2((int)strides[0], (int)strides[1]), new Size2(pads[0], pads[1]),
+            new Size2((int)outputPadding[0], (int)outputPadding[1]), (int)OnnxOperators.Int(node, "group", 1), new Size2((int)dilations[0], (int)dilations[1]));
+    }
+
     public static Tensor MaxPool(OnnxNode node, Tensor x)
     {
         int n = Spatial(x, "MaxPool");

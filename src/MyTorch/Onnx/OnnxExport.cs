@@ -201,7 +201,7 @@ public static class OnnxExport
                 throw new NotSupportedException(
                     $"ONNX export: module {(path.Length == 0 ? "(the model)" : $"'{path}'")} of type {module.GetType().Name} has no ONNX form; " +
                     $"supported are Sequential, Linear, BatchNorm1d, BatchNorm2d, LayerNorm, Dropout, Dropout2d, Residual, Identity, Flatten, Unflatten, " +
-                    $"Conv1d, Conv2d, MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, the activations, and modules implementing {nameof(IOnnxExportable)}.");
+                    $"Conv1d, Conv2d, ConvTranspose2d, MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, GroupNorm, ZeroPad2d, ConstantPad2d, the activations, and modules implementing {nameof(IOnnxExportable)}.");
         }
     }
 }

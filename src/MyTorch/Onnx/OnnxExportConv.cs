@@ -34,7 +34,7 @@ internal static class OnnxExportConv
             BatchNorm2d bn => BatchNorm2d(g, x, bn, path, P, At),
             Flatten flatten => Flatten(g, x, shape, flatten, At),
             Unflatten unflatten => Reshape(g, x, shape, unflatten.OutputShape(shape), Shapes.WrapDim(unflatten.Dim, shape.Length, "Unflatten") == 0, path, At),
-            _ => null,
+            _ => OnnxExportExtra.TryExport(g, module, x, shape, path),
         };
         return y is not null;
     }

@@ -46,6 +46,8 @@ internal static class OnnxOperators
         ["AveragePool"] = (n, x) => [OnnxConvOperators.AveragePool(n, In(x, 0))],
         ["GlobalAveragePool"] = (_, x) => [OnnxConvOperators.GlobalAveragePool(In(x, 0))],
         ["Pad"] = (n, x) => [Pad(n, x)],
+        ["InstanceNormalization"] = (n, x) => [InstanceNormalization(n, x)],
+        ["ConvTranspose"] = (n, x) => [OnnxConvOperators.ConvTranspose(n, In(x, 0), In(x, 1), x.Length > 2 ? x[2] : null)],
     };
 
     public static IReadOnlyList<string> Names { get; } = [.. operators.Keys.Order(StringComparer.Ordinal)];
@@ -99,6 +101,19 @@ internal static class OnnxOperators
         Tensor P(int i) => In(x, i).Reshape(shape);
         double eps = Float(node, "epsilon", 1e-5f);
         return (input - P(3)) / (P(4) + eps).Sqrt() * P(1) + P(2);
+    }
+
+    // Per (example, channel) statistics over the spatial dimensions, then the per-channel scale and bias.
+    private static Tensor InstanceNormalization(OnnxNode node, Tensor?[] x)
+    {
+        var input = In(x, 0);
+        if (input.Rank < 3) throw new ArgumentException("InstanceNormalization needs an input of rank 3 or more.");
+        int[] dims = [.. Enumerable.Range(2, input.Rank - 2)];
+        int[] shape = [input.Shape[1], .. Enumerable.Repeat(1, input.Rank - 2)];
+        double eps = Float(node, "epsilon", 1e-5f);
+        var centered = input - input.Mean(dims, keepDim: true);
+        var variance = (centered * centered).Mean(dims, keepDim: true);
+        return centered / (variance + eps).Sqrt() * In(x, 1).Reshape(shape) + In(x, 2).Reshape(shape);
     }
 
     private static Tensor LayerNormalization(OnnxNode node, Tensor?[] x)

@@ -31,6 +31,9 @@ public sealed class OnnxConvExportTests
         ["conv1d"] = g => (new Sequential(new Conv1d(2, 3, 3, stride: 2, padding: 1, generator: g), new GELU(), new MaxPool1d(2), new Conv1d(3, 3, 2, padding: "same", bias: false, generator: g),
             new AvgPool1d(2), new AdaptiveAvgPool1d(1), new Flatten(), new Linear(3, 2, generator: g)), [2, 16]),
         ["partial-flatten"] = g => (new Sequential(new Flatten(2), new Linear(20, 2, generator: g), new Flatten()), [3, 4, 5]),
+        ["groupnorm-convtranspose-pads"] = g => (new Sequential(new Conv2d(2, 4, 3, padding: 1, generator: g), new GroupNorm(2, 4), new ZeroPad2d((1, 0, 2, 1)),
+            new ConvTranspose2d(4, 3, 3, stride: 2, padding: 1, outputPadding: 1, generator: g), new ConstantPad2d((-1, 1, 0, 0), 0.5), new GroupNorm(3, 3, affine: false),
+            new Flatten()), [2, 5, 5]),
         ["conv-no-bias-bn-no-affine"] = g => (new Sequential(new Conv2d(3, 2, 1, bias: false, generator: g), new BatchNorm2d(2, affine: false), new Flatten()), [3, 2, 2]),
     };
 
