@@ -23,6 +23,7 @@ public static class Program
         root.Subcommands.Add(ModelCommands.Predict());
         root.Subcommands.Add(ModelCommands.Summary());
         root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(OnnxCommands.Export());
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(GradCheckCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());

@@ -56,7 +56,7 @@ public sealed record LoadedModel(Sequential Model, TrainConfig Config, int Input
 /// <summary><c>mytorch eval</c> and <c>mytorch predict</c>.</summary>
 public static class ModelCommands
 {
-    private static Option<string> ModelOption() => new("--model") { Description = "a model.safetensors (or checkpoint) written by mytorch train", Required = true };
+    private static Option<string> ModelOption() => new("--model") { Description = "a model.safetensors (or checkpoint) written by mytorch train; eval and predict also take a model.onnx", Required = true };
 
     /// <summary><c>mytorch summary --model FILE</c>: every layer with its output shape and parameters, and the totals.</summary>
     public static Command Summary()
@@ -83,6 +83,13 @@ public static class ModelCommands
         command.SetAction(result => CommandLineErrors.Run(() =>
         {
             ThreadsOption.Apply(result, threads);
+            if (OnnxCommands.IsOnnx(result.GetValue(model)))
+            {
+                var (onnxResult, described, onnxTest) = OnnxCommands.Evaluate(result.GetValue(model)!, result.GetValue(data));
+                if (result.GetValue(json)) PrintJson(onnxResult, described);
+                else PrintTables(onnxResult, described, onnxTest);
+                return CommandLineErrors.Ok;
+            }
             var loaded = LoadedModel.Load(result.GetValue(model)!);
             var config = loaded.Config with { Data = result.GetValue(data) ?? loaded.DefaultData() };
             var prepared = DataPreparation.Prepare(config);
@@ -103,7 +110,7 @@ public static class ModelCommands
     // must use its own, so undo and redo. Both are affine, so this is exact up to rounding.
     private static Tensor RawInputs(PreparedData prepared) => prepared.Normalizer.InverseTransform(prepared.Test.Inputs);
 
-    private static void PrintJson(EvaluationResult evaluation, LoadedModel loaded)
+    internal static void PrintJson(EvaluationResult evaluation, LoadedModel loaded)
     {
         var node = new System.Text.Json.Nodes.JsonObject { ["examples"] = evaluation.Count, ["loss"] = evaluation.Loss };
         if (loaded.Config.IsRegression)
@@ -116,7 +123,7 @@ public static class ModelCommands
         Console.Out.WriteLine(node.ToJsonString());
     }
 
-    private static void PrintTables(EvaluationResult evaluation, LoadedModel loaded, TensorDataset test)
+    internal static void PrintTables(EvaluationResult evaluation, LoadedModel loaded, TensorDataset test)
     {
         static string F(double v) => v.ToString("F4", CultureInfo.InvariantCulture);
         if (loaded.Config.IsRegression)
@@ -187,12 +194,18 @@ public static class ModelCommands
         command.SetAction(result => CommandLineErrors.Run(() =>
         {
             ThreadsOption.Apply(result, threads);
-            var loaded = LoadedModel.Load(result.GetValue(model)!);
             var path = result.GetValue(input)!;
-            string[]? images = ImageFiles(path, loaded);
-            var raw = images is null ? ReadInputs(path, loaded) : ImageInput.Read(images);
-            var outputs = Evaluation.Predict(loaded.Model, loaded.Normalizer.Transform(raw));
-            var text = Format(outputs, loaded, images);
+            string text;
+            if (OnnxCommands.IsOnnx(result.GetValue(model)))
+                text = OnnxCommands.Predict(result.GetValue(model)!, path, ReadInputs);
+            else
+            {
+                var loaded = LoadedModel.Load(result.GetValue(model)!);
+                string[]? images = ImageFiles(path, loaded);
+                var raw = images is null ? ReadInputs(path, loaded) : ImageInput.Read(images);
+                var outputs = Evaluation.Predict(loaded.Model, loaded.Normalizer.Transform(raw));
+                text = Format(outputs, loaded, images);
+            }
             if (result.GetValue(output) is string file)
                 CommandLineErrors.WriteOutputFile(file, "--output", stream => { using var writer = new StreamWriter(stream, leaveOpen: true); writer.Write(text); });
             else
@@ -216,7 +229,7 @@ public static class ModelCommands
         return files;
     }
 
-    private static Tensor ReadInputs(string path, LoadedModel loaded)
+    internal static Tensor ReadInputs(string path, LoadedModel loaded)
     {
         CommandLineErrors.CheckFileOption(path, "--input", "a CSV file with the model's feature columns, or an IDX images file");
         if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))

@@ -1,5 +1,6 @@
 using MyTorch.Data;
 using MyTorch.NN;
+using MyTorch.Onnx;
 
 namespace MyTorch.Cli.Training;
 
@@ -13,7 +14,7 @@ namespace MyTorch.Cli.Training;
 /// scaled again: y_s = T(f(T⁻¹(z))), which is the identity away from the bound. For range:A,B the sigmoid
 /// acts on z directly, y_s = T(A + (B - A) sigmoid(z)), so its slope does not depend on the target's scale.
 /// </remarks>
-public sealed class ConstrainedOutput : Module
+public sealed class ConstrainedOutput : Module, IOnnxExportable
 {
     private readonly Module constraint;
     private readonly TargetScaler scaler;
@@ -30,5 +31,16 @@ public sealed class ConstrainedOutput : Module
     {
         var original = constraint is Bounded ? constraint.Forward(input) : constraint.Forward(scaler.InverseTransform(input));
         return scaler.Transform(original);
+    }
+
+    /// <inheritdoc/>
+    public string ExportOnnx(OnnxGraphBuilder graph, string input, string path)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        string inner = path + ".constraint";
+        var original = constraint is Bounded
+            ? graph.Module(constraint, input, inner)
+            : graph.Module(constraint, Commands.OnnxScaling.Inverse(graph, scaler, input, path + ".scaler_inverse"), inner);
+        return Commands.OnnxScaling.Transform(graph, scaler, original, path + ".scaler");
     }
 }
