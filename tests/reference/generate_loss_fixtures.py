@@ -108,6 +108,9 @@ def encode(t):
     return entry
 
 
+DOUBLE_BACKWARD = torch.Generator().manual_seed(20261208)
+
+
 def add(label, losses, x, target, reductions=REDUCTIONS):
     """Adds one case per loss, reduction and dtype: x and a float target are float64 tensors, cast per dtype;
     an int64 target (class indices) is used as is."""
@@ -118,7 +121,14 @@ def add(label, losses, x, target, reductions=REDUCTIONS):
                 ti = target.clone() if target.dtype == torch.int64 else target.to(dtype)
                 out = LOSSES[loss](xi, ti, reduction)
                 g = torch.randn(out.shape, dtype=torch.float64).to(dtype)
-                (grad,) = torch.autograd.grad(out, xi, g)
+                (grad,) = torch.autograd.grad(out, xi, g, create_graph=True)
+                # Double backward: d/dx sum(v * dL/dx), with v from a generator of its own (the draws above stay as they were).
+                v = torch.randn(grad.shape, dtype=torch.float64, generator=DOUBLE_BACKWARD).to(dtype)
+                double = torch.autograd.grad(grad, xi, v, allow_unused=True)[0] if grad.requires_grad else None
+                extra = {}
+                # At p = 0 or 1 PyTorch's BCE second derivative is its eps-shifted formula, not the clamped gradient's.
+                if double is not None and torch.isfinite(double).all() and not (loss == "BCELoss" and label == "saturated"):
+                    extra = {"v": encode(v), "double_grad": encode(double)}
                 CASES.append({
                     "name": f"{loss}_{label}_{reduction}_{dtype_name}",
                     "loss": loss,
@@ -129,6 +139,7 @@ def add(label, losses, x, target, reductions=REDUCTIONS):
                     "output": encode(out),
                     "grad_output": encode(g),
                     "input_grad": encode(grad),
+                    **extra,
                 })
 
 

@@ -88,8 +88,8 @@ internal sealed class CrossEntropyFunction(Tensor classIndices) : AutogradFuncti
         int rows = softmax.Shape[0], classes = softmax.Shape[1];
         if (Autograd.IsGradEnabled)
         {
-            // Building a graph of the backward pass (createGraph): use differentiable ops.
-            return [(softmax - ClassTargets.OneHot(classIndices, classes, softmax.DType)) * gradOutput.Unsqueeze(1)];
+            // Building a graph of the backward pass (createGraph): differentiable ops of the logits, so it differentiates again.
+            return [(Inputs[0].Softmax(1) - ClassTargets.OneHot(classIndices, classes, softmax.DType)) * gradOutput.Unsqueeze(1)];
         }
         var grad = Tensor.Empty([rows, classes], softmax.DType);
         Compiled.Recording.Launch((softmax, gradOutput, grad, classIndices), static s =>

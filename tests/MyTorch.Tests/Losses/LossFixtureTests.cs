@@ -92,11 +92,29 @@ public class LossFixtureTests
         AssertClose(name, "loss", expected, output, dtype);
 
         var gradOutput = ToTensor(c.GetProperty("grad_output"), dtype, requiresGrad: false);
-        var grad = global::MyTorch.Autograd.Grad([output], [input], [gradOutput])[0];
+        var grad = global::MyTorch.Autograd.Grad([output], [input], [gradOutput], createGraph: true)[0];
         var expectedGrad = c.GetProperty("input_grad");
         Assert.True(grad is not null, $"{name}: MyTorch gave no input gradient.");
         AssertShape(name, "input gradient", expectedGrad, grad!);
         Assert.True(grad!.DType == dtype, $"{name}: input gradient has dtype {grad.DType.Name()}, expected {dtype.Name()}.");
         AssertClose(name, "input gradient", expectedGrad, grad, dtype);
+        if (!c.TryGetProperty("double_grad", out var expectedDouble)) return;
+
+        // Double backward: d/dx sum(v * dL/dx), the Hessian of the loss applied to v.
+        var v = ToTensor(c.GetProperty("v"), dtype, requiresGrad: false);
+        var doubleGrad = grad.RequiresGrad
+            ? global::MyTorch.Autograd.Grad([grad], [input], [v], allowUnused: true, materializeGrads: true)[0]!
+            : Tensor.ZerosLike(input);
+        if (loss is BCELoss && dtype == DType.Float64)
+        {
+            // PyTorch's BCE second derivative puts eps inside (p + eps)^2 (1 - p + eps)^2; the composed gradient's has
+            // p (1 - p) clamped at eps: the same value away from 0 and 1, to about 1e-10 relative.
+            var want = FixtureFile.DataOf(expectedDouble);
+            var got = doubleGrad.ToArray<double>();
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(want[i] - got[i]) <= 1e-8 * Math.Max(1, Math.Abs(want[i])), $"{name}: double backward element {i}: {got[i]} vs {want[i]}");
+            return;
+        }
+        AssertClose(name, "double backward", expectedDouble, doubleGrad, dtype);
     }
 }
