@@ -30,7 +30,7 @@ public static class Program
         return root;
     }
 
-    /// <summary>Parses and runs; invalid options print the errors and the command's usage and exit with 2.</summary>
+    /// <summary>Parses and runs; invalid options print one line each and where the help is, and exit with 2.</summary>
     public static int Main(string[] args)
     {
         PlainOutputUnlessTerminal();
@@ -63,9 +63,18 @@ public static class Program
                 Console.Error.WriteLine($"Run '{commandLine} --help' to see its options.");
                 return CommandLineErrors.BadInput;
             }
-            foreach (var error in result.Errors) Console.Error.WriteLine(CommandLineErrors.ErrorLine(CommandLineErrors.Readable(error.Message)));
-            Console.Error.WriteLine();
-            root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = Console.Error });
+            // A bad value: one line per problem, naming the option, the value and what is allowed, then where the help is.
+            foreach (var error in result.Errors)
+            {
+                string? option = error.SymbolResult switch
+                {
+                    System.CommandLine.Parsing.OptionResult o => o.Option.Name,
+                    System.CommandLine.Parsing.ArgumentResult { Parent: System.CommandLine.Parsing.OptionResult o } => o.Option.Name,
+                    _ => null,
+                };
+                Console.Error.WriteLine(CommandLineErrors.ErrorLine(CommandLineErrors.Readable(error.Message, option)));
+            }
+            Console.Error.WriteLine($"Run '{commandLine} --help' to see its options.");
             return CommandLineErrors.BadInput;
         }
         return result.Invoke();

@@ -21,10 +21,12 @@ public class CommandLineTests
     [InlineData("--batch-size", "0")]
     [InlineData("--activation", "swish")]
     [InlineData("--optimizer", "rmsprop")]
-    public void InvalidOptionsPrintUsageAndExitWith2(string option, string value)
+    public void InvalidOptionsPrintOneLineAndWhereTheHelpIsAndExitWith2(string option, string value)
     {
         var result = CliRunner.Run("train", option, value);
-        AssertCleanError(result, 2, option, "Usage:", "mytorch train [options]");
+        AssertCleanError(result, 2, option, "Run 'mytorch train --help' to see its options.");
+        Assert.DoesNotContain("Usage:", result.Error, StringComparison.Ordinal);
+        Assert.Equal(2, result.Error.Trim().Split('\n').Length);
     }
 
     [Fact]

@@ -181,9 +181,17 @@ public static class CommandLineErrors
     /// A parse error in the user's words: "Cannot parse argument 'abc' for option '--lr' as expected type
     /// 'System.Nullable`1[System.Double]'" becomes "Invalid value 'abc' for option --lr: expected a number".
     /// </summary>
-    public static string Readable(string parseError)
+    public static string Readable(string parseError, string? option = null)
     {
         ArgumentNullException.ThrowIfNull(parseError);
+        // A value outside an option's choices: System.CommandLine's message names neither the option nor the choices plainly.
+        var choice = System.Text.RegularExpressions.Regex.Match(parseError,
+            @"^Argument '(?<value>.*)' not recognized\. Must be one of:(?<choices>.*)$", System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (choice.Success && option is not null)
+        {
+            var choices = System.Text.RegularExpressions.Regex.Matches(choice.Groups["choices"].Value, "'([^']*)'").Select(m => m.Groups[1].Value);
+            return $"Invalid value {MessageText.Quote(choice.Groups["value"].Value, 64)} for option {option}: expected one of {string.Join(", ", choices)}.";
+        }
         var match = System.Text.RegularExpressions.Regex.Match(parseError,
             @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.?$", System.Text.RegularExpressions.RegexOptions.Singleline);
         if (!match.Success) return parseError;
