@@ -20,7 +20,7 @@ public class CommandLineTests
     [InlineData("--hidden", "0")]
     [InlineData("--batch-size", "0")]
     [InlineData("--activation", "swish")]
-    [InlineData("--optimizer", "rmsprop")]
+    [InlineData("--optimizer", "lbfgs")]
     public void InvalidOptionsPrintOneLineAndWhereTheHelpIsAndExitWith2(string option, string value)
     {
         var result = CliRunner.Run("train", option, value);

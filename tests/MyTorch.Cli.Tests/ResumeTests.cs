@@ -31,9 +31,13 @@ public class ResumeTests
     /// epochs in one run: with dropout (generator state), BatchNorm (running statistics), Adam (moments) and the
     /// default exponential learning-rate schedule.
     /// </summary>
-    [Fact]
-    public void ResumingContinuesBitForBit()
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("rmsprop")]
+    [InlineData("adagrad")]
+    public void ResumingContinuesBitForBit(string optimizer)
     {
+        TrainConfig Config(int epochs) => ResumeTests.Config(epochs) with { Optimizer = optimizer };
         using var folder = new TempFolder();
         var previous = Directory.GetCurrentDirectory();
         Directory.SetCurrentDirectory(CliRunner.RepositoryRoot);

@@ -38,9 +38,9 @@ public static class TrainCommand
     private static readonly Option<double> DropoutOption = new("--dropout") { Description = "dropout probability after each hidden activation" };
     private static readonly Option<int?> EpochsOption = new("--epochs") { Description = "number of epochs (default 10; with --resume, the total to reach)" };
     private static readonly Option<int> BatchSizeOption = new("--batch-size") { Description = "mini-batch size", DefaultValueFactory = _ => 64 };
-    private static readonly Option<double?> LearningRateOption = new("--lr") { Description = "learning rate (default 0.05 for sgd, 0.001 for adam and adamw)" };
+    private static readonly Option<double?> LearningRateOption = new("--lr") { Description = "learning rate (default 0.05 for sgd, 0.001 for adam and adamw, 0.01 for rmsprop and adagrad)" };
     private static readonly Option<double> MomentumOption = new("--momentum") { Description = "SGD momentum (seed 004's rule)", DefaultValueFactory = _ => 0.9 };
-    private static readonly Option<string> OptimizerOption = Choice("--optimizer", "optimizer", "sgd", "sgd", "adam", "adamw");
+    private static readonly Option<string> OptimizerOption = Choice("--optimizer", "optimizer", "sgd", "sgd", "adam", "adamw", "rmsprop", "adagrad");
     private static readonly Option<string> ScheduleOption =
         Choice("--lr-schedule", "learning-rate schedule: exponential (x --lr-decay each epoch), constant, cosine (annealed to 0 by the last epoch)", "exponential", "exponential", "constant", "cosine");
     private static readonly Option<double> DecayOption = new("--lr-decay")

@@ -293,6 +293,8 @@ public static class Checkpoint
     // The per-parameter state each optimizer keeps (tensors, and Adam's step count as metadata).
     private static readonly string[] SgdState = ["momentum_buffer"];
     private static readonly string[] AdamState = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"];
+    private static readonly string[] RmspropState = ["square_avg", "grad_avg", "momentum_buffer", "step"];
+    private static readonly string[] AdagradState = ["sum", "step"];
 
     /// <summary>
     /// The state must be the configured optimizer's: loading SGD's momentum buffers into Adam (or the reverse) would
@@ -301,13 +303,21 @@ public static class Checkpoint
     private static void CheckOptimizerKind(StateDict state, Optimizer optimizer, string path)
     {
         string own = optimizer.GetType().Name;
-        string[] expected = own == nameof(SGD) ? SgdState : AdamState;
+        string[] expected = own switch
+        {
+            nameof(SGD) => SgdState,
+            nameof(RMSprop) => RmspropState,
+            nameof(Adagrad) => AdagradState,
+            _ => AdamState,
+        };
         string? saved = state.Metadata.GetValueOrDefault("optimizer");
         var entries = state.Keys.Concat(state.Metadata.Keys).Where(k => k.StartsWith("state.", StringComparison.Ordinal))
             .Select(k => k[(k.LastIndexOf('.') + 1)..]).Distinct(StringComparer.Ordinal).ToArray();
         string? foreign = entries.FirstOrDefault(e => !expected.Contains(e));
         // The state's own names tell who wrote it when they disagree with the name it carries.
-        string? writer = foreign is null ? saved : SgdState.Contains(foreign) ? nameof(SGD) : AdamState.Contains(foreign) ? nameof(Adam) : null;
+        string? writer = foreign is null ? saved
+            : SgdState.Contains(foreign) ? nameof(SGD) : AdamState.Contains(foreign) ? nameof(Adam)
+            : RmspropState.Contains(foreign) ? nameof(RMSprop) : AdagradState.Contains(foreign) ? nameof(Adagrad) : null;
         if (saved != own || foreign is not null)
             throw new DataFormatException(path,
                 $"its optimizer state is {(writer is null ? "not from a known optimizer" : $"{MessageText.Clean(writer, 24)}'s")} but its configuration trains with {own}; " +

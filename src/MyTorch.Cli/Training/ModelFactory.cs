@@ -93,6 +93,8 @@ public static class ModelFactory
         {
             "adam" => new Adam(parameters, lr, weightDecay: config.WeightDecay),
             "adamw" => new AdamW(parameters, lr, weightDecay: config.WeightDecay),
+            "rmsprop" => new RMSprop(parameters, lr, weightDecay: config.WeightDecay),
+            "adagrad" => new Adagrad(parameters, lr, weightDecay: config.WeightDecay),
             _ => new SGD(parameters, lr, config.Momentum, weightDecay: config.WeightDecay),
         };
     }

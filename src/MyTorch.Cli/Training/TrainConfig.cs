@@ -61,10 +61,15 @@ public sealed record TrainConfig
     public string Normalize { get; init; } = "auto";
 
     private static IReadOnlyList<string> Activations => MyTorch.NN.ActivationModules.Names;
-    private static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
+    private static readonly string[] Optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"];
 
     /// <summary>The learning rate in force: the configured one or the optimizer's usual default.</summary>
-    public double EffectiveLearningRate => LearningRate ?? (Optimizer == "sgd" ? 0.05 : 1e-3);
+    public double EffectiveLearningRate => LearningRate ?? Optimizer switch
+    {
+        "sgd" => 0.05,
+        "rmsprop" or "adagrad" => 1e-2,   // PyTorch's defaults
+        _ => 1e-3,
+    };
 
     /// <summary>Whether this is a regression run.</summary>
     public bool IsRegression => Task == "regression";
@@ -83,7 +88,7 @@ public sealed record TrainConfig
         Require(BatchSize > 0, "--batch-size", BatchSize, "a positive number");
         Require(LearningRate is null || (LearningRate > 0 && double.IsFinite(LearningRate.Value)), "--lr", LearningRate ?? 0, "a positive number");
         Require(Momentum >= 0 && Momentum < 1, "--momentum", Momentum, "a number in [0, 1)");
-        Require(Optimizers.Contains(Optimizer), "--optimizer", Optimizer, "sgd|adam|adamw");
+        Require(Optimizers.Contains(Optimizer), "--optimizer", Optimizer, "sgd|adam|adamw|rmsprop|adagrad");
         Require(LearningRateSchedule is "exponential" or "constant" or "cosine", "--lr-schedule", LearningRateSchedule, "exponential|constant|cosine");
         Require(LearningRateDecay > 0 && LearningRateDecay <= 1, "--lr-decay", LearningRateDecay, "a factor in (0, 1]");
         Require(Init is "default" or "normal" or "xavier" or "kaiming", "--init", Init, "default|normal|xavier|kaiming");
