@@ -99,6 +99,25 @@ public class ModelSpecTests
     }
 
     [Fact]
+    public void HugeNetworks_AreRefusedBeforeAnythingIsAllocated()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Build("linear:1000000,linear"));
+        Assert.Contains("linear:1000000 would bring the network to 785,000,000 parameters; at most 268,435,456 are allowed", error.Message);
+        error = Assert.Throws<ArgumentException>(() => Build("conv:1000000:3,linear"));
+        Assert.Contains("conv:1000000:3 would give about 784,000,000 values per example; at most 16,777,216 are allowed", error.Message);
+    }
+
+    [Theory]
+    [InlineData("lenet5")]
+    [InlineData("cnn")]
+    [InlineData("conv:8:3:s=2:p=1,avgpool:3:s=2,bn,gap,linear:7,relu,linear")]
+    [InlineData("linear:32,bn,relu,linear")]
+    public void TheParameterCountFromTheShapes_IsTheBuiltNetworks(string spec)
+    {
+        Assert.Equal(Build(spec).ParameterCount(), ModelSpec.Parse(spec).ParameterCount(784, 10));
+    }
+
+    [Fact]
     public void TheCommand_TrainsEvaluatesAndPredictsAConvModel()
     {
         using var folder = new TempFolder();

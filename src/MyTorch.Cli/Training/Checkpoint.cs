@@ -138,18 +138,34 @@ public static class Checkpoint
         // In double: exact far beyond any size that passes, and no overflow for sizes that do not.
         double parameters = 0;
         double previous = inputs;
-        for (int i = 0; i < config.Hidden.Length; i++)
+        if (config.Model != "mlp")
         {
-            parameters += previous * config.Hidden[i] + config.Hidden[i] + (i < config.BatchNorm ? 4.0 * config.Hidden[i] : 0);
-            previous = config.Hidden[i];
+            try
+            {
+                parameters = ModelSpec.Parse(config.Model).ParameterCount(inputs, outputs);
+            }
+            catch (ArgumentException error)
+            {
+                throw new DataFormatException(path, $"its configuration's --model does not describe a network: {error.Message}", offset: 8);
+            }
         }
-        parameters += previous * outputs + outputs;
+        else
+        {
+            for (int i = 0; i < config.Hidden.Length; i++)
+            {
+                parameters += previous * config.Hidden[i] + config.Hidden[i] + (i < config.BatchNorm ? 4.0 * config.Hidden[i] : 0);
+                previous = config.Hidden[i];
+            }
+            parameters += previous * outputs + outputs;
+        }
         long stored = dict.Values.Sum(t => (long)t.Count);
         int modelTensors = dict.Keys.Count(k => !AuxiliaryPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)));
         if (parameters > 4.0 * stored + ParameterSlack || config.Hidden.Length + 1 > Math.Max(modelTensors, 1) + 64)
             throw new DataFormatException(path,
-                $"its configuration describes a network far larger than the file: {inputs} inputs, hidden layers ({string.Join(", ", config.Hidden.Take(8))}" +
-                $"{(config.Hidden.Length > 8 ? ", ..." : "")}), {outputs} outputs", offset: 8,
+                $"its configuration describes a network far larger than the file: {inputs} inputs, " +
+                (config.Model == "mlp"
+                    ? $"hidden layers ({string.Join(", ", config.Hidden.Take(8))}{(config.Hidden.Length > 8 ? ", ..." : "")})"
+                    : $"--model {MessageText.Quote(config.Model, 80)}") + $", {outputs} outputs", offset: 8,
                 expected: string.Create(CultureInfo.InvariantCulture, $"about {stored:N0} parameters in {modelTensors} tensors, as the file holds"),
                 found: string.Create(CultureInfo.InvariantCulture, $"{parameters:N0} parameters in {config.Hidden.Length + 1} layers"));
     }

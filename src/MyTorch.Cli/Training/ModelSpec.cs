@@ -95,8 +95,9 @@ public sealed class ModelSpec
         if (HasImageLayers)
         {
             int[] image = layers[0].Kind == "input" ? layers[0].Sizes : SquareImage(inputs);
-            if (image[0] * image[1] * image[2] != inputs)
-                throw ShapeError(trail, $"input:{string.Join(':', image)} holds {image[0] * image[1] * image[2]} values, the data has {inputs} features");
+            long values = (long)image[0] * image[1] * image[2];
+            if (values != inputs)
+                throw ShapeError(trail, $"input:{string.Join(':', image)} holds {values} values, the data has {inputs} features");
             net.Add(new Unflatten(1, image));
             shape = image;
             trail.Add($"images {Format(shape)}");
@@ -106,6 +107,7 @@ public sealed class ModelSpec
         {
             start = 1;
         }
+        double parameters = 0;
         for (int i = start; i < layers.Count; i++)
         {
             var layer = layers[i];
@@ -115,6 +117,7 @@ public sealed class ModelSpec
                 shape = [shape[0] * shape[1] * shape[2]];
                 trail.Add($"flatten {Format(shape)}");
             }
+            parameters += CheckSize(layer, shape, i == layers.Count - 1 ? outputs : null, parameters, trail);
             var module = Create(layer, shape, i == layers.Count - 1 ? outputs : null, generator, trail);
             net.Add(module);
             using (Autograd.NoGrad())
@@ -132,6 +135,95 @@ public sealed class ModelSpec
             trail.Add($"{layer.Token} {Format(shape)}");
         }
         return net;
+    }
+
+    /// <summary>The most parameters a spec may describe (1 GB of float32), checked before anything is allocated.</summary>
+    public const double MaxParameters = 1 << 28;
+
+    /// <summary>The most values one example may have after a layer (64 MB of float32 per example).</summary>
+    public const double MaxValuesPerExample = 1 << 24;
+
+    /// <summary>
+    /// The parameters the layer will have on an input of <paramref name="shape"/>, after checking, before it is built, that
+    /// they and its output per example stay within <see cref="MaxParameters"/> and <see cref="MaxValuesPerExample"/>: a spec
+    /// (typed, or read from a model file) must not make the process allocate gigabytes.
+    /// </summary>
+    private static double CheckSize(Layer layer, int[] shape, int? outputs, double before, List<string> trail)
+    {
+        double parameters = 0, values = 0;
+        switch (layer.Kind)
+        {
+            case "conv" when shape.Length == 3:
+                int groups = Math.Max(layer.Option("g", 1), 1);
+                parameters = (double)layer.Sizes[0] * (shape[0] / groups) * layer.Sizes[1] * layer.Sizes[1] + layer.Sizes[0];
+                int padding = layer.SamePadding ? layer.Sizes[1] : layer.Option("p", 0);
+                values = (double)layer.Sizes[0] * (shape[1] + 2.0 * padding) * (shape[2] + 2.0 * padding);
+                break;
+            case "linear":
+                double width = layer.Out ?? outputs ?? 0;
+                parameters = (double)shape[^1] * width + width;
+                values = width;
+                break;
+            case "bn":
+                parameters = 2.0 * shape[0];
+                break;
+        }
+        if (before + parameters > MaxParameters)
+            throw ShapeError(trail, string.Create(CultureInfo.InvariantCulture,
+                $"{layer.Token} would bring the network to {before + parameters:N0} parameters; at most {MaxParameters:N0} are allowed"));
+        if (values > MaxValuesPerExample)
+            throw ShapeError(trail, string.Create(CultureInfo.InvariantCulture,
+                $"{layer.Token} would give about {values:N0} values per example; at most {MaxValuesPerExample:N0} are allowed"));
+        return parameters;
+    }
+
+    /// <summary>
+    /// About how many parameters the network has for <paramref name="inputs"/> features and <paramref name="outputs"/>
+    /// outputs, from the shapes alone (nothing is allocated): what a model file's tensors must roughly hold.
+    /// </summary>
+    public double ParameterCount(int inputs, int outputs)
+    {
+        double[] shape = [inputs];
+        if (HasImageLayers)
+        {
+            var image = layers[0].Kind == "input" ? layers[0].Sizes : SquareImage(inputs);
+            shape = [image[0], image[1], image[2]];
+        }
+        double parameters = 0;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            double Out(double size, int kernel, int stride, int padding, int dilation) =>
+                Math.Max(1, Math.Floor((size + 2.0 * padding - dilation * (kernel - 1.0) - 1) / stride) + 1);
+            switch (layer.Kind)
+            {
+                case "conv" when shape.Length == 3:
+                    int k = layer.Sizes[1], stride = layer.Option("s", 1), dilation = layer.Option("d", 1);
+                    parameters += layer.Sizes[0] * (shape[0] / Math.Max(layer.Option("g", 1), 1)) * k * k + layer.Sizes[0];
+                    shape = layer.SamePadding ? [layer.Sizes[0], shape[1], shape[2]]
+                        : [layer.Sizes[0], Out(shape[1], k, stride, layer.Option("p", 0), dilation), Out(shape[2], k, stride, layer.Option("p", 0), dilation)];
+                    break;
+                case "maxpool" or "avgpool" when shape.Length == 3:
+                    int size = layer.Sizes[0], poolStride = layer.Option("s", size), poolPadding = layer.Option("p", 0);
+                    shape = [shape[0], Out(shape[1], size, poolStride, poolPadding, 1), Out(shape[2], size, poolStride, poolPadding, 1)];
+                    break;
+                case "gap" when shape.Length == 3:
+                    shape = [shape[0], 1, 1];
+                    break;
+                case "bn":
+                    parameters += 2 * shape[0];
+                    break;
+                case "flatten":
+                    shape = [shape.Aggregate(1.0, (a, b) => a * b)];
+                    break;
+                case "linear":
+                    double width = layer.Out ?? outputs;
+                    parameters += shape.Aggregate(1.0, (a, b) => a * b) * width + width;
+                    shape = [width];
+                    break;
+            }
+        }
+        return parameters;
     }
 
     private static Module Create(Layer layer, int[] shape, int? outputs, Generator generator, List<string> trail)
