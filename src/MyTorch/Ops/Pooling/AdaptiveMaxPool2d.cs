@@ -18,37 +18,15 @@ namespace MyTorch.Ops
 
         public override OpNotation Notation { get; } = new("adaptive_max_pool2d({0})", ["1 at each window's maximum"], ["{g} to each window's maximum"], false);
 
-        public static Tensor Apply(Tensor x, in PoolGeometry geometry)
-        {
-            int[] outputShape = [x.Shape[0], x.Shape[1], geometry.Rows.Out, geometry.Columns.Out];
-            var y = Tensor.Empty(outputShape, x.DType, OpName);
-            var indices = Tensor.Empty(outputShape, DType.Int64, OpName);
-            Recording.Launch((geometry, x, y, indices), static s =>
-            {
-                if (s.x.DType == DType.Float32) PoolParallel<float>.MaxForward(s.geometry, s.x.F32, s.y.F32, s.indices.I64);
-                else PoolParallel<double>.MaxForward(s.geometry, s.x.F64, s.y.F64, s.indices.I64);
-            });
-            var g = geometry;
-            var inputShape = x.ShapeArray;
-            return Autograd.Record(y, OpName, [x], grad => [MaxPoolScatterOp.Apply(grad, indices, inputShape, g)], SavedTensors.None);
-        }
+        public static Tensor Apply(Tensor x, in PoolGeometry geometry) => MaxPool2dOp.Apply(x, geometry, OpName);
 
         public override IEnumerable<GradCheckCase> GradCheckCases
         {
             get
             {
-                static Tensor Distinct(ulong seed, params int[] shape)
-                {
-                    // Distinct values 0.05 apart: no ties, so the chosen element does not move under finite differences.
-                    int n = shape.Aggregate(1, (a, b) => a * b);
-                    var permutation = new Generator(seed).Permutation(n);
-                    var values = new double[n];
-                    for (int i = 0; i < n; i++) values[i] = 0.05 * (permutation[i] - n / 2);
-                    return Tensor.FromArray(values, shape, requiresGrad: true);
-                }
-                yield return new("op", OpName, "(2, 2, 7, 5) to (3, 2): overlapping windows", () => [Distinct(470, 2, 2, 7, 5)], t => t[0].AdaptiveMaxPool2d((3, 2)));
-                yield return new("op", OpName, "(1, 2, 3, 2) to (4, 5): more outputs than inputs", () => [Distinct(471, 1, 2, 3, 2)], t => t[0].AdaptiveMaxPool2d((4, 5)));
-                yield return new("op", OpName, "adaptive_max_pool1d (2, 3, 10) to 4", () => [Distinct(472, 2, 3, 10)], t => t[0].AdaptiveMaxPool1d(4));
+                yield return new("op", OpName, "(2, 2, 7, 5) to (3, 2): overlapping windows", () => [MaxPool2dOp.Distinct(470, 2, 2, 7, 5)], t => t[0].AdaptiveMaxPool2d((3, 2)));
+                yield return new("op", OpName, "(1, 2, 3, 2) to (4, 5): more outputs than inputs", () => [MaxPool2dOp.Distinct(471, 1, 2, 3, 2)], t => t[0].AdaptiveMaxPool2d((4, 5)));
+                yield return new("op", OpName, "adaptive_max_pool1d (2, 3, 10) to 4", () => [MaxPool2dOp.Distinct(472, 2, 3, 10)], t => t[0].AdaptiveMaxPool1d(4));
             }
         }
     }

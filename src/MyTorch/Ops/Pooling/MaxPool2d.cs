@@ -17,11 +17,12 @@ namespace MyTorch.Ops
 
         public override OpNotation Notation { get; } = new("max_pool2d({0})", ["1 at each window's maximum"], ["{g} to each window's maximum"], false);
 
-        public static Tensor Apply(Tensor x, in PoolGeometry geometry)
+        /// <summary>The maximum of each window <paramref name="geometry"/> describes, recorded as <paramref name="name"/> (adaptive max pooling shares it).</summary>
+        public static Tensor Apply(Tensor x, in PoolGeometry geometry, string name = OpName)
         {
             int[] outputShape = [x.Shape[0], x.Shape[1], geometry.Rows.Out, geometry.Columns.Out];
-            var y = Tensor.Empty(outputShape, x.DType, OpName);
-            var indices = Tensor.Empty(outputShape, DType.Int64, OpName);
+            var y = Tensor.Empty(outputShape, x.DType, name);
+            var indices = Tensor.Empty(outputShape, DType.Int64, name);
             Recording.Launch((geometry, x, y, indices), static s =>
             {
                 if (s.x.DType == DType.Float32) PoolParallel<float>.MaxForward(s.geometry, s.x.F32, s.y.F32, s.indices.I64);
@@ -29,22 +30,23 @@ namespace MyTorch.Ops
             });
             var g = geometry;
             var inputShape = x.ShapeArray;
-            return Autograd.Record(y, OpName, [x], grad => [MaxPoolScatterOp.Apply(grad, indices, inputShape, g)], SavedTensors.None);
+            return Autograd.Record(y, name, [x], grad => [MaxPoolScatterOp.Apply(grad, indices, inputShape, g)], SavedTensors.None);
+        }
+
+        /// <summary>Distinct values 0.05 apart: no ties, so the chosen element does not move under finite differences.</summary>
+        internal static Tensor Distinct(ulong seed, params int[] shape)
+        {
+            int n = shape.Aggregate(1, (a, b) => a * b);
+            var permutation = new Generator(seed).Permutation(n);
+            var values = new double[n];
+            for (int i = 0; i < n; i++) values[i] = 0.05 * (permutation[i] - n / 2);
+            return Tensor.FromArray(values, shape, requiresGrad: true);
         }
 
         public override IEnumerable<GradCheckCase> GradCheckCases
         {
             get
             {
-                static Tensor Distinct(ulong seed, params int[] shape)
-                {
-                    // Distinct values 0.05 apart: no ties, so the chosen element does not move under finite differences.
-                    int n = shape.Aggregate(1, (a, b) => a * b);
-                    var permutation = new Generator(seed).Permutation(n);
-                    var values = new double[n];
-                    for (int i = 0; i < n; i++) values[i] = 0.05 * (permutation[i] - n / 2);
-                    return Tensor.FromArray(values, shape, requiresGrad: true);
-                }
                 yield return new("op", OpName, "(2, 2, 7, 6), kernel 3, stride 2, padding 1", () => [Distinct(450, 2, 2, 7, 6)], t => t[0].MaxPool2d(3, 2, 1));
                 yield return new("op", OpName, "(1, 2, 7, 8), kernel (2, 3), stride (1, 2), dilation (2, 1), ceil mode", () => [Distinct(451, 1, 2, 7, 8)],
                     t => t[0].MaxPool2d((2, 3), (1, 2), dilation: (2, 1), ceilMode: true));
