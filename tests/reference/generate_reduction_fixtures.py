@@ -39,6 +39,12 @@ CASES = []
 
 
 def apply(op, x, a):
+    if op == "softmax":
+        return [torch.softmax(x, a["dim"])]
+    if op == "log_softmax":
+        return [torch.log_softmax(x, a["dim"])]
+    if op == "logsumexp":
+        return [torch.logsumexp(x, a["dim"], keepdim=a["keepdim"])]
     if op == "sum_dims":
         return [x.sum(dim=a["dims"], keepdim=a["keepdim"])]
     if op == "mean_dims":
@@ -224,6 +230,15 @@ add("median over 1 of (3, 5)", "median_dim", randn(3, 5), dim=1, keepdim=False)
 add("median over 0 of (4, 3), keepdim", "median_dim", randn(4, 3), dim=0, keepdim=True)
 add("median over 1 with ties and nan", "median_dim", t([2.0, 1, 2, 2, 1, 2, 0, 1, 1, 1, 1, 1, 1, 1, 5, nan, 1, nan, 2, 3, 4], (3, 7)),
     dim=1, keepdim=False)
+
+# ---- double backward of the softmax family and the variance (appended: the draws above stay as they were) ----
+add("softmax over 1 of (3, 5)", "softmax", randn(3, 5), double=True, dim=1)
+add("softmax over 0 of (4, 2)", "softmax", randn(4, 2) * 3, double=True, dim=0)
+add("log_softmax over 1 of (3, 5)", "log_softmax", randn(3, 5), double=True, dim=1)
+add("log_softmax over -1 of (2, 2, 4)", "log_softmax", randn(2, 2, 4) * 2, double=True, dim=-1)
+add("logsumexp over 1 of (3, 5)", "logsumexp", randn(3, 5), double=True, dim=1, keepdim=False)
+add("logsumexp over 0 of (4, 3), keepdim", "logsumexp", randn(4, 3), double=True, dim=0, keepdim=True)
+add("var over [0, 2] of (2, 3, 4), double", "var_dims", randn(2, 3, 4), double=True, dims=[0, 2], keepdim=False, unbiased=True)
 
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
 with open(OUT, "w") as f:

@@ -30,7 +30,7 @@ public class ReductionFixtureTests
     private static readonly string[] Ops =
     [
         "sum_dims", "mean_dims", "var_dims", "std_dims", "std", "prod", "cumsum", "cumprod", "norm", "logsumexp_all", "argmin_all",
-        "argmax_all", "max_dim", "min_dim", "sort", "topk", "median_all", "median_dim",
+        "argmax_all", "max_dim", "min_dim", "sort", "topk", "median_all", "median_dim", "softmax", "log_softmax", "logsumexp",
     ];
 
     [Theory]
@@ -68,6 +68,9 @@ public class ReductionFixtureTests
         static Tensor[] Pair((Tensor Values, Tensor Indices) r) => [r.Values, r.Indices];
         return op switch
         {
+            "softmax" => [x.Softmax(Int("dim"))],
+            "log_softmax" => [x.LogSoftmax(Int("dim"))],
+            "logsumexp" => [x.LogSumExp(Int("dim"), Bool("keepdim"))],
             "sum_dims" => [x.Sum(Dims("dims"), Bool("keepdim"))],
             "mean_dims" => [x.Mean(Dims("dims"), Bool("keepdim"))],
             "var_dims" => [x.Var(Dims("dims"), Bool("keepdim"), Bool("unbiased"))],
