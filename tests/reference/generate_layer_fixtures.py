@@ -52,6 +52,22 @@ def randn(*shape):
     return torch.randn(shape, dtype=torch.float64)
 
 
+DOUBLE_BACKWARD = torch.Generator().manual_seed(20261208)
+
+
+def double_backward(case, grads, wrt, transpose_weight):
+    """For float64: v and d/d(x, weight) sum(v * dL/dx), the second derivative PyTorch gives (draws of their own)."""
+    if grads[0].dtype != torch.float64 or not grads[0].requires_grad:
+        return
+    v = torch.randn(grads[0].shape, dtype=torch.float64, generator=DOUBLE_BACKWARD)
+    second = torch.autograd.grad(grads[0], wrt, v, allow_unused=True)
+    second = [s if s is not None else torch.zeros_like(w) for s, w in zip(second, wrt)]
+    case["v"] = tensor_json(v)
+    case["double_x"] = tensor_json(second[0])
+    if len(wrt) > 1:
+        case["double_weight"] = tensor_json(second[1].t() if transpose_weight else second[1])
+
+
 def tensor_json(t):
     t = t.detach()
     return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
@@ -70,7 +86,7 @@ def linear_case(name, dtype_name, dtype, x64, w64, b64, g64):
     y = layer(x)
     g = g64.to(dtype)
     params = [layer.weight] + ([layer.bias] if b64 is not None else [])
-    grads = torch.autograd.grad(y, [x] + params, g)
+    grads = torch.autograd.grad(y, [x] + params, g, create_graph=True)
     case = {
         "name": name, "module": "linear", "dtype": dtype_name,
         "in_features": w64.shape[0], "out_features": w64.shape[1], "bias": b64 is not None,
@@ -80,6 +96,7 @@ def linear_case(name, dtype_name, dtype, x64, w64, b64, g64):
         "grad_x": tensor_json(grads[0]), "grad_weight": tensor_json(grads[1].t()),
         "grad_bias": tensor_json(grads[2].reshape(1, -1)) if b64 is not None else None,
     }
+    double_backward(case, grads, [x, layer.weight], transpose_weight=True)
     return case
 
 
@@ -95,8 +112,8 @@ def layer_norm_case(name, dtype_name, dtype, x64, w64, b64, g64):
     y = layer(x)
     g = g64.to(dtype)
     params = [layer.weight, layer.bias] if affine else []
-    grads = torch.autograd.grad(y, [x] + params, g)
-    return {
+    grads = torch.autograd.grad(y, [x] + params, g, create_graph=True)
+    case = {
         "name": name, "module": "layer_norm", "dtype": dtype_name,
         "normalized_shape": n, "eps": layer.eps, "elementwise_affine": affine,
         "x": tensor_json(x),
@@ -107,6 +124,8 @@ def layer_norm_case(name, dtype_name, dtype, x64, w64, b64, g64):
         "grad_weight": tensor_json(grads[1]) if affine else None,
         "grad_bias": tensor_json(grads[2]) if affine else None,
     }
+    double_backward(case, grads, [x] + params[:1], transpose_weight=False)
+    return case
 
 
 def build_cases():

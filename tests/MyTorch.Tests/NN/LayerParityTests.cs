@@ -102,11 +102,18 @@ public class LayerParityTests
         var wrt = new List<Tensor> { x };
         if (weight is not null) wrt.Add(weight);
         if (bias is not null) wrt.Add(bias);
-        var grads = Autograd.Grad([y], wrt, [ToTensor(c.GetProperty("grad_output"), dtype)]);
+        var grads = Autograd.Grad([y], wrt, [ToTensor(c.GetProperty("grad_output"), dtype)], createGraph: true);
         AssertClose(name, "grad x", c.GetProperty("grad_x"), grads[0]!, dtype);
         int next = 1;
         if (weight is not null) AssertClose(name, "grad weight", c.GetProperty("grad_weight"), grads[next++]!, dtype);
         if (bias is not null) AssertClose(name, "grad bias", c.GetProperty("grad_bias"), grads[next]!, dtype);
+        if (!c.TryGetProperty("v", out var v)) return;
+
+        // Double backward: d/d(x, weight) sum(v * dL/dx), against PyTorch's.
+        Tensor[] second = weight is null ? [x] : [x, weight];
+        var doubles = Autograd.Grad([grads[0]!], second, [ToTensor(v, dtype)], allowUnused: true, materializeGrads: true);
+        AssertClose(name, "double backward to x", c.GetProperty("double_x"), doubles[0]!, dtype);
+        if (weight is not null) AssertClose(name, "double backward to the weight", c.GetProperty("double_weight"), doubles[1]!, dtype);
     }
 
     [Theory]
