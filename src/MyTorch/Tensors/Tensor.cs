@@ -54,7 +54,9 @@ public sealed partial class Tensor
     public int Count => storage.Length;
 
     /// <summary>The size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
-    public int Size(int dim) => shape[Shapes.WrapDim(dim, shape.Length, "size")];
+    public int Size(int dim) => shape.Length == 0
+        ? throw new TensorShapeException($"size: dimension {dim} was asked for, but a 0-d tensor has no dimensions (as in PyTorch).")
+        : shape[Shapes.WrapDim(dim, shape.Length, "size")];
 
     /// <summary>An optional name, shown in error messages and graph drawings.</summary>
     public string? Name { get; set; }

@@ -13,6 +13,14 @@ public class ShapeErrorTests
     }
 
     [Fact]
+    public void SizeOfA0dTensor_IsAShapeError_AndSizeWrapsNegativeDimensions()
+    {
+        AssertMessage(() => Tensor.Scalar(1.0).Size(0), "size: dimension 0 was asked for, but a 0-d tensor has no dimensions");
+        Assert.Equal(4, Tensor.Zeros([3, 4]).Size(-1));
+        AssertMessage(() => Tensor.Zeros([3, 4]).Size(2), "size");
+    }
+
+    [Fact]
     public void MatMulWithMisalignedShapes() =>
         AssertMessage(() => Tensor.MatMul(Tensor.Zeros([2, 3]), Tensor.Zeros([4, 5])), "matmul", "(2, 3)", "(4, 5)");
 
