@@ -150,23 +150,15 @@ public sealed class ModelSpec
     /// </summary>
     private static double CheckSize(Layer layer, int[] shape, int? outputs, double before, List<string> trail)
     {
-        double parameters = 0, values = 0;
-        switch (layer.Kind)
+        double parameters = Parameters(layer, [.. shape.Select(d => (double)d)], outputs ?? 0), values = 0;
+        if (layer.Kind == "conv" && shape.Length == 3)
         {
-            case "conv" when shape.Length == 3:
-                int groups = Math.Max(layer.Option("g", 1), 1);
-                parameters = (double)layer.Sizes[0] * (shape[0] / groups) * layer.Sizes[1] * layer.Sizes[1] + layer.Sizes[0];
-                int padding = layer.SamePadding ? layer.Sizes[1] : layer.Option("p", 0);
-                values = (double)layer.Sizes[0] * (shape[1] + 2.0 * padding) * (shape[2] + 2.0 * padding);
-                break;
-            case "linear":
-                double width = layer.Out ?? outputs ?? 0;
-                parameters = (double)shape[^1] * width + width;
-                values = width;
-                break;
-            case "bn":
-                parameters = 2.0 * shape[0];
-                break;
+            int padding = layer.SamePadding ? layer.Sizes[1] : layer.Option("p", 0);
+            values = (double)layer.Sizes[0] * (shape[1] + 2.0 * padding) * (shape[2] + 2.0 * padding);
+        }
+        else if (layer.Kind == "linear")
+        {
+            values = layer.Out ?? outputs ?? 0;
         }
         if (before + parameters > MaxParameters)
             throw ShapeError(trail, string.Create(CultureInfo.InvariantCulture,
@@ -195,11 +187,11 @@ public sealed class ModelSpec
             var layer = layers[i];
             double Out(double size, int kernel, int stride, int padding, int dilation) =>
                 Math.Max(1, Math.Floor((size + 2.0 * padding - dilation * (kernel - 1.0) - 1) / stride) + 1);
+            parameters += Parameters(layer, shape, outputs);
             switch (layer.Kind)
             {
                 case "conv" when shape.Length == 3:
                     int k = layer.Sizes[1], stride = layer.Option("s", 1), dilation = layer.Option("d", 1);
-                    parameters += layer.Sizes[0] * (shape[0] / Math.Max(layer.Option("g", 1), 1)) * k * k + layer.Sizes[0];
                     shape = layer.SamePadding ? [layer.Sizes[0], shape[1], shape[2]]
                         : [layer.Sizes[0], Out(shape[1], k, stride, layer.Option("p", 0), dilation), Out(shape[2], k, stride, layer.Option("p", 0), dilation)];
                     break;
@@ -210,20 +202,33 @@ public sealed class ModelSpec
                 case "gap" when shape.Length == 3:
                     shape = [shape[0], 1, 1];
                     break;
-                case "bn":
-                    parameters += 2 * shape[0];
-                    break;
                 case "flatten":
                     shape = [shape.Aggregate(1.0, (a, b) => a * b)];
                     break;
                 case "linear":
-                    double width = layer.Out ?? outputs;
-                    parameters += shape.Aggregate(1.0, (a, b) => a * b) * width + width;
-                    shape = [width];
+                    shape = [layer.Out ?? outputs];
                     break;
             }
         }
         return parameters;
+    }
+
+    /// <summary>The parameters <paramref name="layer"/> has on an input of <paramref name="shape"/> (one example's).</summary>
+    private static double Parameters(Layer layer, double[] shape, double outputs)
+    {
+        switch (layer.Kind)
+        {
+            case "conv" when shape.Length == 3:
+                double k = layer.Sizes[1];
+                return layer.Sizes[0] * Math.Floor(shape[0] / Math.Max(layer.Option("g", 1), 1)) * k * k + layer.Sizes[0];
+            case "linear":
+                double width = layer.Out ?? outputs;
+                return shape.Aggregate(1.0, (a, b) => a * b) * width + width;
+            case "bn":
+                return 2.0 * shape[0];
+            default:
+                return 0;
+        }
     }
 
     private static Module Create(Layer layer, int[] shape, int? outputs, Generator generator, List<string> trail)
