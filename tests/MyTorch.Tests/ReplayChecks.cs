@@ -8,8 +8,8 @@ using Xunit;
 namespace MyTorch.Tests;
 
 /// <summary>
-/// The two properties every layer's replay tests check: a model trains on <see cref="CompiledTrainingStep"/> bit for bit as
-/// on the dynamic graph, and a replayed step allocates nothing. Classification batches of random inputs, cross-entropy and
+/// The properties every layer's replay tests check: a model trains on <see cref="CompiledTrainingStep"/> bit for bit as
+/// on the dynamic graph, a replayed step allocates nothing, and <see cref="CompiledInference"/> is the evaluation forward. Classification batches of random inputs, cross-entropy and
 /// SGD with momentum.
 /// </summary>
 internal static class ReplayChecks
@@ -33,18 +33,45 @@ internal static class ReplayChecks
             var x = Tensor.Normal([rows, .. inputShape], 0, inputScale, data, dtype);
             var y = Tensor.FromArray(Enumerable.Range(0, rows).Select(_ => data.NextInt64(classes)).ToArray());
             graphOptimizer.ZeroGrad();
-            var loss = criterion.Forward(graphModel.Forward(x), y);
+            var graphOutputs = graphModel.Forward(x);
+            var loss = criterion.Forward(graphOutputs, y);
             double expected = loss.Item();
             loss.Backward();
             graphOptimizer.Step();
 
             Assert.Equal(expected, step.Run(x, y));
             Assert.Null(step.NotPlannedReason);
+            Assert.Equal(graphOutputs.ToArray<double>(), step.Outputs!.ToArray<double>());
         }
-        var graphParameters = graphModel.Parameters().ToArray();
-        var plannedParameters = plannedModel.Parameters().ToArray();
-        for (int i = 0; i < graphParameters.Length; i++)
-            Assert.Equal(graphParameters[i].ToArray<double>(), plannedParameters[i].ToArray<double>());
+        // Parameters and buffers (running statistics) alike.
+        var want = graphModel.StateDict();
+        var got = plannedModel.StateDict();
+        foreach (var (name, tensor) in want)
+            Assert.True(tensor.ToArray<double>().SequenceEqual(got[name].ToArray<double>()), $"{name} differs");
+    }
+
+    /// <summary>
+    /// <see cref="CompiledInference"/> gives the evaluation forward's bits for batches of <paramref name="batchRows"/> rows
+    /// (the model's training flag is left as it was), and a replayed run into a given output allocates nothing.
+    /// </summary>
+    public static void InfersLikeTheEvaluationForward(Module model, DType dtype, int[] inputShape, int classes, int[] batchRows, ulong seed = 3)
+    {
+        var inference = CompiledInference.Compile(model);
+        var data = new Generator(seed);
+        foreach (int rows in batchRows)
+        {
+            var x = Tensor.Normal([rows, .. inputShape], 0, 1, data, dtype);
+            model.Eval();
+            Tensor expected;
+            using (Autograd.NoGrad()) expected = model.Forward(x);
+            model.Train();
+            Assert.Equal(expected.ToArray<double>(), inference.Run(x).ToArray<double>());
+        }
+        var batch = Tensor.Normal([8, .. inputShape], 0, 1, data, dtype);
+        var into = Tensor.Zeros([8, classes], dtype);
+        for (int i = 0; i < 10; i++) inference.Run(batch, into);
+        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 20; i++) inference.Run(batch, into); }));
+        Assert.Null(inference.NotPlannedReason);
     }
 
     /// <summary>After warming up (with the kernel threads busy for a few steps too), replayed steps allocate 0 bytes.</summary>

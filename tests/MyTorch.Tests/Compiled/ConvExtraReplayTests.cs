@@ -37,8 +37,6 @@ public class ConvExtraReplayTests
         };
     }
 
-    private static (Tensor X, Tensor Y) Batch(Generator data, int rows, DType dtype) =>
-        (Tensor.Normal([rows, 1, 12, 12], 0, 1, data, dtype), Tensor.FromArray(Enumerable.Range(0, rows).Select(_ => data.NextInt64(Classes)).ToArray()));
 
     [Theory]
     [InlineData("transpose", DType.Float32)]
@@ -49,30 +47,7 @@ public class ConvExtraReplayTests
     [InlineData("conv1d", DType.Float64)]
     public void Training_IsTheGraphsBitForBit(string variant, DType dtype)
     {
-        var graphModel = Model(variant, dtype, 21);
-        var plannedModel = Model(variant, dtype, 21);
-        var criterion = new CrossEntropyLoss();
-        var graphOptimizer = new SGD(graphModel.Parameters(), 0.05, momentum: 0.9);
-        var step = CompiledTrainingStep.Compile(plannedModel, criterion, new SGD(plannedModel.Parameters(), 0.05, momentum: 0.9));
-        var data = new Generator(5);
-        foreach (int rows in new[] { 8, 8, 3, 8, 5, 8, 8, 3 })
-        {
-            var (x, y) = Batch(data, rows, dtype);
-            graphOptimizer.ZeroGrad();
-            var outputs = graphModel.Forward(x);
-            var loss = criterion.Forward(outputs, y);
-            double expected = loss.Item();
-            loss.Backward();
-            graphOptimizer.Step();
-
-            Assert.Equal(expected, step.Run(x, y));
-            Assert.Null(step.NotPlannedReason);
-            Assert.Equal(outputs.ToArray<double>(), step.Outputs!.ToArray<double>());
-        }
-        var want = graphModel.StateDict();
-        var got = plannedModel.StateDict();
-        foreach (var (name, tensor) in want)
-            Assert.True(tensor.ToArray<double>().SequenceEqual(got[name].ToArray<double>()), $"{name} differs");
+        ReplayChecks.TrainsLikeTheGraph(d => Model(variant, d, 21), dtype, [1, 12, 12], Classes, [8, 8, 3, 8, 5, 8, 8, 3]);
     }
 
     [Theory]
@@ -81,17 +56,7 @@ public class ConvExtraReplayTests
     [InlineData("conv1d")]
     public void SteadyStateTraining_AllocatesNothing(string variant)
     {
-        var model = Model(variant, DType.Float32, 3);
-        var step = CompiledTrainingStep.Compile(model, new CrossEntropyLoss(), new SGD(model.Parameters(), 0.01, momentum: 0.9));
-        var data = new Generator(2);
-        var batches = Enumerable.Range(0, 4).Select(_ => Batch(data, 16, DType.Float32)).ToArray();
-        for (int i = 0; i < 20; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
-        using (WorkerPool.HoldBusy())
-        {
-            for (int i = 0; i < 3; i++) step.Run(batches[i % 4].X, batches[i % 4].Y);
-        }
-        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 30; i++) step.Run(batches[i % 4].X, batches[i % 4].Y); }));
-        Assert.Null(step.NotPlannedReason);
+        ReplayChecks.SteadyStateAllocatesNothing(Model(variant, DType.Float32, 3), [1, 12, 12], Classes);
     }
 
     [Theory]
@@ -100,22 +65,6 @@ public class ConvExtraReplayTests
     [InlineData("conv1d", DType.Float64)]
     public void Inference_IsTheEvaluationForwardBitForBit_AndAllocatesNothing(string variant, DType dtype)
     {
-        var model = Model(variant, dtype, 7);
-        var inference = CompiledInference.Compile(model);
-        var data = new Generator(3);
-        foreach (int rows in new[] { 8, 8, 3, 1, 8 })
-        {
-            var (x, _) = Batch(data, rows, dtype);
-            model.Eval();
-            Tensor expected;
-            using (Autograd.NoGrad()) expected = model.Forward(x);
-            model.Train();
-            Assert.Equal(expected.ToArray<double>(), inference.Run(x).ToArray<double>());
-        }
-        var (batch, _) = Batch(data, 8, dtype);
-        var into = Tensor.Zeros([8, Classes], dtype);
-        for (int i = 0; i < 10; i++) inference.Run(batch, into);
-        Assert.Equal(0, SteadyState.AllocatedBytes(() => { for (int i = 0; i < 20; i++) inference.Run(batch, into); }));
-        Assert.Null(inference.NotPlannedReason);
+        ReplayChecks.InfersLikeTheEvaluationForward(Model(variant, dtype, 7), dtype, [1, 12, 12], Classes, [8, 8, 3, 1, 8]);
     }
 }
